@@ -1,0 +1,49 @@
+#pragma once
+// Bridges work that runs on a backend's own threads (SQLite) into C++20 coroutines on Asio.
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace orderflow {
+
+namespace asio = boost::asio;
+
+// A completion that may be called from any thread exactly once.
+using Completion = std::function<void(std::exception_ptr)>;
+
+// Awaits `submit(completion)`: the coroutine resumes on its own executor once the completion is
+// called, rethrowing the exception it carries.
+template <typename Submit>
+asio::awaitable<void> await_completion(Submit submit) {
+  co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+      [submit = std::move(submit)](auto handler) mutable {
+        auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        submit(Completion([shared, work](std::exception_ptr ep) mutable {
+          auto ex = work.get_executor();
+          asio::post(ex, [shared, ep, work = std::move(work)]() mutable { (*shared)(ep); });
+        }));
+      },
+      asio::use_awaitable);
+}
+
+// Runs `fn(resource)` through `submit(job, completion)` and returns its result.
+template <typename R, typename Resource, typename SubmitJob>
+asio::awaitable<R> await_job(SubmitJob submit_job, std::function<R(Resource&)> fn) {
+  auto result = std::make_shared<std::optional<R>>();
+  co_await await_completion([&](Completion done) {
+    submit_job([fn = std::move(fn), result](Resource& r) { result->emplace(fn(r)); },
+               std::move(done));
+  });
+  co_return std::move(**result);
+}
+
+}  // namespace orderflow

@@ -1,0 +1,26 @@
+#pragma once
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace orderflow {
+
+inline void put_optional(boost::json::object& o, std::string_view key,
+                         const std::optional<std::string>& v) {
+  if (v) o[key] = *v;
+}
+
+inline std::optional<std::string> get_optional_string(const boost::json::object& o,
+                                                      std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v || !v->is_string()) return std::nullopt;
+  return std::string(v->get_string());
+}
+
+// Parses JSON text; returns nullopt on malformed input instead of throwing.
+std::optional<boost::json::value> try_parse_json(std::string_view text);
+
+}  // namespace orderflow
