@@ -1,0 +1,42 @@
+#pragma once
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace orderflow::service {
+
+// Percentiles over the most recent samples (a fixed ring), cheap to record on the hot path.
+class LatencyWindow {
+ public:
+  explicit LatencyWindow(std::size_t capacity = 8192) : samples_(capacity) {}
+  void record(double ms);
+  boost::json::object percentiles() const;  // {"count","p50","p95","p99"}
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<double> samples_;
+  std::size_t next_ = 0, size_ = 0;
+  std::uint64_t count_ = 0;
+};
+
+// What the worker has done since the process started.
+class HandlerStats {
+ public:
+  void record_batch(const store::BatchResult& r, double apply_ms,
+                    const std::vector<double>& end_to_end_ms);
+  boost::json::object to_json() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::int64_t batches_ = 0, processed_ = 0, failed_ = 0, stale_ = 0;
+  std::map<std::string, std::int64_t> events_;
+  LatencyWindow apply_ms_, end_to_end_ms_;
+};
+
+}  // namespace orderflow::service

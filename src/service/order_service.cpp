@@ -1,0 +1,104 @@
+#include "service/order_service.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "http/problem.hpp"
+#include "util/ids.hpp"
+#include "util/time.hpp"
+
+namespace orderflow::service {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using domain::OrderStatus;
+using http::ApiError;
+
+bool may_request_transition(OrderStatus from, OrderStatus to) {
+  if (from != OrderStatus::queued) return domain::is_allowed_transition(from, to);
+  return domain::is_allowed_transition(OrderStatus::pending, to) ||
+         domain::is_allowed_transition(OrderStatus::confirmed, to);
+}
+
+asio::awaitable<AcceptedOrder> OrderService::accept(const json::value& body,
+                                                    std::optional<std::string> idempotency_key,
+                                                    std::optional<std::string> session_id) {
+  if (idempotency_key && (idempotency_key->empty() || idempotency_key->size() > 255))
+    throw http::validation_error("Idempotency-Key must be 1-255 characters",
+                                 {{"Idempotency-Key", "must be 1-255 characters"}});
+  auto parsed = domain::parse_order_request(body, options_.currency);
+  if (!parsed.errors.empty())
+    throw http::validation_error("the order is not valid", std::move(parsed.errors));
+  auto& request = parsed.request;
+  request.session_id = std::move(session_id);
+
+  store::AcceptRequest a;
+  a.client_order_id = request.order_id.has_value();
+  a.order_id = request.order_id.value_or(uuid_v7());
+  a.idempotency_key = std::move(idempotency_key);
+  a.accepted_at = now_ms();
+  a.idempotency_window_ms = options_.idempotency_window_ms;
+  a.request_json = json::serialize(domain::to_message_json(request));
+  a.request_hash = sha256_hex(a.request_json);
+  a.message.group_id = a.order_id;
+  a.message.dedup_id = a.idempotency_key ? *a.idempotency_key : a.order_id;
+  a.message.body = domain::encode_message(domain::CreateOrder{a.order_id, a.accepted_at, request});
+
+  const auto r = co_await store_.accept_order(std::move(a));
+  switch (r.outcome) {
+    case store::AcceptOutcome::idempotency_conflict:
+      throw ApiError(422, "idempotency_conflict",
+                     "this Idempotency-Key was used with a different request body");
+    case store::AcceptOutcome::order_id_conflict:
+      throw http::conflict("order_id '" + r.order_id + "' already names a different order");
+    default:
+      co_return AcceptedOrder{r.order_id, r.message_id, r.created_at,
+                              r.outcome == store::AcceptOutcome::replayed};
+  }
+}
+
+namespace {
+OrderStatus current_status(const store::OrderLookup& lookup, const std::string& id) {
+  if (lookup.order) return lookup.order->status;
+  if (lookup.queued) return OrderStatus::queued;
+  throw http::not_found("order '" + id + "' does not exist");
+}
+}  // namespace
+
+asio::awaitable<ChangeRequested> OrderService::send_change(std::string order_id,
+                                                           std::string requested,
+                                                           std::string body) {
+  // The body carries the request id, so its SHA-256 (the default deduplication id) drops a
+  // retried request with the same X-Request-ID and nothing else.
+  std::vector<queue::OutgoingMessage> batch;
+  batch.push_back({order_id, std::nullopt, std::move(body)});
+  auto sent = co_await queue_.send(std::move(batch));
+  co_return ChangeRequested{std::move(order_id), std::move(requested), sent.at(0).message_id};
+}
+
+asio::awaitable<ChangeRequested> OrderService::request_status(std::string order_id,
+                                                              const json::value& status,
+                                                              std::string request_id) {
+  const auto target = status.is_string() ? domain::parse_status(status.get_string()) : std::nullopt;
+  if (!target)
+    throw http::validation_error(
+        "unknown status",
+        {{"status", "must be one of pending, confirmed, shipped, delivered, cancelled, failed"}});
+  const auto from = current_status(co_await store_.find_order(order_id), order_id);
+  if (!may_request_transition(from, *target))
+    throw ApiError(409, "invalid_transition",
+                   "cannot move order from " + std::string(domain::to_string(from)) + " to " +
+                       std::string(domain::to_string(*target)));
+  const auto body = domain::encode_message(
+      domain::SetStatus{order_id, *target, now_ms(), std::move(request_id)});
+  co_return co_await send_change(std::move(order_id), std::string(domain::to_string(*target)), body);
+}
+
+asio::awaitable<ChangeRequested> OrderService::request_delete(std::string order_id,
+                                                              std::string request_id) {
+  current_status(co_await store_.find_order(order_id), order_id);
+  const auto body =
+      domain::encode_message(domain::DeleteOrder{order_id, now_ms(), std::move(request_id)});
+  co_return co_await send_change(std::move(order_id), "deleted", body);
+}
+
+}  // namespace orderflow::service

@@ -1,0 +1,58 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+
+#include "queue/queue.hpp"
+#include "store/store.hpp"
+
+namespace orderflow::service {
+
+struct OrderServiceOptions {
+  std::string currency = "USD";
+  std::int64_t idempotency_window_ms = 24 * 3600 * 1000;
+};
+
+struct AcceptedOrder {
+  std::string order_id, message_id;
+  std::int64_t created_at = 0;
+  bool replayed = false;
+};
+
+struct ChangeRequested {
+  std::string order_id, requested_status, message_id;
+};
+
+// The API side of orders: validates, checks what can be checked at once, and makes the
+// request durable in the queue; the worker applies it. Client mistakes throw http::ApiError.
+class OrderService {
+ public:
+  OrderService(store::Store& store, queue::Queue& queue, OrderServiceOptions options)
+      : store_(store), queue_(queue), options_(std::move(options)) {}
+
+  boost::asio::awaitable<AcceptedOrder> accept(const boost::json::value& body,
+                                               std::optional<std::string> idempotency_key,
+                                               std::optional<std::string> session_id);
+  boost::asio::awaitable<ChangeRequested> request_status(std::string order_id,
+                                                         const boost::json::value& status,
+                                                         std::string request_id);
+  boost::asio::awaitable<ChangeRequested> request_delete(std::string order_id,
+                                                         std::string request_id);
+
+ private:
+  boost::asio::awaitable<ChangeRequested> send_change(std::string order_id, std::string requested,
+                                                      std::string body);
+
+  store::Store& store_;
+  queue::Queue& queue_;
+  OrderServiceOptions options_;
+};
+
+// Whether a client may request `to` for an order in `from` now. A queued order's status is
+// not known yet, so any status a processed order could move to is let through and the worker
+// decides.
+bool may_request_transition(domain::OrderStatus from, domain::OrderStatus to);
+
+}  // namespace orderflow::service

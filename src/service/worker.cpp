@@ -1,0 +1,78 @@
+#include "service/worker.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "obs/log.hpp"
+#include "util/time.hpp"
+
+namespace orderflow::service {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+void Worker::start(asio::io_context& io) {
+  started_at_ = now_ms();
+  for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
+    ++running_;
+    asio::co_spawn(io, loop(), asio::detached);
+  }
+}
+
+asio::awaitable<void> Worker::stop() {
+  stopping_ = true;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (running_ > 0) {
+    timer.expires_after(std::chrono::milliseconds(10));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+json::object Worker::status() const {
+  const auto started = started_at_.load(), polled = last_poll_at_.load();
+  return {{"running", running_.load() > 0},
+          {"workers", running_.load()},
+          {"started_at", started ? json::value(format_rfc3339(started)) : json::value(nullptr)},
+          {"last_poll_at", polled ? json::value(format_rfc3339(polled)) : json::value(nullptr)}};
+}
+
+asio::awaitable<void> Worker::loop() {
+  asio::steady_timer backoff(co_await asio::this_coro::executor);
+  auto pause = std::chrono::milliseconds(100);
+  while (!stopping_) {
+    std::string failure;
+    try {
+      auto batch = co_await queue_.receive(options_.batch_size, options_.poll_wait);
+      last_poll_at_ = now_ms();
+      if (batch.empty()) continue;
+      const auto t0 = std::chrono::steady_clock::now();
+      auto result = co_await store_.apply_batch(batch, rules_);
+      const auto done = now_ms();
+      const double apply_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      std::vector<double> end_to_end;
+      for (const auto& m : batch) end_to_end.push_back(static_cast<double>(done - m.sent_at));
+      stats_.record_batch(result, apply_ms, end_to_end);
+      for (const auto& [id, error] : result.failed)
+        log::warn("message failed", {{"message_id", id}, {"error", error}});
+      pause = std::chrono::milliseconds(100);
+    } catch (const std::exception& e) {
+      // The store or queue is unavailable: the batch stays in flight and is redelivered after
+      // its visibility timeout. Back off instead of spinning.
+      failure = e.what();
+    }
+    if (!failure.empty()) {
+      log::error("worker batch failed", {{"error", failure}});
+      backoff.expires_after(pause);
+      co_await backoff.async_wait(asio::use_awaitable);
+      pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+    }
+  }
+  --running_;
+}
+
+}  // namespace orderflow::service

@@ -1,0 +1,51 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+#include "domain/processing.hpp"
+#include "queue/queue.hpp"
+#include "service/handler_stats.hpp"
+#include "store/store.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace orderflow::service {
+
+struct WorkerOptions {
+  std::size_t batch_size = 256;
+  int concurrency = 2;  // receive/apply loops; a group is never in two batches at once
+  std::chrono::milliseconds poll_wait{1000};
+};
+
+// Receives batches of order messages and applies each batch in one store transaction.
+class Worker {
+ public:
+  Worker(queue::Queue& queue, store::Store& store, domain::ProcessingRules rules,
+         WorkerOptions options, HandlerStats& stats)
+      : queue_(queue), store_(store), rules_(std::move(rules)), options_(options), stats_(stats) {}
+
+  void start(boost::asio::io_context& io);
+  // Lets every loop finish the batch it is applying, then returns.
+  boost::asio::awaitable<void> stop();
+  boost::json::object status() const;
+
+ private:
+  boost::asio::awaitable<void> loop();
+
+  queue::Queue& queue_;
+  store::Store& store_;
+  domain::ProcessingRules rules_;
+  WorkerOptions options_;
+  HandlerStats& stats_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> running_{0};
+  std::atomic<std::int64_t> started_at_{0}, last_poll_at_{0};
+};
+
+}  // namespace orderflow::service

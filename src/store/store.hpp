@@ -1,0 +1,99 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "domain/order.hpp"
+#include "domain/processing.hpp"
+#include "queue/queue.hpp"
+
+namespace orderflow::store {
+
+// One accepted order: the intake record (idempotency + the queued snapshot) and its queue
+// message are made durable together.
+struct AcceptRequest {
+  std::string order_id;
+  std::optional<std::string> idempotency_key;  // the Idempotency-Key header
+  bool client_order_id = false;                // order_id came from the client
+  std::string request_hash;
+  std::string request_json;  // domain::to_message_json of the request
+  queue::OutgoingMessage message;
+  std::int64_t accepted_at = 0;
+  std::int64_t idempotency_window_ms = 24 * 3600 * 1000;
+};
+
+enum class AcceptOutcome { created, replayed, idempotency_conflict, order_id_conflict };
+
+struct AcceptResult {
+  AcceptOutcome outcome = AcceptOutcome::created;
+  std::string order_id, message_id;
+  std::int64_t created_at = 0;
+};
+
+struct QueuedOrder {
+  domain::OrderRequest request;
+  std::int64_t accepted_at = 0;
+};
+
+// A processed order, or the snapshot of one still queued, or neither.
+struct OrderLookup {
+  std::optional<domain::Order> order;
+  std::optional<QueuedOrder> queued;
+};
+
+struct OrderFilter {
+  std::optional<std::string> status, customer_id, customer_email, session_id;
+  std::optional<std::int64_t> created_after, created_before;
+  bool oldest_first = false;
+  std::int64_t page = 1, limit = 50;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> data;
+  std::int64_t total = 0;
+};
+
+struct StoredEvent {
+  std::int64_t seq = 0;
+  std::string type;
+  std::int64_t at = 0;
+  std::string data_json;
+};
+
+struct OrderTotals {
+  std::int64_t total = 0;
+  std::map<std::string, std::int64_t> by_status;
+  domain::Cents revenue = 0;  // confirmed, shipped and delivered orders
+};
+
+struct BatchResult {
+  std::vector<std::string> applied;                         // applied and deleted
+  std::vector<std::pair<std::string, std::string>> failed;  // message id, error: retried or DLQ
+  std::vector<std::string> stale;  // receipt expired: another delivery owns the message
+  std::map<std::string, std::int64_t> events_by_type;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual boost::asio::awaitable<AcceptResult> accept_order(AcceptRequest request) = 0;
+  virtual boost::asio::awaitable<OrderLookup> find_order(std::string order_id) = 0;
+  virtual boost::asio::awaitable<Page<domain::Order>> list_orders(OrderFilter filter) = 0;
+  // nullopt when the id never named an order.
+  virtual boost::asio::awaitable<std::optional<std::vector<StoredEvent>>> order_events(
+      std::string order_id) = 0;
+  virtual boost::asio::awaitable<OrderTotals> order_totals() = 0;
+  // Applies a batch of delivered order messages in one transaction that also deletes them
+  // (exactly-once effects); messages that fail are retried or dead-lettered in it too.
+  virtual boost::asio::awaitable<BatchResult> apply_batch(std::vector<queue::Message> batch,
+                                                          const domain::ProcessingRules& rules) = 0;
+  virtual boost::asio::awaitable<void> ping() = 0;
+};
+
+}  // namespace orderflow::store
