@@ -1,1 +1,3 @@
-int main() { return 0; }
+#include "app/app.hpp"
+
+int main(int argc, char** argv) { return orderflow::app::run(argc, argv); }

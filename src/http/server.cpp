@@ -122,7 +122,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       first = false;
       auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
       session->idle = false;
-      if (hec) {
+      // Beast refuses a declared Content-Length above the limit while reading the header.
+      bool too_large = hec == bhttp::error::body_limit;
+      if (hec && !too_large) {
         if (hec == bhttp::error::end_of_stream || hec == beast::error::timeout ||
             hec == asio::error::operation_aborted || hec == asio::error::connection_reset ||
             hec == asio::error::eof)
@@ -135,8 +137,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       }
       const auto version = parser.get().version();
       // Refuse an oversized body from its declared length, before reading any of it.
-      const auto declared = parser.content_length();
-      bool too_large = declared && *declared > options.max_body_bytes;
+      if (!too_large) {
+        const auto declared = parser.content_length();
+        too_large = declared && *declared > options.max_body_bytes;
+      }
       if (!too_large && !parser.is_done()) {
         stream.expires_after(options.body_timeout);
         auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);

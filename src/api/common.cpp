@@ -1,0 +1,73 @@
+#include "api/common.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <openssl/crypto.h>
+
+#include <charconv>
+
+#include "util/json.hpp"
+
+namespace orderflow::api {
+
+namespace json = boost::json;
+
+http::Response json_response(int status, const json::value& body) {
+  http::Response r;
+  r.status = status;
+  r.body = json::serialize(body);
+  return r;
+}
+
+json::value parse_json_body(const http::Request& r) {
+  if (r.body.empty()) return nullptr;
+  auto v = try_parse_json(r.body);
+  if (!v) throw http::validation_error("the request body is not valid JSON", {{"body", "malformed JSON"}});
+  return std::move(*v);
+}
+
+std::optional<std::int64_t> int_param(const http::Request& r, std::string_view name,
+                                      std::int64_t lo, std::int64_t hi) {
+  const auto v = r.query_param(name);
+  if (!v) return std::nullopt;
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || end != v->data() + v->size() || n < lo || n > hi)
+    throw http::validation_error(
+        "invalid query parameter " + std::string(name),
+        {{std::string(name),
+          "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi)}});
+  return n;
+}
+
+Paging parse_paging(const http::Request& r, std::int64_t max_limit) {
+  Paging p;
+  p.page = int_param(r, "page", 1, 1'000'000).value_or(1);
+  p.limit = int_param(r, "limit", 1, max_limit).value_or(std::min<std::int64_t>(50, max_limit));
+  return p;
+}
+
+json::object page_json(json::array data, const Paging& p, std::int64_t total) {
+  return {{"data", std::move(data)},
+          {"page", p.page},
+          {"limit", p.limit},
+          {"total", total},
+          {"has_more", p.page * p.limit < total}};
+}
+
+void require_admin(const http::Request& r, const std::optional<std::string>& admin_token) {
+  if (admin_token) {
+    const auto auth = r.header("Authorization");
+    const std::string expected = "Bearer " + *admin_token;
+    if (auth && auth->size() == expected.size() &&
+        CRYPTO_memcmp(auth->data(), expected.data(), expected.size()) == 0)
+      return;
+    throw http::ApiError(401, "unauthorized", "this endpoint needs Authorization: Bearer <ADMIN_TOKEN>")
+        .with_header("WWW-Authenticate", "Bearer");
+  }
+  if (!r.from_loopback)
+    throw http::ApiError(401, "unauthorized",
+                         "admin endpoints are served to loopback clients only while ADMIN_TOKEN is unset")
+        .with_header("WWW-Authenticate", "Bearer");
+}
+
+}  // namespace orderflow::api

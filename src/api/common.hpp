@@ -1,0 +1,32 @@
+#pragma once
+// Small helpers shared by the handlers: JSON in and out, query parameters, admin access.
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+
+#include "http/message.hpp"
+#include "http/problem.hpp"
+
+namespace orderflow::api {
+
+http::Response json_response(int status, const boost::json::value& body);
+
+// The request body as JSON; an empty body gives null. Malformed JSON → 400.
+boost::json::value parse_json_body(const http::Request& r);
+
+struct Paging {
+  std::int64_t page = 1, limit = 50;
+};
+// page ≥ 1 (default 1) and limit 1..max_limit (default 50); else 400.
+Paging parse_paging(const http::Request& r, std::int64_t max_limit = 100);
+boost::json::object page_json(boost::json::array data, const Paging& p, std::int64_t total);
+
+// An optional integer query parameter within [lo, hi]; else 400 naming the parameter.
+std::optional<std::int64_t> int_param(const http::Request& r, std::string_view name,
+                                      std::int64_t lo, std::int64_t hi);
+
+// Admin endpoints: Bearer ADMIN_TOKEN when set, else loopback clients only (401 otherwise).
+void require_admin(const http::Request& r, const std::optional<std::string>& admin_token);
+
+}  // namespace orderflow::api

@@ -1,0 +1,182 @@
+#include <boost/json/serialize.hpp>
+
+#include <cmath>
+
+#include "api/common.hpp"
+#include "api/routes.hpp"
+#include "util/json.hpp"
+#include "util/time.hpp"
+
+namespace orderflow::api {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+double uptime_s(const ApiContext& ctx) {
+  return static_cast<double>(now_ms() - ctx.started_at_ms) / 1000.0;
+}
+
+json::value nullable(const std::optional<std::int64_t>& v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
+
+json::object queue_stats_json(const queue::QueueStats& s) {
+  return {{"backend", s.backend},         {"visible", s.visible},
+          {"in_flight", s.in_flight},     {"delayed", s.delayed},
+          {"dead_letter", s.dead_letter}, {"sent", s.sent},
+          {"received", s.received},       {"deleted", s.deleted},
+          {"deduplicated", s.deduplicated}, {"retried", s.retried},
+          {"dead_lettered", s.dead_lettered}, {"oldest_age_ms", nullable(s.oldest_age_ms)}};
+}
+
+json::object check_json(const obs::DependencyCheck& c) {
+  json::object o{{"status", c.status}};
+  if (c.status != "disabled") o["latency_ms"] = std::round(c.latency_ms * 1000) / 1000;
+  if (!c.error.empty()) o["error"] = c.error;
+  return o;
+}
+
+asio::awaitable<Response> liveness(ApiContext& ctx, Request&) {
+  const auto r = ctx.health.last();
+  co_return json_response(
+      200, json::object{{"status", r.healthy() ? "healthy" : "degraded"},
+                        {"timestamp", format_rfc3339(now_ms())},
+                        {"uptime_s", uptime_s(ctx)},
+                        {"services", json::object{{"database", r.database.status},
+                                                  {"queue", r.queue.status},
+                                                  {"cache", r.cache.status}}}});
+}
+
+asio::awaitable<Response> readiness(ApiContext& ctx, Request&) {
+  const bool ready = ctx.ready.load();
+  co_return json_response(ready ? 200 : 503, json::object{{"ready", ready}});
+}
+
+asio::awaitable<Response> deep_health(ApiContext& ctx, Request&) {
+  const auto r = co_await ctx.health.check_now(std::chrono::milliseconds(2000));
+  auto queue = check_json(r.queue);
+  queue["depth"] = r.queue_depth;
+  auto res = json_response(
+      r.healthy() ? 200 : 503,
+      json::object{{"status", r.healthy() ? "healthy" : "unhealthy"},
+                   {"checks", json::object{{"database", check_json(r.database)},
+                                           {"queue", std::move(queue)},
+                                           {"cache", check_json(r.cache)}}},
+                   {"uptime_s", uptime_s(ctx)},
+                   {"version", ORDERFLOW_VERSION}});
+  if (!r.healthy()) res.set("Retry-After", "5");
+  co_return res;
+}
+
+asio::awaitable<Response> api_stats(ApiContext& ctx, Request&) {
+  const auto totals = co_await ctx.store.order_totals();
+  const auto q = co_await ctx.queue.stats();
+  json::object by_status;
+  for (const auto& [s, n] : totals.by_status) by_status[s] = n;
+  co_return json_response(
+      200, json::object{{"orders", json::object{{"total", totals.total},
+                                                {"by_status", std::move(by_status)},
+                                                {"revenue", domain::format_money(totals.revenue)}}},
+                        {"queue", json::object{{"visible", q.visible},
+                                               {"in_flight", q.in_flight},
+                                               {"delayed", q.delayed},
+                                               {"dead_letter", q.dead_letter}}},
+                        {"uptime_s", uptime_s(ctx)}});
+}
+
+asio::awaitable<Response> sqs_stats(ApiContext& ctx, Request&) {
+  co_return json_response(200, queue_stats_json(co_await ctx.queue.stats()));
+}
+
+asio::awaitable<Response> sqs_purge(ApiContext& ctx, Request& r) {
+  require_admin(r, ctx.admin_token);
+  const auto purged = co_await ctx.queue.purge();
+  co_return json_response(200, json::object{{"purged", purged}});
+}
+
+asio::awaitable<Response> sqs_dlq(ApiContext& ctx, Request& r) {
+  const auto limit = int_param(r, "limit", 1, 1000).value_or(100);
+  const auto letters = co_await ctx.queue.dead_letters(static_cast<std::size_t>(limit));
+  json::array out;
+  for (const auto& d : letters) {
+    auto body = try_parse_json(d.body);
+    out.push_back(json::object{
+        {"message_id", d.message_id},
+        {"group_id", d.group_id},
+        {"body", body ? *body : json::value(d.body)},
+        {"receive_count", d.receive_count},
+        {"last_error", d.last_error ? json::value(*d.last_error) : json::value(nullptr)},
+        {"sent_at", format_rfc3339(d.sent_at)},
+        {"dead_lettered_at",
+         d.dead_lettered_at ? json::value(format_rfc3339(*d.dead_lettered_at)) : json::value(nullptr)}});
+  }
+  co_return json_response(200, json::object{{"messages", std::move(out)}, {"count", letters.size()}});
+}
+
+asio::awaitable<Response> sqs_redrive(ApiContext& ctx, Request& r) {
+  require_admin(r, ctx.admin_token);
+  const auto body = parse_json_body(r);
+  std::vector<std::string> ids;
+  if (!body.is_null()) {
+    const auto* list = body.is_object() ? body.get_object().if_contains("message_ids") : nullptr;
+    if (!body.is_object() || (list && !list->is_array() && !list->is_null()))
+      throw http::validation_error("message_ids must be an array of message ids",
+                                   {{"message_ids", "must be an array of strings"}});
+    if (list && list->is_array()) {
+      for (std::size_t i = 0; i < list->get_array().size(); ++i) {
+        const auto& v = list->get_array()[i];
+        if (!v.is_string())
+          throw http::validation_error("message_ids must be strings",
+                                       {{"message_ids[" + std::to_string(i) + "]", "must be a string"}});
+        ids.emplace_back(v.get_string());
+      }
+      if (ids.empty())
+        throw http::validation_error("message_ids is empty; omit it to redrive every dead letter",
+                                     {{"message_ids", "must not be empty"}});
+    }
+  }
+  const auto redriven = co_await ctx.queue.redrive(std::move(ids));
+  co_return json_response(200, json::object{{"redriven", redriven}});
+}
+
+asio::awaitable<Response> handler_status(ApiContext& ctx, Request&) {
+  if (!ctx.worker)
+    co_return json_response(200, json::object{{"running", false},
+                                              {"workers", 0},
+                                              {"started_at", nullptr},
+                                              {"last_poll_at", nullptr}});
+  co_return json_response(200, ctx.worker->status());
+}
+
+asio::awaitable<Response> handler_stats(ApiContext& ctx, Request&) {
+  auto stats = ctx.handler_stats.to_json();
+  const auto q = co_await ctx.queue.stats();
+  stats["retried"] = q.retried;
+  stats["dead_lettered"] = q.dead_lettered;
+  stats["queue"] = queue_stats_json(q);
+  co_return json_response(200, stats);
+}
+
+}  // namespace
+
+void add_operations_routes(http::Router& router, ApiContext& ctx) {
+  const auto bind = [&ctx](auto fn) {
+    return [&ctx, fn](Request& r) -> asio::awaitable<Response> { return fn(ctx, r); };
+  };
+  router.add("GET", "/health", bind(liveness));
+  router.add("GET", "/ready", bind(readiness));
+  router.add("GET", "/api/health", bind(deep_health));
+  router.add("GET", "/api/stats", bind(api_stats));
+  router.add("GET", "/sqs/stats", bind(sqs_stats));
+  router.add("DELETE", "/sqs/purge", bind(sqs_purge));
+  router.add("GET", "/sqs/dlq", bind(sqs_dlq));
+  router.add("POST", "/sqs/dlq/redrive", bind(sqs_redrive));
+  router.add("GET", "/handler/status", bind(handler_status));
+  router.add("GET", "/handler/stats", bind(handler_stats));
+}
+
+}  // namespace orderflow::api

@@ -1,0 +1,155 @@
+#include <boost/json/serialize.hpp>
+
+#include "api/common.hpp"
+#include "api/routes.hpp"
+#include "util/ids.hpp"
+#include "util/json.hpp"
+#include "util/time.hpp"
+
+namespace orderflow::api {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+asio::awaitable<Response> create_order(ApiContext& ctx, Request& r) {
+  const auto body = parse_json_body(r);
+  std::optional<std::string> key;
+  if (auto k = r.header("Idempotency-Key")) key = std::string(*k);
+  const auto accepted = co_await ctx.orders.accept(body, std::move(key), std::nullopt);
+  auto res = json_response(202, json::object{{"order_id", accepted.order_id},
+                                             {"status", "queued"},
+                                             {"message_id", accepted.message_id},
+                                             {"created_at", format_rfc3339(accepted.created_at)}});
+  res.set("Location", "/api/orders/" + accepted.order_id);
+  if (accepted.replayed) res.set("Idempotent-Replayed", "true");
+  co_return res;
+}
+
+asio::awaitable<Response> get_order(ApiContext& ctx, Request& r) {
+  const auto& id = r.params.at("id");
+  if (!is_valid_client_id(id)) throw http::not_found("order '" + id + "' does not exist");
+  const auto found = co_await ctx.store.find_order(id);
+  json::object body;
+  std::int64_t version;
+  if (found.order) {
+    body = domain::to_api_json(*found.order);
+    version = found.order->version;
+  } else if (found.queued) {
+    body = domain::queued_api_json(found.queued->request, id, found.queued->accepted_at);
+    version = 0;
+  } else {
+    throw http::not_found("order '" + id + "' does not exist");
+  }
+  const auto etag = "\"" + std::to_string(version) + "\"";
+  if (auto inm = r.header("If-None-Match"); inm && *inm == etag) {
+    Response res;
+    res.status = 304;
+    res.content_type.clear();
+    res.set("ETag", etag);
+    co_return res;
+  }
+  auto res = json_response(200, body);
+  res.set("ETag", etag);
+  co_return res;
+}
+
+std::optional<std::int64_t> time_param(const Request& r, std::string_view name) {
+  const auto v = r.query_param(name);
+  if (!v) return std::nullopt;
+  auto t = parse_rfc3339(*v);
+  if (!t)
+    throw http::validation_error("invalid query parameter " + std::string(name),
+                                 {{std::string(name), "must be an RFC 3339 timestamp"}});
+  return t;
+}
+
+std::optional<std::string> text_param(const Request& r, std::string_view name) {
+  const auto v = r.query_param(name);
+  return v ? std::optional<std::string>(*v) : std::nullopt;
+}
+
+asio::awaitable<Response> list_orders(ApiContext& ctx, Request& r) {
+  const auto paging = parse_paging(r);
+  store::OrderFilter f;
+  f.page = paging.page;
+  f.limit = paging.limit;
+  f.status = text_param(r, "status");
+  if (f.status && !domain::parse_status(*f.status))
+    throw http::validation_error("invalid query parameter status",
+                                 {{"status", "must be an order status"}});
+  f.customer_id = text_param(r, "customer_id");
+  f.customer_email = text_param(r, "customer_email");
+  f.session_id = text_param(r, "session_id");
+  f.created_after = time_param(r, "created_after");
+  f.created_before = time_param(r, "created_before");
+  if (auto sort = r.query_param("sort")) {
+    if (*sort != "created_at" && *sort != "-created_at")
+      throw http::validation_error("invalid query parameter sort",
+                                   {{"sort", "must be created_at or -created_at"}});
+    f.oldest_first = *sort == "created_at";
+  }
+  auto page = co_await ctx.store.list_orders(f);
+  json::array data;
+  for (const auto& o : page.data) data.push_back(domain::to_api_json(o));
+  co_return json_response(200, page_json(std::move(data), paging, page.total));
+}
+
+Response change_response(const service::ChangeRequested& c) {
+  return json_response(202, json::object{{"order_id", c.order_id},
+                                         {"requested_status", c.requested_status},
+                                         {"message_id", c.message_id}});
+}
+
+asio::awaitable<Response> set_status(ApiContext& ctx, Request& r) {
+  const auto body = parse_json_body(r);
+  const auto* status = body.is_object() ? body.get_object().if_contains("status") : nullptr;
+  co_return change_response(co_await ctx.orders.request_status(
+      r.params.at("id"), status ? *status : json::value(nullptr), r.request_id));
+}
+
+asio::awaitable<Response> cancel_order(ApiContext& ctx, Request& r) {
+  co_return change_response(
+      co_await ctx.orders.request_status(r.params.at("id"), json::value("cancelled"), r.request_id));
+}
+
+asio::awaitable<Response> delete_order(ApiContext& ctx, Request& r) {
+  co_return change_response(co_await ctx.orders.request_delete(r.params.at("id"), r.request_id));
+}
+
+asio::awaitable<Response> order_events(ApiContext& ctx, Request& r) {
+  const auto& id = r.params.at("id");
+  const auto events = co_await ctx.store.order_events(id);
+  if (!events) throw http::not_found("order '" + id + "' does not exist");
+  json::array out;
+  for (const auto& e : *events) {
+    auto data = try_parse_json(e.data_json);
+    out.push_back(json::object{{"seq", e.seq},
+                               {"type", e.type},
+                               {"at", format_rfc3339(e.at)},
+                               {"data", data ? *data : json::object{}}});
+  }
+  co_return json_response(200, json::object{{"order_id", id}, {"events", std::move(out)}});
+}
+
+}  // namespace
+
+void add_order_routes(http::Router& router, ApiContext& ctx) {
+  const auto bind = [&ctx](auto fn) {
+    return [&ctx, fn](Request& r) -> asio::awaitable<Response> { return fn(ctx, r); };
+  };
+  for (const std::string prefix : {"/api/orders", "/orders"}) {
+    router.add("POST", prefix, bind(create_order));
+    router.add("GET", prefix + "/{id}", bind(get_order));
+  }
+  router.add("GET", "/api/orders", bind(list_orders));
+  router.add("PUT", "/api/orders/{id}/status", bind(set_status));
+  router.add("PUT", "/api/orders/{id}/cancel", bind(cancel_order));
+  router.add("DELETE", "/api/orders/{id}", bind(delete_order));
+  router.add("GET", "/api/orders/{id}/events", bind(order_events));
+}
+
+}  // namespace orderflow::api

@@ -1,0 +1,33 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "http/router.hpp"
+#include "obs/health.hpp"
+#include "queue/queue.hpp"
+#include "service/handler_stats.hpp"
+#include "service/order_service.hpp"
+#include "service/worker.hpp"
+#include "store/store.hpp"
+
+namespace orderflow::api {
+
+// What the handlers use, wired once at start-up.
+struct ApiContext {
+  store::Store& store;
+  queue::Queue& queue;
+  service::OrderService& orders;
+  service::HandlerStats& handler_stats;
+  service::Worker* worker;  // null when this process runs no worker (role api)
+  obs::HealthMonitor& health;
+  std::optional<std::string> admin_token;
+  std::int64_t started_at_ms;
+  std::atomic<bool>& ready;
+};
+
+void add_order_routes(http::Router& router, ApiContext& ctx);
+void add_operations_routes(http::Router& router, ApiContext& ctx);
+
+}  // namespace orderflow::api

@@ -1,0 +1,238 @@
+#include "app/app.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <future>
+#include <iostream>
+#include <thread>
+
+#include "api/routes.hpp"
+#include "app/config.hpp"
+#include "http/pipeline.hpp"
+#include "http/server.hpp"
+#include "obs/log.hpp"
+#include "queue/sqlite_queue.hpp"
+#include "store/sqlite_store.hpp"
+#include "util/ids.hpp"
+#include "util/time.hpp"
+
+namespace orderflow::app {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+std::string sqlite_path(const Config& c) {
+  return c.sqlite_path.empty() ? (std::filesystem::path(c.data_dir) / "orderflow.db").string()
+                               : c.sqlite_path;
+}
+
+// The embedded backends: store and queue share one SQLite file.
+struct Backends {
+  explicit Backends(const Config& c)
+      : db(open(c)), queue(db, c.queue), store(db, queue) {}
+
+  static sqlite::Database::Options open(const Config& c) {
+    const auto path = sqlite_path(c);
+    const auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir);
+    return {path, c.sqlite_readers, 1024};
+  }
+
+  sqlite::Database db;
+  queue::SqliteQueue queue;
+  store::SqliteStore store;
+};
+
+domain::ProcessingRules processing_rules(const Config& c) {
+  const double rate = c.payment_failure_rate;
+  return {c.tax_rate, [rate](const domain::Order& o) {
+            if (o.payment_method == "test_decline") return true;
+            return rate > 0 && static_cast<double>(random_below(1'000'000)) < rate * 1e6;
+          }};
+}
+
+int serve(Config cfg) {
+  log::set_level(cfg.log_level);
+  Backends backends(cfg);
+  // Declared after the backends so that it is destroyed first: no handler outlives them.
+  asio::io_context io;
+
+  service::HandlerStats handler_stats;
+  service::OrderService orders(backends.store, backends.queue,
+                               {cfg.currency, cfg.idempotency_ttl.count()});
+  std::optional<service::Worker> worker;
+  if (cfg.role != Role::api)
+    worker.emplace(backends.queue, backends.store, processing_rules(cfg),
+                   service::WorkerOptions{cfg.worker_batch_size, cfg.worker_concurrency,
+                                          std::chrono::milliseconds(1000)},
+                   handler_stats);
+  obs::HealthMonitor health(backends.store, backends.queue);
+  std::atomic<bool> ready{false};
+  api::ApiContext ctx{backends.store, backends.queue, orders,   handler_stats,
+                      worker ? &*worker : nullptr,  health,    cfg.admin_token,
+                      now_ms(),                      ready};
+  http::Router router;
+  if (cfg.role != Role::worker) api::add_order_routes(router, ctx);
+  api::add_operations_routes(router, ctx);
+  http::Pipeline pipeline(router, {cfg.cors_origins});
+  http::Server server(io,
+                      {cfg.host, cfg.port, cfg.max_body_bytes, cfg.header_timeout,
+                       cfg.body_timeout, cfg.idle_timeout},
+                      {[&](http::Request& r) { return pipeline.handle(r); },
+                       [&](http::Request& r, const http::ApiError& e) { return pipeline.reject(r, e); }});
+
+  if (!cfg.admin_token)
+    log::warn("ADMIN_TOKEN is not set: admin endpoints are served to loopback clients only");
+  const auto port = server.start();
+  health.start(io, std::chrono::seconds(5));
+  if (worker) worker->start(io);
+  ready = true;
+  log::info("listening", {{"host", cfg.host},
+                          {"port", port},
+                          {"role", to_string(cfg.role)},
+                          {"database", sqlite_path(cfg)},
+                          {"version", ORDERFLOW_VERSION}});
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    asio::co_spawn(
+        io,
+        [&, signo]() -> asio::awaitable<void> {
+          ready = false;
+          log::info("shutting down", {{"signal", signo}});
+          co_await server.drain(cfg.shutdown_grace);
+          if (worker) co_await worker->stop();
+          health.stop();
+          log::info("stopped");
+          io.stop();
+        },
+        asio::detached);
+  });
+
+  const int n = cfg.http_threads > 0 ? cfg.http_threads
+                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> threads;
+  for (int i = 1; i < n; ++i) threads.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  return 0;
+}
+
+// Runs one coroutine to completion on a private io_context (for the CLI subcommands).
+template <typename T>
+T run_sync(asio::awaitable<T> op) {
+  asio::io_context io;
+  auto f = asio::co_spawn(io, std::move(op), asio::use_future);
+  io.run();
+  return f.get();
+}
+
+json::object stats_json(const queue::QueueStats& s) {
+  return {{"backend", s.backend},     {"visible", s.visible},         {"in_flight", s.in_flight},
+          {"delayed", s.delayed},     {"dead_letter", s.dead_letter}, {"sent", s.sent},
+          {"received", s.received},   {"deleted", s.deleted},         {"deduplicated", s.deduplicated},
+          {"retried", s.retried},     {"dead_lettered", s.dead_lettered}};
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App cli{"orderflow: event-driven order processing backend", "orderflow"};
+  cli.require_subcommand(0, 1);
+
+  std::optional<std::string> role, host, data_dir, log_level;
+  std::optional<std::uint16_t> port;
+  const auto add_serve_flags = [&](CLI::App* app) {
+    app->add_option("--role", role, "all (API and worker), api, or worker; default all");
+    app->add_option("--host", host, "address to listen on (HOST; default 127.0.0.1)");
+    app->add_option("--port", port, "port to listen on (PORT; default 3000)");
+    app->add_option("--data-dir", data_dir, "directory of the embedded database (DATA_DIR; default ./data)");
+    app->add_option("--log-level", log_level, "debug, info, warn, error or off (LOG_LEVEL)");
+  };
+  add_serve_flags(&cli);
+  auto* serve_cmd = cli.add_subcommand("serve", "run the service (the default)");
+  add_serve_flags(serve_cmd);
+  auto* migrate_cmd = cli.add_subcommand("migrate", "create or upgrade the database schema, then exit");
+  migrate_cmd->add_option("--data-dir", data_dir, "directory of the embedded database");
+  auto* version_cmd = cli.add_subcommand("version", "print the version");
+  auto* queue_cmd = cli.add_subcommand("queue", "inspect or operate the queue");
+  queue_cmd->add_option("--data-dir", data_dir, "directory of the embedded database");
+  queue_cmd->require_subcommand(1);
+  auto* q_stats = queue_cmd->add_subcommand("stats", "print queue statistics as JSON");
+  auto* q_purge = queue_cmd->add_subcommand("purge", "delete every message of the main queue");
+  std::size_t dlq_limit = 100;
+  auto* q_dlq = queue_cmd->add_subcommand("dlq", "list dead letters as JSON");
+  q_dlq->add_option("--limit", dlq_limit, "at most this many (default 100)");
+  std::vector<std::string> redrive_ids;
+  auto* q_redrive = queue_cmd->add_subcommand("redrive", "move dead letters back to the queue");
+  q_redrive->add_option("message_ids", redrive_ids, "ids to move (default: all)");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+
+  try {
+    if (version_cmd->parsed()) {
+      std::cout << "orderflow " << ORDERFLOW_VERSION << "\n";
+      return 0;
+    }
+    Config cfg = load_config(process_env());
+    if (role) {
+      auto r = parse_role(*role);
+      if (!r) throw ConfigError("--role must be all, api or worker");
+      cfg.role = *r;
+    }
+    if (host) cfg.host = *host;
+    if (port) cfg.port = *port;
+    if (data_dir) cfg.data_dir = *data_dir;
+    if (log_level) cfg.log_level = *log_level;
+
+    if (migrate_cmd->parsed()) {
+      Backends backends(cfg);
+      std::cout << "database ready: " << sqlite_path(cfg) << "\n";
+      return 0;
+    }
+    if (queue_cmd->parsed()) {
+      Backends b(cfg);
+      json::value out;
+      if (q_stats->parsed()) out = stats_json(run_sync(b.queue.stats()));
+      if (q_purge->parsed()) out = json::object{{"purged", run_sync(b.queue.purge())}};
+      if (q_redrive->parsed()) out = json::object{{"redriven", run_sync(b.queue.redrive(redrive_ids))}};
+      if (q_dlq->parsed()) {
+        json::array a;
+        for (const auto& d : run_sync(b.queue.dead_letters(dlq_limit)))
+          a.push_back(json::object{{"message_id", d.message_id},
+                                   {"group_id", d.group_id},
+                                   {"receive_count", d.receive_count},
+                                   {"last_error", d.last_error ? json::value(*d.last_error) : nullptr},
+                                   {"body", d.body}});
+        out = json::object{{"messages", std::move(a)}};
+      }
+      std::cout << json::serialize(out) << "\n";
+      return 0;
+    }
+    return serve(std::move(cfg));
+  } catch (const ConfigError& e) {
+    std::cerr << "configuration error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"error", e.what()}});
+    return 1;
+  }
+}
+
+}  // namespace orderflow::app

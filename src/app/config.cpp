@@ -1,0 +1,152 @@
+#include "app/config.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+namespace orderflow::app {
+
+EnvLookup process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (!v || !*v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::size_t i = 0;
+  double value = 0;
+  bool digits = false, dot = false;
+  double scale = 1;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      digits = true;
+      if (dot) {
+        scale /= 10;
+        value += (c - '0') * scale;
+      } else {
+        value = value * 10 + (c - '0');
+      }
+    } else if (c == '.' && !dot) {
+      dot = true;
+    } else {
+      break;
+    }
+  }
+  if (!digits) return std::nullopt;
+  const auto unit = text.substr(i);
+  double ms;
+  if (unit.empty() || unit == "s")
+    ms = value * 1000;
+  else if (unit == "ms")
+    ms = value;
+  else if (unit == "m")
+    ms = value * 60'000;
+  else if (unit == "h")
+    ms = value * 3'600'000;
+  else
+    return std::nullopt;
+  return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+}
+
+std::string_view to_string(Role r) {
+  switch (r) {
+    case Role::api: return "api";
+    case Role::worker: return "worker";
+    default: return "all";
+  }
+}
+
+std::optional<Role> parse_role(std::string_view s) {
+  if (s == "all") return Role::all;
+  if (s == "api") return Role::api;
+  if (s == "worker") return Role::worker;
+  return std::nullopt;
+}
+
+namespace {
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+template <typename T>
+T number(const std::string& name, const std::string& v, T lo, T hi) {
+  try {
+    std::size_t used = 0;
+    const long double x = std::stold(v, &used);
+    if (used != v.size() || x < lo || x > hi) throw std::out_of_range(name);
+    return static_cast<T>(x);
+  } catch (const std::exception&) {
+    std::ostringstream msg;
+    msg << name << " must be a number from " << lo << " to " << hi << ", got '" << v << "'";
+    throw ConfigError(msg.str());
+  }
+}
+
+std::chrono::milliseconds duration(const std::string& name, const std::string& v) {
+  auto d = parse_duration(v);
+  if (!d) throw ConfigError(name + " must be a duration such as 500ms, 30s, 5m; got '" + v + "'");
+  return *d;
+}
+}  // namespace
+
+Config load_config(const EnvLookup& env) {
+  Config c;
+  const auto with = [&](const char* name, auto apply) {
+    if (auto v = env(name)) apply(std::string(name), *v);
+  };
+  with("HOST", [&](auto, auto v) { c.host = v; });
+  with("PORT", [&](auto n, auto v) { c.port = number<std::uint16_t>(n, v, 0, 65535); });
+  with("DATA_DIR", [&](auto, auto v) { c.data_dir = v; });
+  with("SQLITE_PATH", [&](auto, auto v) { c.sqlite_path = v; });
+  with("LOG_LEVEL", [&](auto, auto v) { c.log_level = v; });
+  with("HTTP_THREADS", [&](auto n, auto v) { c.http_threads = number<int>(n, v, 0, 256); });
+  with("MAX_BODY_BYTES", [&](auto n, auto v) {
+    c.max_body_bytes = number<std::size_t>(n, v, 1024, 64 * 1024 * 1024);
+  });
+  with("HEADER_TIMEOUT", [&](auto n, auto v) { c.header_timeout = duration(n, v); });
+  with("BODY_TIMEOUT", [&](auto n, auto v) { c.body_timeout = duration(n, v); });
+  with("IDLE_TIMEOUT", [&](auto n, auto v) { c.idle_timeout = duration(n, v); });
+  with("SHUTDOWN_GRACE", [&](auto n, auto v) { c.shutdown_grace = duration(n, v); });
+  with("CORS_ORIGINS", [&](auto, auto v) { c.cors_origins = split_list(v); });
+  with("ADMIN_TOKEN", [&](auto, auto v) { c.admin_token = v; });
+  with("CURRENCY", [&](auto n, auto v) {
+    if (v.size() != 3 || !std::all_of(v.begin(), v.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+      throw ConfigError(n + " must be an ISO 4217 upper-case code such as USD");
+    c.currency = v;
+  });
+  with("TAX_RATE", [&](auto n, auto v) {
+    auto r = domain::Rate::parse(v);
+    if (!r || r->millionths > 1'000'000) throw ConfigError(n + " must be a decimal from 0 to 1, such as 0.08");
+    c.tax_rate = *r;
+  });
+  with("PAYMENT_FAILURE_RATE",
+       [&](auto n, auto v) { c.payment_failure_rate = number<double>(n, v, 0.0, 1.0); });
+  with("IDEMPOTENCY_TTL", [&](auto n, auto v) { c.idempotency_ttl = duration(n, v); });
+  with("VISIBILITY_TIMEOUT", [&](auto n, auto v) { c.queue.visibility_timeout = duration(n, v); });
+  with("MAX_RETRIES", [&](auto n, auto v) { c.queue.max_retries = number<int>(n, v, 0, 100); });
+  with("RETRY_DELAYS", [&](auto n, auto v) {
+    c.queue.retry_delays.clear();
+    for (const auto& d : split_list(v)) c.queue.retry_delays.push_back(duration(n, d));
+  });
+  with("DEDUP_WINDOW", [&](auto n, auto v) { c.queue.dedup_window = duration(n, v); });
+  with("QUEUE_POLL_INTERVAL", [&](auto n, auto v) { c.queue.poll_interval = duration(n, v); });
+  with("WORKER_BATCH_SIZE",
+       [&](auto n, auto v) { c.worker_batch_size = number<std::size_t>(n, v, 1, 10'000); });
+  with("WORKER_CONCURRENCY", [&](auto n, auto v) { c.worker_concurrency = number<int>(n, v, 1, 64); });
+  with("SQLITE_READERS", [&](auto n, auto v) { c.sqlite_readers = number<int>(n, v, 1, 64); });
+  return c;
+}
+
+}  // namespace orderflow::app

@@ -1,0 +1,60 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "domain/money.hpp"
+#include "queue/queue.hpp"
+
+namespace orderflow::app {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class Role { all, api, worker };
+
+// Everything configurable, from the environment (see README's table) and command-line flags.
+struct Config {
+  Role role = Role::all;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 3000;
+  std::string data_dir = "./data";
+  std::string sqlite_path;  // default: <data_dir>/orderflow.db
+  std::string log_level = "info";
+  int http_threads = 0;  // 0: one per core
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds header_timeout{10'000}, body_timeout{30'000}, idle_timeout{60'000};
+  std::chrono::milliseconds shutdown_grace{10'000};
+  std::vector<std::string> cors_origins;
+  std::optional<std::string> admin_token;
+
+  std::string currency = "USD";
+  domain::Rate tax_rate{80'000};
+  double payment_failure_rate = 0.0;
+  std::chrono::milliseconds idempotency_ttl{24 * 3600 * 1000};
+
+  queue::QueueOptions queue;
+  std::size_t worker_batch_size = 256;
+  int worker_concurrency = 2;
+  int sqlite_readers = 2;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_env();
+
+// Reads the environment into a Config; throws ConfigError naming the bad variable.
+Config load_config(const EnvLookup& env);
+
+// "250ms", "30s", "5m", "24h"; a bare number means seconds.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+std::string_view to_string(Role r);
+std::optional<Role> parse_role(std::string_view s);
+
+}  // namespace orderflow::app
