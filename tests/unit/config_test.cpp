@@ -1,0 +1,72 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "util/time.hpp"
+
+using namespace orderflow;
+using namespace std::chrono_literals;
+
+namespace {
+app::EnvLookup env(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& k) -> std::optional<std::string> {
+    auto it = vars.find(k);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+}  // namespace
+
+TEST(Config, Defaults) {
+  const auto c = app::load_config(env({}));
+  EXPECT_EQ(c.port, 3000);
+  EXPECT_EQ(c.host, "127.0.0.1");
+  EXPECT_EQ(c.queue.visibility_timeout, 30s);
+  EXPECT_EQ(c.queue.max_retries, 3);
+  EXPECT_EQ(c.queue.retry_delays, (std::vector<std::chrono::milliseconds>{1s, 5s, 15s}));
+  EXPECT_EQ(c.queue.dedup_window, 5min);
+  EXPECT_EQ(c.tax_rate.millionths, 80'000);
+  EXPECT_EQ(c.currency, "USD");
+}
+
+TEST(Config, ReadsTheEnvironment) {
+  const auto c = app::load_config(env({{"PORT", "8080"},
+                                       {"RETRY_DELAYS", "100ms, 2s,1m"},
+                                       {"TAX_RATE", "0.2"},
+                                       {"CORS_ORIGINS", "https://a.example, *"},
+                                       {"VISIBILITY_TIMEOUT", "45"}}));
+  EXPECT_EQ(c.port, 8080);
+  EXPECT_EQ(c.queue.retry_delays, (std::vector<std::chrono::milliseconds>{100ms, 2s, 1min}));
+  EXPECT_EQ(c.tax_rate.millionths, 200'000);
+  EXPECT_EQ(c.cors_origins, (std::vector<std::string>{"https://a.example", "*"}));
+  EXPECT_EQ(c.queue.visibility_timeout, 45s);
+}
+
+TEST(Config, RejectsBadValuesNamingTheVariable) {
+  for (auto [k, v] : std::map<std::string, std::string>{{"PORT", "70000"},
+                                                        {"PORT", "abc"},
+                                                        {"TAX_RATE", "1.5"},
+                                                        {"CURRENCY", "usd"},
+                                                        {"RETRY_DELAYS", "1x"},
+                                                        {"PAYMENT_FAILURE_RATE", "2"}}) {
+    try {
+      app::load_config(env({{k, v}}));
+      ADD_FAILURE() << k << "=" << v << " was accepted";
+    } catch (const app::ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(k), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Time, Rfc3339RoundTrip) {
+  EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
+  const auto t = parse_rfc3339("2026-11-22T10:00:00.123Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_rfc3339(*t), "2026-11-22T10:00:00.123Z");
+  EXPECT_EQ(parse_rfc3339("2026-11-22T12:00:00+02:00"), parse_rfc3339("2026-11-22T10:00:00Z"));
+  EXPECT_FALSE(parse_rfc3339("2026-11-22"));
+  EXPECT_FALSE(parse_rfc3339("2026-13-01T00:00:00Z"));
+  EXPECT_FALSE(parse_rfc3339("2026-11-22T10:00:00"));
+}
