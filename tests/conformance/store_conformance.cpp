@@ -1,0 +1,215 @@
+// The store contract: intake with idempotency, queued snapshots, batch apply with exactly-once
+// effects, queries. Run against every store backend.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "backends.hpp"
+#include "http/problem.hpp"
+#include "service/order_service.hpp"
+#include "util/time.hpp"
+
+namespace orderflow::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+template <typename Backend>
+class StoreConformance : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    queue::QueueOptions o;
+    o.visibility_timeout = 300ms;
+    o.retry_delays = {50ms};
+    o.poll_interval = 50ms;
+    backend_ = std::make_unique<Backend>(o);
+    orders_ = std::make_unique<service::OrderService>(store(), q(), service::OrderServiceOptions{});
+  }
+  store::Store& store() { return backend_->store(); }
+  queue::Queue& q() { return backend_->queue(); }
+  template <typename T>
+  T await(asio::awaitable<T> op) {
+    return run(io_, std::move(op));
+  }
+  service::AcceptedOrder accept(const std::string& body, std::optional<std::string> key = std::nullopt) {
+    return await(orders_->accept(json::parse(body), std::move(key), std::nullopt));
+  }
+  int accept_status(const std::string& body, std::optional<std::string> key = std::nullopt) {
+    try {
+      accept(body, std::move(key));
+      return 202;
+    } catch (const http::ApiError& e) {
+      return e.status();
+    }
+  }
+  store::BatchResult process() {
+    auto batch = await(q().receive(100, 0ms));
+    return await(store().apply_batch(std::move(batch), rules_));
+  }
+
+  domain::ProcessingRules rules_{*domain::Rate::parse("0.08"),
+                                 [](const domain::Order& o) { return o.payment_method == "test_decline"; }};
+  asio::io_context io_;
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<service::OrderService> orders_;
+};
+
+struct BackendNames {
+  template <typename T>
+  static std::string GetName(int) {
+    return T::kName;
+  }
+};
+TYPED_TEST_SUITE(StoreConformance, ::testing::Types<SqliteBackend>, BackendNames);
+
+TYPED_TEST(StoreConformance, AcceptedOrderIsQueuedAndReadable) {
+  const auto a = this->accept(R"({"customer_id":"c1","amount":"10.00"})");
+  EXPECT_FALSE(a.replayed);
+  const auto found = this->await(this->store().find_order(a.order_id));
+  EXPECT_FALSE(found.order);
+  ASSERT_TRUE(found.queued);
+  EXPECT_EQ(found.queued->request.customer_id, "c1");
+  EXPECT_EQ(found.queued->accepted_at, a.created_at);
+  EXPECT_EQ(this->await(this->q().stats()).visible, 1);
+  EXPECT_TRUE(this->await(this->store().order_events(a.order_id)).has_value());
+  EXPECT_FALSE(this->await(this->store().order_events("never")).has_value());
+}
+
+TYPED_TEST(StoreConformance, IdempotencyKeyReplaysOrConflicts) {
+  const auto body = R"({"amount":"10.00"})";
+  const auto first = this->accept(body, "key-1");
+  const auto again = this->accept(body, "key-1");
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.order_id, first.order_id);
+  EXPECT_EQ(again.message_id, first.message_id);
+  EXPECT_EQ(again.created_at, first.created_at);
+  EXPECT_EQ(this->accept_status(R"({"amount":"11.00"})", "key-1"), 422);
+  EXPECT_EQ(this->await(this->q().stats()).sent, 1);
+  // Without a key, identical requests are separate orders.
+  EXPECT_NE(this->accept(body).order_id, this->accept(body).order_id);
+}
+
+TYPED_TEST(StoreConformance, ClientOrderIdIsIdempotent) {
+  const auto body = R"({"order_id":"ord-7","amount":"10.00"})";
+  const auto first = this->accept(body);
+  EXPECT_EQ(first.order_id, "ord-7");
+  this->process();
+  const auto again = this->accept(body);  // even after processing
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.message_id, first.message_id);
+  EXPECT_EQ(this->accept_status(R"({"order_id":"ord-7","amount":"99.00"})"), 409);
+  EXPECT_EQ(this->accept_status(body, "fresh-key"), 409) << "the id names an existing order";
+}
+
+TYPED_TEST(StoreConformance, BatchIsAppliedOnceAndDeleted) {
+  const auto a = this->accept(R"({"items":[{"name":"x","unit_price":"2.50","quantity":4}]})");
+  const auto b = this->accept(R"({"amount":"1.00","payment_method":"test_decline"})");
+  const auto r = this->process();
+  EXPECT_EQ(r.applied.size(), 2u);
+  EXPECT_TRUE(r.failed.empty());
+  const auto oa = this->await(this->store().find_order(a.order_id)).order;
+  ASSERT_TRUE(oa);
+  EXPECT_EQ(oa->status, domain::OrderStatus::confirmed);
+  EXPECT_EQ(oa->total, 1080);
+  const auto ob = this->await(this->store().find_order(b.order_id)).order;
+  ASSERT_TRUE(ob);
+  EXPECT_EQ(ob->failure_reason, "payment_declined");
+  const auto s = this->await(this->q().stats());
+  EXPECT_EQ(s.visible + s.in_flight + s.delayed, 0);
+  EXPECT_EQ(s.deleted, 2);
+  const auto events = this->await(this->store().order_events(a.order_id));
+  ASSERT_TRUE(events);
+  ASSERT_FALSE(events->empty());
+  EXPECT_EQ(events->front().type, "order.accepted");
+  EXPECT_EQ(events->front().seq, 1);
+  EXPECT_EQ(events->back().type, "order.confirmed");
+}
+
+TYPED_TEST(StoreConformance, StaleDeliveryIsNotApplied) {
+  const auto a = this->accept(R"({"amount":"1.00"})");
+  auto first = this->await(this->q().receive(10, 0ms));
+  sleep_ms(400);  // visibility expires; the message is delivered again
+  auto second = this->await(this->q().receive(10, 0ms));
+  ASSERT_EQ(second.size(), 1u);
+  const auto stale = this->await(this->store().apply_batch(first, this->rules_));
+  EXPECT_EQ(stale.stale.size(), 1u);
+  EXPECT_TRUE(stale.applied.empty());
+  EXPECT_FALSE(this->await(this->store().find_order(a.order_id)).order);
+  const auto fresh = this->await(this->store().apply_batch(second, this->rules_));
+  EXPECT_EQ(fresh.applied.size(), 1u);
+  const auto events = this->await(this->store().order_events(a.order_id));
+  EXPECT_EQ(std::count_if(events->begin(), events->end(),
+                          [](const auto& e) { return e.type == "order.accepted"; }),
+            1);
+}
+
+TYPED_TEST(StoreConformance, PoisonMessageFailsAloneAndIsRetried) {
+  std::vector<queue::OutgoingMessage> poison;
+  poison.push_back({"bad-group", std::nullopt, "{not an order message"});
+  this->await(this->q().send(std::move(poison)));
+  const auto good = this->accept(R"({"amount":"3.00"})");
+  const auto r = this->process();
+  EXPECT_EQ(r.applied.size(), 1u);
+  ASSERT_EQ(r.failed.size(), 1u);
+  EXPECT_TRUE(this->await(this->store().find_order(good.order_id)).order);
+  const auto s = this->await(this->q().stats());
+  EXPECT_EQ(s.retried, 1);
+  EXPECT_EQ(s.delayed, 1);
+}
+
+TYPED_TEST(StoreConformance, StatusChangesApplyInOrder) {
+  const auto a = this->accept(R"({"amount":"5.00"})");
+  this->process();
+  // Both are allowed from confirmed; applied in order, the cancel then meets a shipped order.
+  this->await(this->orders_->request_status(a.order_id, json::value("shipped"), "r1"));
+  this->await(this->orders_->request_status(a.order_id, json::value("cancelled"), "r2"));
+  this->process();
+  this->process();
+  const auto o = this->await(this->store().find_order(a.order_id)).order;
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->status, domain::OrderStatus::shipped);
+  EXPECT_EQ(o->version, 2);
+  const auto events = this->await(this->store().order_events(a.order_id));
+  EXPECT_EQ(events->back().type, "order.transition_rejected");
+}
+
+TYPED_TEST(StoreConformance, DeletedOrderIsGoneButItsEventsRemain) {
+  const auto a = this->accept(R"({"amount":"5.00"})");
+  this->await(this->orders_->request_delete(a.order_id, "r1"));
+  this->process();
+  this->process();
+  const auto found = this->await(this->store().find_order(a.order_id));
+  EXPECT_FALSE(found.order);
+  EXPECT_FALSE(found.queued);
+  const auto events = this->await(this->store().order_events(a.order_id));
+  ASSERT_TRUE(events);
+  EXPECT_EQ(events->back().type, "order.deleted");
+}
+
+TYPED_TEST(StoreConformance, ListsWithFiltersAndPages) {
+  for (int i = 0; i < 5; ++i)
+    this->accept(R"({"customer_id":")" + std::string(i < 3 ? "alice" : "bob") +
+                 R"(","amount":"1.00"})");
+  this->accept(R"({"customer_id":"alice","amount":"1.00","payment_method":"test_decline"})");
+  this->process();
+  store::OrderFilter f;
+  f.customer_id = "alice";
+  f.limit = 2;
+  auto page = this->await(this->store().list_orders(f));
+  EXPECT_EQ(page.total, 4);
+  EXPECT_EQ(page.data.size(), 2u);
+  EXPECT_GE(page.data[0].created_at, page.data[1].created_at) << "newest first by default";
+  f.status = "failed";
+  EXPECT_EQ(this->await(this->store().list_orders(f)).total, 1);
+  store::OrderFilter later;
+  later.created_after = now_ms() + 60'000;
+  EXPECT_EQ(this->await(this->store().list_orders(later)).total, 0);
+  const auto totals = this->await(this->store().order_totals());
+  EXPECT_EQ(totals.total, 6);
+  EXPECT_EQ(totals.by_status.at("confirmed"), 5);
+  EXPECT_EQ(totals.revenue, 5 * 108);
+}
+
+}  // namespace
+}  // namespace orderflow::testing
