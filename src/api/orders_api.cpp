@@ -106,18 +106,24 @@ Response change_response(const service::ChangeRequested& c) {
 
 asio::awaitable<Response> set_status(ApiContext& ctx, Request& r) {
   const auto body = parse_json_body(r);
-  const auto* status = body.is_object() ? body.get_object().if_contains("status") : nullptr;
-  co_return change_response(co_await ctx.orders.request_status(
-      r.params.at("id"), status ? *status : json::value(nullptr), r.request_id));
+  // Built before the co_await: GCC 12 mishandles temporaries inside co_await operands.
+  json::value status;
+  if (const auto* s = body.is_object() ? body.get_object().if_contains("status") : nullptr) status = *s;
+  const auto requested =
+      co_await ctx.orders.request_status(r.params.at("id"), std::move(status), r.request_id);
+  co_return change_response(requested);
 }
 
 asio::awaitable<Response> cancel_order(ApiContext& ctx, Request& r) {
-  co_return change_response(
-      co_await ctx.orders.request_status(r.params.at("id"), json::value("cancelled"), r.request_id));
+  json::value cancelled("cancelled");
+  const auto requested =
+      co_await ctx.orders.request_status(r.params.at("id"), std::move(cancelled), r.request_id);
+  co_return change_response(requested);
 }
 
 asio::awaitable<Response> delete_order(ApiContext& ctx, Request& r) {
-  co_return change_response(co_await ctx.orders.request_delete(r.params.at("id"), r.request_id));
+  const auto requested = co_await ctx.orders.request_delete(r.params.at("id"), r.request_id);
+  co_return change_response(requested);
 }
 
 asio::awaitable<Response> order_events(ApiContext& ctx, Request& r) {

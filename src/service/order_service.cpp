@@ -76,7 +76,7 @@ asio::awaitable<ChangeRequested> OrderService::send_change(std::string order_id,
 }
 
 asio::awaitable<ChangeRequested> OrderService::request_status(std::string order_id,
-                                                              const json::value& status,
+                                                              json::value status,
                                                               std::string request_id) {
   const auto target = status.is_string() ? domain::parse_status(status.get_string()) : std::nullopt;
   if (!target)

@@ -36,7 +36,7 @@ class OrderService {
                                                std::optional<std::string> idempotency_key,
                                                std::optional<std::string> session_id);
   boost::asio::awaitable<ChangeRequested> request_status(std::string order_id,
-                                                         const boost::json::value& status,
+                                                         boost::json::value status,
                                                          std::string request_id);
   boost::asio::awaitable<ChangeRequested> request_delete(std::string order_id,
                                                          std::string request_id);
