@@ -1,7 +1,7 @@
 #include "api/common.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <openssl/crypto.h>
+#include <boost/json/serialize.hpp>
 
 #include <charconv>
 
@@ -21,7 +21,9 @@ http::Response json_response(int status, const json::value& body) {
 json::value parse_json_body(const http::Request& r) {
   if (r.body.empty()) return nullptr;
   auto v = try_parse_json(r.body);
-  if (!v) throw http::validation_error("the request body is not valid JSON", {{"body", "malformed JSON"}});
+  if (!v)
+    throw http::validation_error("the request body is not valid JSON",
+                                 {{"body", "malformed JSON"}});
   return std::move(*v);
 }
 
@@ -61,12 +63,14 @@ void require_admin(const http::Request& r, const std::optional<std::string>& adm
     if (auth && auth->size() == expected.size() &&
         CRYPTO_memcmp(auth->data(), expected.data(), expected.size()) == 0)
       return;
-    throw http::ApiError(401, "unauthorized", "this endpoint needs Authorization: Bearer <ADMIN_TOKEN>")
+    throw http::ApiError(401, "unauthorized",
+                         "this endpoint needs Authorization: Bearer <ADMIN_TOKEN>")
         .with_header("WWW-Authenticate", "Bearer");
   }
   if (!r.from_loopback)
-    throw http::ApiError(401, "unauthorized",
-                         "admin endpoints are served to loopback clients only while ADMIN_TOKEN is unset")
+    throw http::ApiError(
+        401, "unauthorized",
+        "admin endpoints are served to loopback clients only while ADMIN_TOKEN is unset")
         .with_header("WWW-Authenticate", "Bearer");
 }
 

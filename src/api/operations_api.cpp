@@ -25,12 +25,18 @@ json::value nullable(const std::optional<std::int64_t>& v) {
 }
 
 json::object queue_stats_json(const queue::QueueStats& s) {
-  return {{"backend", s.backend},         {"visible", s.visible},
-          {"in_flight", s.in_flight},     {"delayed", s.delayed},
-          {"dead_letter", s.dead_letter}, {"sent", s.sent},
-          {"received", s.received},       {"deleted", s.deleted},
-          {"deduplicated", s.deduplicated}, {"retried", s.retried},
-          {"dead_lettered", s.dead_lettered}, {"oldest_age_ms", nullable(s.oldest_age_ms)}};
+  return {{"backend", s.backend},
+          {"visible", s.visible},
+          {"in_flight", s.in_flight},
+          {"delayed", s.delayed},
+          {"dead_letter", s.dead_letter},
+          {"sent", s.sent},
+          {"received", s.received},
+          {"deleted", s.deleted},
+          {"deduplicated", s.deduplicated},
+          {"retried", s.retried},
+          {"dead_lettered", s.dead_lettered},
+          {"oldest_age_ms", nullable(s.oldest_age_ms)}};
 }
 
 json::object check_json(const obs::DependencyCheck& c) {
@@ -42,13 +48,13 @@ json::object check_json(const obs::DependencyCheck& c) {
 
 asio::awaitable<Response> liveness(ApiContext& ctx, Request&) {
   const auto r = ctx.health.last();
-  co_return json_response(
-      200, json::object{{"status", r.healthy() ? "healthy" : "degraded"},
-                        {"timestamp", format_rfc3339(now_ms())},
-                        {"uptime_s", uptime_s(ctx)},
-                        {"services", json::object{{"database", r.database.status},
-                                                  {"queue", r.queue.status},
-                                                  {"cache", r.cache.status}}}});
+  co_return json_response(200,
+                          json::object{{"status", r.healthy() ? "healthy" : "degraded"},
+                                       {"timestamp", format_rfc3339(now_ms())},
+                                       {"uptime_s", uptime_s(ctx)},
+                                       {"services", json::object{{"database", r.database.status},
+                                                                 {"queue", r.queue.status},
+                                                                 {"cache", r.cache.status}}}});
 }
 
 asio::awaitable<Response> readiness(ApiContext& ctx, Request&) {
@@ -60,14 +66,14 @@ asio::awaitable<Response> deep_health(ApiContext& ctx, Request&) {
   const auto r = co_await ctx.health.check_now(std::chrono::milliseconds(2000));
   auto queue = check_json(r.queue);
   queue["depth"] = r.queue_depth;
-  auto res = json_response(
-      r.healthy() ? 200 : 503,
-      json::object{{"status", r.healthy() ? "healthy" : "unhealthy"},
-                   {"checks", json::object{{"database", check_json(r.database)},
-                                           {"queue", std::move(queue)},
-                                           {"cache", check_json(r.cache)}}},
-                   {"uptime_s", uptime_s(ctx)},
-                   {"version", ORDERFLOW_VERSION}});
+  auto res =
+      json_response(r.healthy() ? 200 : 503,
+                    json::object{{"status", r.healthy() ? "healthy" : "unhealthy"},
+                                 {"checks", json::object{{"database", check_json(r.database)},
+                                                         {"queue", std::move(queue)},
+                                                         {"cache", check_json(r.cache)}}},
+                                 {"uptime_s", uptime_s(ctx)},
+                                 {"version", ORDERFLOW_VERSION}});
   if (!r.healthy()) res.set("Retry-After", "5");
   co_return res;
 }
@@ -111,10 +117,11 @@ asio::awaitable<Response> sqs_dlq(ApiContext& ctx, Request& r) {
         {"receive_count", d.receive_count},
         {"last_error", d.last_error ? json::value(*d.last_error) : json::value(nullptr)},
         {"sent_at", format_rfc3339(d.sent_at)},
-        {"dead_lettered_at",
-         d.dead_lettered_at ? json::value(format_rfc3339(*d.dead_lettered_at)) : json::value(nullptr)}});
+        {"dead_lettered_at", d.dead_lettered_at ? json::value(format_rfc3339(*d.dead_lettered_at))
+                                                : json::value(nullptr)}});
   }
-  co_return json_response(200, json::object{{"messages", std::move(out)}, {"count", letters.size()}});
+  co_return json_response(200,
+                          json::object{{"messages", std::move(out)}, {"count", letters.size()}});
 }
 
 asio::awaitable<Response> sqs_redrive(ApiContext& ctx, Request& r) {
@@ -130,8 +137,9 @@ asio::awaitable<Response> sqs_redrive(ApiContext& ctx, Request& r) {
       for (std::size_t i = 0; i < list->get_array().size(); ++i) {
         const auto& v = list->get_array()[i];
         if (!v.is_string())
-          throw http::validation_error("message_ids must be strings",
-                                       {{"message_ids[" + std::to_string(i) + "]", "must be a string"}});
+          throw http::validation_error(
+              "message_ids must be strings",
+              {{"message_ids[" + std::to_string(i) + "]", "must be a string"}});
         ids.emplace_back(v.get_string());
       }
       if (ids.empty())

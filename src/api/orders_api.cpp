@@ -108,7 +108,8 @@ asio::awaitable<Response> set_status(ApiContext& ctx, Request& r) {
   const auto body = parse_json_body(r);
   // Built before the co_await: GCC 12 mishandles temporaries inside co_await operands.
   json::value status;
-  if (const auto* s = body.is_object() ? body.get_object().if_contains("status") : nullptr) status = *s;
+  if (const auto* s = body.is_object() ? body.get_object().if_contains("status") : nullptr)
+    status = *s;
   const auto requested =
       co_await ctx.orders.request_status(r.params.at("id"), std::move(status), r.request_id);
   co_return change_response(requested);

@@ -39,8 +39,7 @@ std::string sqlite_path(const Config& c) {
 
 // The embedded backends: store and queue share one SQLite file.
 struct Backends {
-  explicit Backends(const Config& c)
-      : db(open(c)), queue(db, c.queue), store(db, queue) {}
+  explicit Backends(const Config& c) : db(open(c)), queue(db, c.queue), store(db, queue) {}
 
   static sqlite::Database::Options open(const Config& c) {
     const auto path = sqlite_path(c);
@@ -79,18 +78,19 @@ int serve(Config cfg) {
                    handler_stats);
   obs::HealthMonitor health(backends.store, backends.queue);
   std::atomic<bool> ready{false};
-  api::ApiContext ctx{backends.store, backends.queue, orders,   handler_stats,
-                      worker ? &*worker : nullptr,  health,    cfg.admin_token,
-                      now_ms(),                      ready};
+  api::ApiContext ctx{
+      backends.store, backends.queue,  orders,   handler_stats, worker ? &*worker : nullptr,
+      health,         cfg.admin_token, now_ms(), ready};
   http::Router router;
   if (cfg.role != Role::worker) api::add_order_routes(router, ctx);
   api::add_operations_routes(router, ctx);
   http::Pipeline pipeline(router, {cfg.cors_origins});
-  http::Server server(io,
-                      {cfg.host, cfg.port, cfg.max_body_bytes, cfg.header_timeout,
-                       cfg.body_timeout, cfg.idle_timeout},
-                      {[&](http::Request& r) { return pipeline.handle(r); },
-                       [&](http::Request& r, const http::ApiError& e) { return pipeline.reject(r, e); }});
+  http::Server server(
+      io,
+      {cfg.host, cfg.port, cfg.max_body_bytes, cfg.header_timeout, cfg.body_timeout,
+       cfg.idle_timeout},
+      {[&](http::Request& r) { return pipeline.handle(r); },
+       [&](http::Request& r, const http::ApiError& e) { return pipeline.reject(r, e); }});
 
   if (!cfg.admin_token)
     log::warn("ADMIN_TOKEN is not set: admin endpoints are served to loopback clients only");
@@ -121,8 +121,9 @@ int serve(Config cfg) {
         asio::detached);
   });
 
-  const int n = cfg.http_threads > 0 ? cfg.http_threads
-                                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int n = cfg.http_threads > 0
+                    ? cfg.http_threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> threads;
   for (int i = 1; i < n; ++i) threads.emplace_back([&] { io.run(); });
   io.run();
@@ -140,10 +141,17 @@ T run_sync(asio::awaitable<T> op) {
 }
 
 json::object stats_json(const queue::QueueStats& s) {
-  return {{"backend", s.backend},     {"visible", s.visible},         {"in_flight", s.in_flight},
-          {"delayed", s.delayed},     {"dead_letter", s.dead_letter}, {"sent", s.sent},
-          {"received", s.received},   {"deleted", s.deleted},         {"deduplicated", s.deduplicated},
-          {"retried", s.retried},     {"dead_lettered", s.dead_lettered}};
+  return {{"backend", s.backend},
+          {"visible", s.visible},
+          {"in_flight", s.in_flight},
+          {"delayed", s.delayed},
+          {"dead_letter", s.dead_letter},
+          {"sent", s.sent},
+          {"received", s.received},
+          {"deleted", s.deleted},
+          {"deduplicated", s.deduplicated},
+          {"retried", s.retried},
+          {"dead_lettered", s.dead_lettered}};
 }
 
 }  // namespace
@@ -158,13 +166,15 @@ int run(int argc, char** argv) {
     app->add_option("--role", role, "all (API and worker), api, or worker; default all");
     app->add_option("--host", host, "address to listen on (HOST; default 127.0.0.1)");
     app->add_option("--port", port, "port to listen on (PORT; default 3000)");
-    app->add_option("--data-dir", data_dir, "directory of the embedded database (DATA_DIR; default ./data)");
+    app->add_option("--data-dir", data_dir,
+                    "directory of the embedded database (DATA_DIR; default ./data)");
     app->add_option("--log-level", log_level, "debug, info, warn, error or off (LOG_LEVEL)");
   };
   add_serve_flags(&cli);
   auto* serve_cmd = cli.add_subcommand("serve", "run the service (the default)");
   add_serve_flags(serve_cmd);
-  auto* migrate_cmd = cli.add_subcommand("migrate", "create or upgrade the database schema, then exit");
+  auto* migrate_cmd =
+      cli.add_subcommand("migrate", "create or upgrade the database schema, then exit");
   migrate_cmd->add_option("--data-dir", data_dir, "directory of the embedded database");
   auto* version_cmd = cli.add_subcommand("version", "print the version");
   auto* queue_cmd = cli.add_subcommand("queue", "inspect or operate the queue");
@@ -211,15 +221,17 @@ int run(int argc, char** argv) {
       json::value out;
       if (q_stats->parsed()) out = stats_json(run_sync(b.queue.stats()));
       if (q_purge->parsed()) out = json::object{{"purged", run_sync(b.queue.purge())}};
-      if (q_redrive->parsed()) out = json::object{{"redriven", run_sync(b.queue.redrive(redrive_ids))}};
+      if (q_redrive->parsed())
+        out = json::object{{"redriven", run_sync(b.queue.redrive(redrive_ids))}};
       if (q_dlq->parsed()) {
         json::array a;
         for (const auto& d : run_sync(b.queue.dead_letters(dlq_limit)))
-          a.push_back(json::object{{"message_id", d.message_id},
-                                   {"group_id", d.group_id},
-                                   {"receive_count", d.receive_count},
-                                   {"last_error", d.last_error ? json::value(*d.last_error) : nullptr},
-                                   {"body", d.body}});
+          a.push_back(
+              json::object{{"message_id", d.message_id},
+                           {"group_id", d.group_id},
+                           {"receive_count", d.receive_count},
+                           {"last_error", d.last_error ? json::value(*d.last_error) : nullptr},
+                           {"body", d.body}});
         out = json::object{{"messages", std::move(a)}};
       }
       std::cout << json::serialize(out) << "\n";

@@ -54,9 +54,12 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
 
 std::string_view to_string(Role r) {
   switch (r) {
-    case Role::api: return "api";
-    case Role::worker: return "worker";
-    default: return "all";
+    case Role::api:
+      return "api";
+    case Role::worker:
+      return "worker";
+    default:
+      return "all";
   }
 }
 
@@ -122,13 +125,15 @@ Config load_config(const EnvLookup& env) {
   with("CORS_ORIGINS", [&](auto, auto v) { c.cors_origins = split_list(v); });
   with("ADMIN_TOKEN", [&](auto, auto v) { c.admin_token = v; });
   with("CURRENCY", [&](auto n, auto v) {
-    if (v.size() != 3 || !std::all_of(v.begin(), v.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+    if (v.size() != 3 ||
+        !std::all_of(v.begin(), v.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
       throw ConfigError(n + " must be an ISO 4217 upper-case code such as USD");
     c.currency = v;
   });
   with("TAX_RATE", [&](auto n, auto v) {
     auto r = domain::Rate::parse(v);
-    if (!r || r->millionths > 1'000'000) throw ConfigError(n + " must be a decimal from 0 to 1, such as 0.08");
+    if (!r || r->millionths > 1'000'000)
+      throw ConfigError(n + " must be a decimal from 0 to 1, such as 0.08");
     c.tax_rate = *r;
   });
   with("PAYMENT_FAILURE_RATE",
@@ -144,7 +149,8 @@ Config load_config(const EnvLookup& env) {
   with("QUEUE_POLL_INTERVAL", [&](auto n, auto v) { c.queue.poll_interval = duration(n, v); });
   with("WORKER_BATCH_SIZE",
        [&](auto n, auto v) { c.worker_batch_size = number<std::size_t>(n, v, 1, 10'000); });
-  with("WORKER_CONCURRENCY", [&](auto n, auto v) { c.worker_concurrency = number<int>(n, v, 1, 64); });
+  with("WORKER_CONCURRENCY",
+       [&](auto n, auto v) { c.worker_concurrency = number<int>(n, v, 1, 64); });
   with("SQLITE_READERS", [&](auto n, auto v) { c.sqlite_readers = number<int>(n, v, 1, 64); });
   return c;
 }

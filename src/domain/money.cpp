@@ -85,8 +85,11 @@ std::optional<Rate> Rate::parse(std::string_view text) {
   return Rate{*v};
 }
 
+// A GCC/Clang extension; the product of two int64 values needs 128 bits.
+__extension__ using Int128 = __int128;
+
 Cents apply_rate(Cents amount, Rate rate) {
-  const __int128 product = static_cast<__int128>(amount) * rate.millionths;
+  const Int128 product = static_cast<Int128>(amount) * rate.millionths;
   return static_cast<Cents>((product + 500'000) / 1'000'000);
 }
 

@@ -31,8 +31,7 @@ bool looks_like_email(std::string_view s) {
 
 // Reads an optional bounded string field; records an error when present but malformed.
 std::optional<std::string> optional_text(const json::object& o, std::string_view key,
-                                         const std::string& path,
-                                         std::vector<FieldError>& errors) {
+                                         const std::string& path, std::vector<FieldError>& errors) {
   const auto* v = o.if_contains(key);
   if (!v || v->is_null()) return std::nullopt;
   if (!v->is_string()) {
@@ -104,7 +103,9 @@ ItemRequest parse_item(const json::value& v, const std::string& path,
 }
 }  // namespace
 
-std::string_view to_string(OrderStatus s) { return kStatusNames[static_cast<std::size_t>(s)]; }
+std::string_view to_string(OrderStatus s) {
+  return kStatusNames[static_cast<std::size_t>(s)];
+}
 
 std::optional<OrderStatus> parse_status(std::string_view s) {
   for (std::size_t i = 0; i < kStatusNames.size(); ++i)
@@ -341,9 +342,12 @@ json::object queued_api_json(const OrderRequest& r, std::string_view order_id,
 json::array lines_to_storage_json(const std::vector<OrderLine>& lines) {
   json::array a;
   for (const auto& l : lines)
-    a.push_back(json::object{{"product_id", l.product_id}, {"sku", l.sku},
-                             {"name", l.name},             {"unit_price", l.unit_price},
-                             {"quantity", l.quantity},     {"line_total", l.line_total}});
+    a.push_back(json::object{{"product_id", l.product_id},
+                             {"sku", l.sku},
+                             {"name", l.name},
+                             {"unit_price", l.unit_price},
+                             {"quantity", l.quantity},
+                             {"line_total", l.line_total}});
   return a;
 }
 
@@ -351,10 +355,10 @@ std::vector<OrderLine> lines_from_storage_json(const json::array& a) {
   std::vector<OrderLine> lines;
   for (const auto& v : a) {
     const auto& o = v.as_object();
-    lines.push_back({std::string(o.at("product_id").as_string()),
-                     std::string(o.at("sku").as_string()), std::string(o.at("name").as_string()),
-                     o.at("unit_price").to_number<Cents>(), o.at("quantity").to_number<std::int64_t>(),
-                     o.at("line_total").to_number<Cents>()});
+    lines.push_back(
+        {std::string(o.at("product_id").as_string()), std::string(o.at("sku").as_string()),
+         std::string(o.at("name").as_string()), o.at("unit_price").to_number<Cents>(),
+         o.at("quantity").to_number<std::int64_t>(), o.at("line_total").to_number<Cents>()});
   }
   return lines;
 }

@@ -19,8 +19,10 @@ std::string encode_message(const OrderMessage& m) {
          {"accepted_at", c->accepted_at},
          {"request", to_message_json(c->request)}};
   } else if (const auto* s = std::get_if<SetStatus>(&m)) {
-    o = {{"type", "order.set_status"},   {"order_id", s->order_id},
-         {"status", to_string(s->status)}, {"requested_at", s->requested_at},
+    o = {{"type", "order.set_status"},
+         {"order_id", s->order_id},
+         {"status", to_string(s->status)},
+         {"requested_at", s->requested_at},
          {"request_id", s->request_id}};
   } else {
     const auto& d = std::get<DeleteOrder>(m);
@@ -34,7 +36,8 @@ std::string encode_message(const OrderMessage& m) {
 
 OrderMessage decode_message(std::string_view body) {
   auto parsed = try_parse_json(body);
-  if (!parsed || !parsed->is_object()) throw std::invalid_argument("message body is not a JSON object");
+  if (!parsed || !parsed->is_object())
+    throw std::invalid_argument("message body is not a JSON object");
   try {
     const auto& o = parsed->get_object();
     const auto type = o.at("type").as_string();
@@ -45,8 +48,7 @@ OrderMessage decode_message(std::string_view body) {
     if (type == "order.set_status") {
       auto status = parse_status(o.at("status").as_string());
       if (!status) throw std::invalid_argument("unknown status");
-      return SetStatus{std::move(order_id), *status,
-                       o.at("requested_at").to_number<std::int64_t>(),
+      return SetStatus{std::move(order_id), *status, o.at("requested_at").to_number<std::int64_t>(),
                        std::string(o.at("request_id").as_string())};
     }
     if (type == "order.delete")
@@ -98,7 +100,8 @@ json::array quantities_json(const std::map<std::string, std::int64_t>& q) {
 
 class Applier {
  public:
-  Applier(BatchState& s, const ProcessingRules& r, std::int64_t now) : s_(s), rules_(r), now_(now) {}
+  Applier(BatchState& s, const ProcessingRules& r, std::int64_t now)
+      : s_(s), rules_(r), now_(now) {}
 
   void operator()(const CreateOrder& c) {
     auto& slot = s_.orders.at(c.order_id);
@@ -189,8 +192,9 @@ class Applier {
     o.updated_at = now_;
     ++o.version;
     s_.changed_orders.insert(o.order_id);
-    event(o.order_id, "order.status_changed", now_,
-          {{"from", to_string(previous)}, {"to", to_string(m.status)}, {"request_id", m.request_id}});
+    event(
+        o.order_id, "order.status_changed", now_,
+        {{"from", to_string(previous)}, {"to", to_string(m.status)}, {"request_id", m.request_id}});
     if (m.status == OrderStatus::cancelled) event(o.order_id, "order.cancelled", now_, {});
   }
 
@@ -198,7 +202,9 @@ class Applier {
     auto& slot = s_.orders.at(m.order_id);
     if (!slot) {
       event(m.order_id, "order.transition_rejected", now_,
-            {{"from", "absent"}, {"to", "deleted"}, {"reason", "not_found"},
+            {{"from", "absent"},
+             {"to", "deleted"},
+             {"reason", "not_found"},
              {"request_id", m.request_id}});
       return;
     }

@@ -80,9 +80,8 @@ asio::awaitable<Response> Pipeline::handle(Request& request) {
   } catch (const ApiError& e) {
     error = e;
   } catch (const std::exception& e) {
-    log::error("unhandled error", {{"request_id", request.request_id},
-                                   {"path", request.path},
-                                   {"error", e.what()}});
+    log::error("unhandled error",
+               {{"request_id", request.request_id}, {"path", request.path}, {"error", e.what()}});
     error = ApiError(500, "internal", "the server failed to handle this request");
   }
   if (error) response = problem_response(*error, request.request_id);
@@ -115,7 +114,8 @@ void Pipeline::finish(const Request& request, Response& response, std::string_vi
   }
   if (log::enabled(log::Level::info)) {
     const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
     log::info("request", {{"method", request.method},
                           {"path", request.path},
                           {"route", route},

@@ -10,17 +10,28 @@ namespace json = boost::json;
 namespace {
 std::string_view title_for(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return status >= 500 ? "Internal Server Error" : "Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status >= 500 ? "Internal Server Error" : "Error";
   }
 }
 }  // namespace
@@ -28,8 +39,12 @@ std::string_view title_for(int status) {
 ApiError validation_error(std::string detail, std::vector<domain::FieldError> errors) {
   return ApiError(400, "validation_failed", std::move(detail)).with_errors(std::move(errors));
 }
-ApiError not_found(std::string detail) { return ApiError(404, "not_found", std::move(detail)); }
-ApiError conflict(std::string detail) { return ApiError(409, "conflict", std::move(detail)); }
+ApiError not_found(std::string detail) {
+  return ApiError(404, "not_found", std::move(detail));
+}
+ApiError conflict(std::string detail) {
+  return ApiError(409, "conflict", std::move(detail));
+}
 ApiError unavailable(std::string detail, int retry_after_s) {
   return ApiError(503, "unavailable", std::move(detail))
       .with_header("Retry-After", std::to_string(retry_after_s));

@@ -40,7 +40,8 @@ int fit(const std::vector<std::string>& route, const std::vector<std::string>& p
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
   auto segments = split_path(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  routes_.push_back(
+      {std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
 }
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {

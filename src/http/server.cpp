@@ -77,7 +77,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     Request r;
     r.method = std::string(msg.method_string());
     r.target = std::string(msg.target());
-    for (const auto& f : msg) r.headers.emplace(std::string(f.name_string()), std::string(f.value()));
+    for (const auto& f : msg)
+      r.headers.emplace(std::string(f.name_string()), std::string(f.value()));
     r.body = std::move(msg.body());
     r.from_loopback = loopback;
     auto url = boost::urls::parse_origin_form(r.target);
@@ -87,7 +88,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     return r;
   }
 
-  static bhttp::response<bhttp::string_body> to_beast(Response&& r, unsigned version, bool keep_alive) {
+  static bhttp::response<bhttp::string_body> to_beast(Response&& r, unsigned version,
+                                                      bool keep_alive) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
     if (!r.body.empty() || r.status != 204) res.set(bhttp::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res.insert(k, v);
@@ -131,8 +133,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
           co_return;
         Request bad;
         bad.from_loopback = loopback;
-        co_await write(stream, handlers.reject(bad, validation_error("malformed HTTP request")),
-                       11, false);
+        co_await write(stream, handlers.reject(bad, validation_error("malformed HTTP request")), 11,
+                       false);
         co_return;
       }
       const auto version = parser.get().version();
@@ -154,15 +156,16 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       if (too_large) {
         Request r;
         r.from_loopback = loopback;
-        for (const auto& f : msg) r.headers.emplace(std::string(f.name_string()), std::string(f.value()));
+        for (const auto& f : msg)
+          r.headers.emplace(std::string(f.name_string()), std::string(f.value()));
         r.method = std::string(msg.method_string());
         r.target = std::string(msg.target());
-        co_await write(stream,
-                       handlers.reject(r, ApiError(413, "payload_too_large",
-                                                   "request body exceeds " +
-                                                       std::to_string(options.max_body_bytes) +
-                                                       " bytes")),
-                       version, false);
+        co_await write(
+            stream,
+            handlers.reject(r, ApiError(413, "payload_too_large",
+                                        "request body exceeds " +
+                                            std::to_string(options.max_body_bytes) + " bytes")),
+            version, false);
         co_return;
       }
       const bool keep_alive = msg.keep_alive();

@@ -56,7 +56,8 @@ double since_ms(std::chrono::steady_clock::time_point t0) {
 }
 }  // namespace
 
-asio::awaitable<HealthMonitor::Report> HealthMonitor::check_now(std::chrono::milliseconds deadline) {
+asio::awaitable<HealthMonitor::Report> HealthMonitor::check_now(
+    std::chrono::milliseconds deadline) {
   Report r;
   r.cache.status = "disabled";
   auto t0 = std::chrono::steady_clock::now();

@@ -1,8 +1,8 @@
 #include "obs/log.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -41,7 +41,9 @@ void set_level(std::string_view level) {
   g_level = Level::info;
 }
 
-bool enabled(Level level) { return level >= g_level.load(std::memory_order_relaxed) && level != Level::off; }
+bool enabled(Level level) {
+  return level >= g_level.load(std::memory_order_relaxed) && level != Level::off;
+}
 
 void write(Level level, std::string_view message, const boost::json::object& fields) {
   if (!enabled(level)) return;

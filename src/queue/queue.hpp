@@ -64,7 +64,8 @@ struct QueueStats {
 class Queue {
  public:
   virtual ~Queue() = default;
-  virtual boost::asio::awaitable<std::vector<SendResult>> send(std::vector<OutgoingMessage> batch) = 0;
+  virtual boost::asio::awaitable<std::vector<SendResult>> send(
+      std::vector<OutgoingMessage> batch) = 0;
   // Waits up to `wait` for at least one message; returns at most `max`, at most one per group.
   virtual boost::asio::awaitable<std::vector<Message>> receive(std::size_t max,
                                                                milliseconds wait) = 0;

@@ -19,7 +19,8 @@ std::int64_t jittered(milliseconds delay) {
   const auto base = delay.count();
   const auto spread = base / 10;
   if (spread == 0) return base;
-  return base - spread + static_cast<std::int64_t>(random_below(static_cast<std::uint64_t>(2 * spread + 1)));
+  return base - spread +
+         static_cast<std::int64_t>(random_below(static_cast<std::uint64_t>(2 * spread + 1)));
 }
 }  // namespace
 
@@ -100,8 +101,8 @@ std::vector<Message> SqliteQueue::receive_in(Connection& c, std::size_t max, std
                                                 "visibility timeout expired on every delivery"));
         continue;
       }
-      out.push_back({cur.text(0), uuid_v7(), cur.text(1), cur.text(2), receive_count + 1,
-                     cur.integer(4)});
+      out.push_back(
+          {cur.text(0), uuid_v7(), cur.text(1), cur.text(2), receive_count + 1, cur.integer(4)});
     }
   }
   for (const auto& [id, error] : exhausted) dead_letter_in(c, id, error, now);
@@ -120,16 +121,16 @@ asio::awaitable<std::vector<Message>> SqliteQueue::receive(std::size_t max, mill
     const auto seen = notifier_.generation();
     auto got = co_await db_.write<std::vector<Message>>(
         [&](Connection& c) { return receive_in(c, max, now_ms()); });
-    const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
     if (!got.empty() || left.count() <= 0) co_return got;
     co_await notifier_.wait(seen, std::min(left, options_.poll_interval));
   }
 }
 
 bool SqliteQueue::is_current_in(Connection& c, const Message& m) {
-  auto cur = c.query(
-      "SELECT 1 FROM queue_messages WHERE message_id=?1 AND receipt=?2 AND in_dlq=0",
-      m.message_id, m.receipt);
+  auto cur = c.query("SELECT 1 FROM queue_messages WHERE message_id=?1 AND receipt=?2 AND in_dlq=0",
+                     m.message_id, m.receipt);
   return cur.next();
 }
 
@@ -153,11 +154,11 @@ bool SqliteQueue::fail_in(Connection& c, const Message& m, const std::string& er
     return true;
   }
   const auto& delays = options_.retry_delays;
-  const auto delay = delays.empty() ? milliseconds{0}
-                                    : delays[std::min<std::size_t>(m.receive_count - 1, delays.size() - 1)];
-  c.exec(
-      "UPDATE queue_messages SET receipt=NULL, visible_at=?2, last_error=?3 WHERE message_id=?1",
-      m.message_id, now + jittered(delay), error);
+  const auto delay = delays.empty()
+                         ? milliseconds{0}
+                         : delays[std::min<std::size_t>(m.receive_count - 1, delays.size() - 1)];
+  c.exec("UPDATE queue_messages SET receipt=NULL, visible_at=?2, last_error=?3 WHERE message_id=?1",
+         m.message_id, now + jittered(delay), error);
   count_in(c, "retried", 1);
   return true;
 }
@@ -230,7 +231,8 @@ asio::awaitable<QueueStats> SqliteQueue::stats() {
       s.in_flight = cur.integer(1);
       s.delayed = cur.integer(2);
       s.dead_letter = cur.integer(3);
-      if (auto oldest = cur.optional_integer(4)) s.oldest_age_ms = std::max<std::int64_t>(0, now - *oldest);
+      if (auto oldest = cur.optional_integer(4))
+        s.oldest_age_ms = std::max<std::int64_t>(0, now - *oldest);
     }
     auto cur = c.query(
         "SELECT sent, received, deleted, deduplicated, retried, dead_lettered FROM queue_counters "

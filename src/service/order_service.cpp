@@ -88,9 +88,10 @@ asio::awaitable<ChangeRequested> OrderService::request_status(std::string order_
     throw ApiError(409, "invalid_transition",
                    "cannot move order from " + std::string(domain::to_string(from)) + " to " +
                        std::string(domain::to_string(*target)));
-  const auto body = domain::encode_message(
-      domain::SetStatus{order_id, *target, now_ms(), std::move(request_id)});
-  co_return co_await send_change(std::move(order_id), std::string(domain::to_string(*target)), body);
+  const auto body =
+      domain::encode_message(domain::SetStatus{order_id, *target, now_ms(), std::move(request_id)});
+  co_return co_await send_change(std::move(order_id), std::string(domain::to_string(*target)),
+                                 body);
 }
 
 asio::awaitable<ChangeRequested> OrderService::request_delete(std::string order_id,

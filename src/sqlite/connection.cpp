@@ -24,11 +24,16 @@ bool Cursor::next() {
   fail(db_, rc, "sqlite step");
 }
 
-bool Cursor::is_null(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
-std::int64_t Cursor::integer(int col) const { return sqlite3_column_int64(st_, col); }
+bool Cursor::is_null(int col) const {
+  return sqlite3_column_type(st_, col) == SQLITE_NULL;
+}
+std::int64_t Cursor::integer(int col) const {
+  return sqlite3_column_int64(st_, col);
+}
 std::string Cursor::text(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, col));
-  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st_, col))) : std::string();
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(st_, col)))
+           : std::string();
 }
 std::optional<std::string> Cursor::optional_text(int col) const {
   if (is_null(col)) return std::nullopt;
@@ -40,8 +45,9 @@ std::optional<std::int64_t> Cursor::optional_integer(int col) const {
 }
 
 Connection::Connection(const std::string& path, bool read_only) {
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   if (const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr); rc != SQLITE_OK) {
     std::string msg = std::string("cannot open database: ") + sqlite3_errstr(rc);
     sqlite3_close(db_);
@@ -78,13 +84,21 @@ sqlite3_stmt* Connection::prepare(std::string_view sql) {
   return st;
 }
 
-void Connection::bind(sqlite3_stmt* st, int i, std::int64_t v) { sqlite3_bind_int64(st, i, v); }
+void Connection::bind(sqlite3_stmt* st, int i, std::int64_t v) {
+  sqlite3_bind_int64(st, i, v);
+}
 void Connection::bind(sqlite3_stmt* st, int i, std::string_view v) {
   sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
-void Connection::bind(sqlite3_stmt* st, int i, std::nullptr_t) { sqlite3_bind_null(st, i); }
+void Connection::bind(sqlite3_stmt* st, int i, std::nullptr_t) {
+  sqlite3_bind_null(st, i);
+}
 
-std::int64_t Connection::changes() const { return sqlite3_changes64(db_); }
-std::int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+std::int64_t Connection::changes() const {
+  return sqlite3_changes64(db_);
+}
+std::int64_t Connection::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
 
 }  // namespace orderflow::sqlite

@@ -80,7 +80,9 @@ class Connection {
   static void bind(sqlite3_stmt* st, int i, int v) { bind(st, i, std::int64_t{v}); }
   static void bind(sqlite3_stmt* st, int i, std::size_t v) { bind(st, i, std::int64_t(v)); }
   static void bind(sqlite3_stmt* st, int i, std::string_view v);
-  static void bind(sqlite3_stmt* st, int i, const std::string& v) { bind(st, i, std::string_view(v)); }
+  static void bind(sqlite3_stmt* st, int i, const std::string& v) {
+    bind(st, i, std::string_view(v));
+  }
   static void bind(sqlite3_stmt* st, int i, const char* v) { bind(st, i, std::string_view(v)); }
   static void bind(sqlite3_stmt* st, int i, std::nullptr_t);
   template <typename T>

@@ -90,8 +90,8 @@ domain::BatchState load_state(Connection& c, const std::vector<Decoded>& batch) 
         "SELECT product_id, sku, name, price, stock, reserved FROM products WHERE product_id=?1",
         pid);
     if (cur.next())
-      s.products.emplace(pid, domain::Product{cur.text(0), cur.text(1), cur.text(2),
-                                              cur.integer(3), cur.integer(4), cur.integer(5)});
+      s.products.emplace(pid, domain::Product{cur.text(0), cur.text(1), cur.text(2), cur.integer(3),
+                                              cur.integer(4), cur.integer(5)});
   }
   return s;
 }
@@ -113,8 +113,8 @@ void write_state(Connection& c, const domain::BatchState& s) {
   for (const auto& e : s.events) {
     auto [it, fresh] = next_seq.try_emplace(e.order_id, 0);
     if (fresh) {
-      auto cur = c.query("SELECT COALESCE(MAX(seq),0) FROM order_events WHERE order_id=?1",
-                         e.order_id);
+      auto cur =
+          c.query("SELECT COALESCE(MAX(seq),0) FROM order_events WHERE order_id=?1", e.order_id);
       cur.next();
       it->second = cur.integer(0);
     }
@@ -179,12 +179,12 @@ asio::awaitable<OrderLookup> SqliteStore::find_order(std::string order_id) {
     OrderLookup out;
     out.order = load_order(c, order_id);
     if (out.order) return out;
-    auto cur = c.query(
-        "SELECT request, created_at FROM order_intake WHERE order_id=?1 AND state='queued'",
-        order_id);
+    auto cur =
+        c.query("SELECT request, created_at FROM order_intake WHERE order_id=?1 AND state='queued'",
+                order_id);
     if (cur.next())
-      out.queued = QueuedOrder{domain::order_request_from_message(json::parse(cur.text(0)).as_object()),
-                               cur.integer(1)};
+      out.queued = QueuedOrder{
+          domain::order_request_from_message(json::parse(cur.text(0)).as_object()), cur.integer(1)};
     return out;
   });
 }
@@ -218,10 +218,11 @@ asio::awaitable<std::optional<std::vector<StoredEvent>>> SqliteStore::order_even
   co_return co_await db_.read<std::optional<std::vector<StoredEvent>>>(
       [&](Connection& c) -> std::optional<std::vector<StoredEvent>> {
         std::vector<StoredEvent> events;
-        auto cur = c.query(
-            "SELECT seq, type, at, data FROM order_events WHERE order_id=?1 ORDER BY seq",
-            order_id);
-        while (cur.next()) events.push_back({cur.integer(0), cur.text(1), cur.integer(2), cur.text(3)});
+        auto cur =
+            c.query("SELECT seq, type, at, data FROM order_events WHERE order_id=?1 ORDER BY seq",
+                    order_id);
+        while (cur.next())
+          events.push_back({cur.integer(0), cur.text(1), cur.integer(2), cur.text(3)});
         if (!events.empty()) return events;
         auto known = c.query("SELECT 1 FROM order_intake WHERE order_id=?1", order_id);
         if (known.next()) return events;
@@ -232,7 +233,8 @@ asio::awaitable<std::optional<std::vector<StoredEvent>>> SqliteStore::order_even
 asio::awaitable<OrderTotals> SqliteStore::order_totals() {
   co_return co_await db_.read<OrderTotals>([&](Connection& c) {
     OrderTotals t;
-    auto cur = c.query("SELECT status, COUNT(*), COALESCE(SUM(total),0) FROM orders GROUP BY status");
+    auto cur =
+        c.query("SELECT status, COUNT(*), COALESCE(SUM(total),0) FROM orders GROUP BY status");
     while (cur.next()) {
       const auto status = cur.text(0);
       t.by_status[status] = cur.integer(1);

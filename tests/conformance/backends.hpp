@@ -26,7 +26,8 @@ class SqliteBackend {
 
  private:
   void open() {
-    db_ = std::make_unique<sqlite::Database>(sqlite::Database::Options{dir_.file("test.db"), 2, 1024});
+    db_ = std::make_unique<sqlite::Database>(
+        sqlite::Database::Options{dir_.file("test.db"), 2, 1024});
     queue_ = std::make_unique<queue::SqliteQueue>(*db_, options_);
     store_ = std::make_unique<store::SqliteStore>(*db_, *queue_);
   }

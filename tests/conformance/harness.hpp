@@ -22,7 +22,9 @@ T run(asio::io_context& io, asio::awaitable<T> op) {
   return f.get();
 }
 
-inline void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+inline void sleep_ms(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
 class ScratchDir {
  public:

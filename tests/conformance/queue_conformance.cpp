@@ -37,7 +37,8 @@ class QueueConformance : public ::testing::Test {
   T await(asio::awaitable<T> op) {
     return run(io_, std::move(op));
   }
-  std::string send(std::string group, std::string body, std::optional<std::string> dedup = std::nullopt) {
+  std::string send(std::string group, std::string body,
+                   std::optional<std::string> dedup = std::nullopt) {
     std::vector<OutgoingMessage> batch;
     batch.push_back({std::move(group), std::move(dedup), std::move(body)});
     return await(q().send(std::move(batch))).at(0).message_id;
@@ -271,7 +272,8 @@ TYPED_TEST(QueueConformance, LongPollIsWokenBySend) {
   o.poll_interval = 10s;  // a wake-up, not polling, must end the wait
   this->make(o);
   auto& q = this->q();
-  auto scenario = [&]() -> asio::awaitable<std::pair<std::vector<Message>, std::chrono::milliseconds>> {
+  auto scenario =
+      [&]() -> asio::awaitable<std::pair<std::vector<Message>, std::chrono::milliseconds>> {
     asio::steady_timer timer(co_await asio::this_coro::executor);
     asio::co_spawn(
         co_await asio::this_coro::executor,

@@ -32,7 +32,8 @@ class StoreConformance : public ::testing::Test {
   T await(asio::awaitable<T> op) {
     return run(io_, std::move(op));
   }
-  service::AcceptedOrder accept(const std::string& body, std::optional<std::string> key = std::nullopt) {
+  service::AcceptedOrder accept(const std::string& body,
+                                std::optional<std::string> key = std::nullopt) {
     return await(orders_->accept(json::parse(body), std::move(key), std::nullopt));
   }
   int accept_status(const std::string& body, std::optional<std::string> key = std::nullopt) {
@@ -48,8 +49,9 @@ class StoreConformance : public ::testing::Test {
     return await(store().apply_batch(std::move(batch), rules_));
   }
 
-  domain::ProcessingRules rules_{*domain::Rate::parse("0.08"),
-                                 [](const domain::Order& o) { return o.payment_method == "test_decline"; }};
+  domain::ProcessingRules rules_{*domain::Rate::parse("0.08"), [](const domain::Order& o) {
+                                   return o.payment_method == "test_decline";
+                                 }};
   asio::io_context io_;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<service::OrderService> orders_;

@@ -147,9 +147,15 @@ class Server:
             return ""
 
     def cleanup(self):
-        self.stop()
+        """Stops the server gracefully (unless it already exited) and insists on exit code 0,
+        so that a crash, a sanitizer report or a leak at exit fails the test."""
+        running = self.proc is not None and self.proc.poll() is None
+        code = self.stop()
+        log = self.read_log()
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+        if running and code != 0:
+            raise AssertionError(f"server exited with {code} on SIGTERM:\n{log}")
 
 
 def wait_until(predicate, timeout=15, interval=0.02, what="condition"):

@@ -1,7 +1,7 @@
 #include "domain/money.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 using namespace orderflow::domain;
 namespace json = boost::json;
@@ -18,9 +18,9 @@ TEST(Money, ParsesNumbersAndStrings) {
 }
 
 TEST(Money, RejectsWhatTheContractForbids) {
-  for (const char* bad : {"-1", "1.234", "\"1.234\"", "\"-1\"", "\"1e3\"", "\"\"", "\"1.\"",
-                          "\".5\"", "10000000000.01", "\"10000000001\"", "true", "null", "[1]",
-                          "\" 1\""})
+  for (const char* bad :
+       {"-1", "1.234", "\"1.234\"", "\"-1\"", "\"1e3\"", "\"\"", "\"1.\"", "\".5\"",
+        "10000000000.01", "\"10000000001\"", "true", "null", "[1]", "\" 1\""})
     EXPECT_FALSE(parse_money(json::parse(bad))) << bad;
 }
 

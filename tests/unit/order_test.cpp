@@ -1,8 +1,8 @@
 #include "domain/order.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include "service/order_service.hpp"
 
@@ -21,7 +21,8 @@ TEST(Transitions, FollowTheContractTable) {
       const auto from = static_cast<S>(f), to = static_cast<S>(t);
       const bool expected =
           std::find(allowed.begin(), allowed.end(), std::make_pair(from, to)) != allowed.end();
-      EXPECT_EQ(is_allowed_transition(from, to), expected) << to_string(from) << "→" << to_string(to);
+      EXPECT_EQ(is_allowed_transition(from, to), expected)
+          << to_string(from) << "→" << to_string(to);
     }
 }
 
@@ -42,7 +43,8 @@ TEST(Transitions, QueuedOrdersDeferToTheWorker) {
 }
 
 TEST(Statuses, RoundTrip) {
-  for (auto name : {"queued", "pending", "confirmed", "shipped", "delivered", "cancelled", "failed"})
+  for (auto name :
+       {"queued", "pending", "confirmed", "shipped", "delivered", "cancelled", "failed"})
     EXPECT_EQ(to_string(*parse_status(name)), name);
   EXPECT_FALSE(parse_status("Shipped"));
 }
@@ -85,8 +87,10 @@ TEST(Validation, ReportsFieldPaths) {
   using ::testing::ElementsAre;
   EXPECT_THAT(fields(R"({"items":[{"product_id":"p","quantity":0}]})"),
               ElementsAre("items[0].quantity"));
-  EXPECT_THAT(fields(R"({"items":[{"product_id":"p","quantity":1},{"name":"x","quantity":2.5,"unit_price":"1.001"}]})"),
-              ElementsAre("items[1].quantity", "items[1].unit_price"));
+  EXPECT_THAT(
+      fields(
+          R"({"items":[{"product_id":"p","quantity":1},{"name":"x","quantity":2.5,"unit_price":"1.001"}]})"),
+      ElementsAre("items[1].quantity", "items[1].unit_price"));
   EXPECT_THAT(fields(R"({"items":[{"quantity":1001,"name":"x"}]})"),
               ElementsAre("items[0].quantity", "items[0].unit_price"));
   EXPECT_THAT(fields(R"({"items":[{"quantity":1,"product_id":"bad id!"}]})"),
@@ -101,20 +105,24 @@ TEST(Validation, ReportsFieldPaths) {
   EXPECT_THAT(fields(R"({"amount":1,"customer_email":"nope"})"), ElementsAre("customer_email"));
   EXPECT_THAT(fields(R"({"amount":1,"currency":"usd"})"), ElementsAre("currency"));
   EXPECT_THAT(fields(R"({"amount":1,"order_id":"has space"})"), ElementsAre("order_id"));
-  EXPECT_THAT(fields(R"({"amount":1,"shipping_address":"street"})"), ElementsAre("shipping_address"));
+  EXPECT_THAT(fields(R"({"amount":1,"shipping_address":"street"})"),
+              ElementsAre("shipping_address"));
   EXPECT_THAT(fields(R"({"amount":1,"customer_id":42})"), ElementsAre("customer_id"));
   EXPECT_THAT(fields(R"([1,2])"), ElementsAre(""));
 }
 
 TEST(Validation, ItemLimit) {
   std::string items;
-  for (int i = 0; i < 101; ++i) items += std::string(i ? "," : "") + R"({"product_id":"p","quantity":1})";
+  for (int i = 0; i < 101; ++i)
+    items += std::string(i ? "," : "") + R"({"product_id":"p","quantity":1})";
   EXPECT_THAT(fields(R"({"items":[)" + items + "]}"), ::testing::ElementsAre("items"));
 }
 
 TEST(MessageForm, RoundTripsARequest) {
-  auto p = parse_order_request(json::parse(R"({"customer_id":"c","items":[{"product_id":"p","quantity":3},{"name":"n","unit_price":"1.25","quantity":2,"sku":"S"}],"shipping_address":{"a":1}})"),
-                               "USD");
+  auto p = parse_order_request(
+      json::parse(
+          R"({"customer_id":"c","items":[{"product_id":"p","quantity":3},{"name":"n","unit_price":"1.25","quantity":2,"sku":"S"}],"shipping_address":{"a":1}})"),
+      "USD");
   ASSERT_TRUE(p.errors.empty());
   const auto back = order_request_from_message(to_message_json(p.request));
   EXPECT_EQ(to_message_json(back), to_message_json(p.request));

@@ -1,8 +1,8 @@
 #include "domain/processing.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 using namespace orderflow::domain;
 namespace json = boost::json;
@@ -53,8 +53,8 @@ TEST_F(Processing, AdHocOrderIsConfirmedWithTax) {
   EXPECT_EQ(o.tax, 56);
   EXPECT_EQ(o.total, 756);
   EXPECT_EQ(o.created_at, 1000);
-  EXPECT_THAT(event_types("o1"), ElementsAre("order.accepted", "order.pending",
-                                             "payment.succeeded", "order.confirmed"));
+  EXPECT_THAT(event_types("o1"), ElementsAre("order.accepted", "order.pending", "payment.succeeded",
+                                             "order.confirmed"));
   EXPECT_EQ(state.intake_updates.at("o1"), IntakeState::applied);
 }
 
@@ -73,19 +73,22 @@ TEST_F(Processing, CatalogLinesTakeTheCurrentPriceAndDecrementStock) {
   EXPECT_EQ(o.subtotal, 3750);
   EXPECT_EQ(state.products["p1"].stock, 7);
   EXPECT_EQ(state.products["p1"].reserved, 0);
-  EXPECT_THAT(event_types("o1"), ElementsAre("order.accepted", "order.pending", "inventory.reserved",
-                                             "payment.succeeded", "order.confirmed"));
+  EXPECT_THAT(event_types("o1"),
+              ElementsAre("order.accepted", "order.pending", "inventory.reserved",
+                          "payment.succeeded", "order.confirmed"));
 }
 
 TEST_F(Processing, UnknownProductFailsTheOrder) {
-  apply(create("o1", R"({"items":[{"product_id":"nope","quantity":1},{"product_id":"p1","quantity":1}]})"));
+  apply(create(
+      "o1", R"({"items":[{"product_id":"nope","quantity":1},{"product_id":"p1","quantity":1}]})"));
   EXPECT_EQ(order("o1").status, OrderStatus::failed);
   EXPECT_EQ(order("o1").failure_reason, "unknown_product");
   EXPECT_EQ(state.products["p1"].stock, 10);
 }
 
 TEST_F(Processing, ReservationIsAllOrNothing) {
-  apply(create("o1", R"({"items":[{"product_id":"p1","quantity":1},{"product_id":"p2","quantity":2}]})"));
+  apply(create("o1",
+               R"({"items":[{"product_id":"p1","quantity":1},{"product_id":"p2","quantity":2}]})"));
   EXPECT_EQ(order("o1").failure_reason, "out_of_stock");
   EXPECT_EQ(state.products["p1"].stock, 10);
   EXPECT_EQ(state.products["p1"].reserved, 0);
@@ -93,7 +96,8 @@ TEST_F(Processing, ReservationIsAllOrNothing) {
 }
 
 TEST_F(Processing, LinesOfOneProductAreAddedUpBeforeReserving) {
-  apply(create("o1", R"({"items":[{"product_id":"p2","quantity":1},{"product_id":"p2","quantity":1}]})"));
+  apply(create("o1",
+               R"({"items":[{"product_id":"p2","quantity":1},{"product_id":"p2","quantity":1}]})"));
   EXPECT_EQ(order("o1").failure_reason, "out_of_stock");
   EXPECT_EQ(state.products["p2"].stock, 1);
 }
@@ -112,7 +116,8 @@ TEST_F(Processing, StockIsNeverOversold) {
 }
 
 TEST_F(Processing, DeclinedPaymentReleasesTheReservation) {
-  apply(create("o1", R"({"payment_method":"test_decline","items":[{"product_id":"p1","quantity":4}]})"));
+  apply(create("o1",
+               R"({"payment_method":"test_decline","items":[{"product_id":"p1","quantity":4}]})"));
   EXPECT_EQ(order("o1").failure_reason, "payment_declined");
   EXPECT_EQ(state.products["p1"].stock, 10);
   EXPECT_EQ(state.products["p1"].reserved, 0);
@@ -127,8 +132,9 @@ TEST_F(Processing, CancellingAConfirmedOrderRestoresStock) {
   EXPECT_EQ(order("o1").status, OrderStatus::cancelled);
   EXPECT_EQ(order("o1").version, 2);
   EXPECT_EQ(state.products["p1"].stock, 10);
-  EXPECT_THAT(event_types("o1"),
-              ::testing::IsSupersetOf({"order.status_changed", "inventory.released", "order.cancelled"}));
+  EXPECT_THAT(
+      event_types("o1"),
+      ::testing::IsSupersetOf({"order.status_changed", "inventory.released", "order.cancelled"}));
 }
 
 TEST_F(Processing, RefusedTransitionIsRecordedNotApplied) {
@@ -165,7 +171,8 @@ TEST(Messages, EncodeDecodeRoundTrip) {
   const auto back = std::get<CreateOrder>(decode_message(encode_message(c)));
   EXPECT_EQ(back.order_id, "o1");
   EXPECT_EQ(back.request.amount, 500);
-  const auto s = std::get<SetStatus>(decode_message(encode_message(SetStatus{"o2", OrderStatus::shipped, 5, "r"})));
+  const auto s = std::get<SetStatus>(
+      decode_message(encode_message(SetStatus{"o2", OrderStatus::shipped, 5, "r"})));
   EXPECT_EQ(s.status, OrderStatus::shipped);
   EXPECT_THROW(decode_message("not json"), std::invalid_argument);
   EXPECT_THROW(decode_message(R"({"type":"order.create"})"), std::invalid_argument);
