@@ -18,7 +18,7 @@ using queue::QueueOptions;
 
 QueueOptions fast_options() {
   QueueOptions o;
-  o.visibility_timeout = 300ms;
+  o.visibility_timeout = 500ms;
   o.max_retries = 3;
   o.retry_delays = {300ms, 300ms, 300ms};
   o.dedup_window = 60s;
@@ -148,7 +148,7 @@ TYPED_TEST(QueueConformance, VisibilityTimeoutRedelivers) {
   ASSERT_EQ(first.size(), 1u);
   EXPECT_TRUE(this->receive().empty()) << "in flight: invisible";
   EXPECT_EQ(this->await(this->q().stats()).in_flight, 1);
-  sleep_ms(400);
+  sleep_ms(700);
   auto second = this->receive();
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].message_id, id);
@@ -161,7 +161,7 @@ TYPED_TEST(QueueConformance, VisibilityTimeoutRedelivers) {
 
 TYPED_TEST(QueueConformance, RetriesAfterTheBackoffDelay) {
   auto o = fast_options();
-  o.retry_delays = {400ms};
+  o.retry_delays = {1000ms};
   this->make(o);
   this->send("g", "m");
   auto got = this->receive();
@@ -169,13 +169,13 @@ TYPED_TEST(QueueConformance, RetriesAfterTheBackoffDelay) {
   const auto failed_at = std::chrono::steady_clock::now();
   EXPECT_TRUE(this->await(this->q().fail(got[0], "boom")));
   EXPECT_EQ(this->await(this->q().stats()).delayed, 1);
-  sleep_ms(200);  // well inside 400 ms − 10 % jitter
+  sleep_ms(300);  // well inside 1000 ms − 10 % jitter
   EXPECT_TRUE(this->receive().empty());
-  auto again = this->receive(10, 2000ms);
+  auto again = this->receive(10, 3000ms);
   const auto waited = std::chrono::steady_clock::now() - failed_at;
   ASSERT_EQ(again.size(), 1u);
-  EXPECT_GE(waited, 360ms);
-  EXPECT_LT(waited, 1500ms);
+  EXPECT_GE(waited, 890ms);
+  EXPECT_LT(waited, 3000ms);
   EXPECT_EQ(again[0].receive_count, 2);
   EXPECT_EQ(this->await(this->q().stats()).retried, 1);
 }
@@ -319,7 +319,7 @@ TYPED_TEST(QueueConformance, SurvivesReopen) {
   auto b = this->receive();
   EXPECT_EQ(this->bodies(b), (std::vector<std::string>{"b1"}));
   this->remove_all(b);
-  sleep_ms(400);
+  sleep_ms(700);
   auto again = this->receive();
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].message_id, in_flight) << "the in-flight message comes back after a restart";

@@ -20,7 +20,7 @@ class StoreConformance : public ::testing::Test {
  protected:
   void SetUp() override {
     queue::QueueOptions o;
-    o.visibility_timeout = 300ms;
+    o.visibility_timeout = 500ms;
     o.retry_delays = {50ms};
     o.poll_interval = 50ms;
     backend_ = std::make_unique<Backend>(o);
@@ -131,7 +131,7 @@ TYPED_TEST(StoreConformance, BatchIsAppliedOnceAndDeleted) {
 TYPED_TEST(StoreConformance, StaleDeliveryIsNotApplied) {
   const auto a = this->accept(R"({"amount":"1.00"})");
   auto first = this->await(this->q().receive(10, 0ms));
-  sleep_ms(400);  // visibility expires; the message is delivered again
+  sleep_ms(700);  // visibility expires; the message is delivered again
   auto second = this->await(this->q().receive(10, 0ms));
   ASSERT_EQ(second.size(), 1u);
   const auto stale = this->await(this->store().apply_batch(first, this->rules_));
