@@ -191,11 +191,15 @@ asio::awaitable<OrderLookup> SqliteStore::find_order(std::string order_id) {
 
 asio::awaitable<Page<Order>> SqliteStore::list_orders(OrderFilter f) {
   co_return co_await db_.read<Page<Order>>([&](Connection& c) {
-    // Absent filters bind NULL and match everything, so one prepared statement serves all.
-    const std::string where =
-        " FROM orders WHERE (?1 IS NULL OR status=?1) AND (?2 IS NULL OR customer_id=?2) "
-        "AND (?3 IS NULL OR customer_email=?3) AND (?4 IS NULL OR session_id=?4) "
-        "AND (?5 IS NULL OR created_at>=?5) AND (?6 IS NULL OR created_at<=?6)";
+    // Only the filters given enter the SQL, so that SQLite can use the matching index; the
+    // parameter numbers stay fixed, so every variant is one cached prepared statement.
+    std::string where = " FROM orders WHERE 1=1";
+    if (f.status) where += " AND status=?1";
+    if (f.customer_id) where += " AND customer_id=?2";
+    if (f.customer_email) where += " AND customer_email=?3";
+    if (f.session_id) where += " AND session_id=?4";
+    if (f.created_after) where += " AND created_at>=?5";
+    if (f.created_before) where += " AND created_at<=?6";
     Page<Order> page;
     {
       auto cur = c.query("SELECT COUNT(*)" + where, f.status, f.customer_id, f.customer_email,
