@@ -45,7 +45,7 @@ struct Backends {
     const auto path = sqlite_path(c);
     const auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir);
-    return {path, c.sqlite_readers, 1024};
+    return {path, c.sqlite_readers, 1024, c.sqlite_busy_timeout};
   }
 
   sqlite::Database db;

@@ -152,6 +152,7 @@ Config load_config(const EnvLookup& env) {
   with("WORKER_CONCURRENCY",
        [&](auto n, auto v) { c.worker_concurrency = number<int>(n, v, 1, 64); });
   with("SQLITE_READERS", [&](auto n, auto v) { c.sqlite_readers = number<int>(n, v, 1, 64); });
+  with("SQLITE_BUSY_TIMEOUT", [&](auto n, auto v) { c.sqlite_busy_timeout = duration(n, v); });
   return c;
 }
 

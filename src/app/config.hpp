@@ -43,6 +43,7 @@ struct Config {
   std::size_t worker_batch_size = 256;
   int worker_concurrency = 2;
   int sqlite_readers = 2;
+  std::chrono::milliseconds sqlite_busy_timeout{5000};
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "obs/log.hpp"
+#include "util/errors.hpp"
 #include "util/ids.hpp"
 
 namespace orderflow::http {
@@ -79,6 +80,11 @@ asio::awaitable<Response> Pipeline::handle(Request& request) {
     }
   } catch (const ApiError& e) {
     error = e;
+  } catch (const DependencyUnavailable& e) {
+    log::warn(
+        "dependency unavailable",
+        {{"request_id", request.request_id}, {"dependency", e.dependency()}, {"error", e.what()}});
+    error = unavailable("the " + e.dependency() + " is unavailable; try again shortly");
   } catch (const std::exception& e) {
     log::error("unhandled error",
                {{"request_id", request.request_id}, {"path", request.path}, {"error", e.what()}});

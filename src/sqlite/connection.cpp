@@ -94,6 +94,10 @@ void Connection::bind(sqlite3_stmt* st, int i, std::nullptr_t) {
   sqlite3_bind_null(st, i);
 }
 
+void Connection::set_busy_timeout(std::chrono::milliseconds timeout) {
+  sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
+}
+
 std::int64_t Connection::changes() const {
   return sqlite3_changes64(db_);
 }

@@ -1,4 +1,5 @@
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -70,6 +71,7 @@ class Connection {
     return changes();
   }
 
+  void set_busy_timeout(std::chrono::milliseconds timeout);
   std::int64_t changes() const;
   std::int64_t last_insert_rowid() const;
   sqlite3* handle() { return db_; }

@@ -2,12 +2,39 @@
 
 #include <algorithm>
 
+#include <sqlite3.h>
+
 #include "sqlite/schema.hpp"
+#include "util/errors.hpp"
 
 namespace orderflow::sqlite {
 
 namespace {
-void configure(Connection& c) {
+// Errors that say the database cannot be used right now (not that a job is wrong) become
+// DependencyUnavailable, which clients see as 503.
+std::exception_ptr classify(std::exception_ptr ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const Error& e) {
+    switch (e.code() & 0xff) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+      case SQLITE_IOERR:
+      case SQLITE_FULL:
+      case SQLITE_CANTOPEN:
+      case SQLITE_READONLY:
+      case SQLITE_PROTOCOL:
+        return std::make_exception_ptr(DependencyUnavailable("database", e.what()));
+      default:
+        return ep;
+    }
+  } catch (...) {
+    return ep;
+  }
+}
+
+void configure(Connection& c, std::chrono::milliseconds busy_timeout) {
+  c.set_busy_timeout(busy_timeout);
   c.exec_script(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
       "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000;");
@@ -17,7 +44,7 @@ void configure(Connection& c) {
 Database::Database(Options options) : options_(std::move(options)) {
   {
     Connection setup(options_.path);
-    configure(setup);
+    configure(setup, options_.busy_timeout);
     migrate(setup);
   }
   threads_.emplace_back([this] { writer_loop(); });
@@ -58,7 +85,7 @@ std::uint64_t Database::commits() const {
 
 void Database::writer_loop() {
   Connection conn(options_.path);
-  configure(conn);
+  configure(conn, options_.busy_timeout);
   std::vector<Pending> batch;
   std::vector<std::exception_ptr> errors;
   for (;;) {
@@ -80,7 +107,7 @@ void Database::writer_loop() {
           batch[i].job(conn);
           conn.exec("RELEASE job");
         } catch (...) {
-          errors[i] = std::current_exception();
+          errors[i] = classify(std::current_exception());
           conn.exec("ROLLBACK TO job");
           conn.exec("RELEASE job");
         }
@@ -90,7 +117,7 @@ void Database::writer_loop() {
       ++commits_;
     } catch (...) {
       // The transaction as a whole failed (disk full, I/O error): nothing of it is durable.
-      const auto ep = std::current_exception();
+      const auto ep = classify(std::current_exception());
       try {
         conn.exec_script("ROLLBACK");
       } catch (...) {
@@ -104,7 +131,7 @@ void Database::writer_loop() {
 
 void Database::reader_loop() {
   Connection conn(options_.path);
-  configure(conn);
+  configure(conn, options_.busy_timeout);
   for (;;) {
     Pending p;
     {
@@ -126,7 +153,7 @@ void Database::reader_loop() {
         throw;
       }
     } catch (...) {
-      error = std::current_exception();
+      error = classify(std::current_exception());
     }
     p.done(error);
   }

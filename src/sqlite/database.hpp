@@ -1,4 +1,5 @@
 #pragma once
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -22,6 +23,8 @@ class Database {
     std::string path;
     int readers = 2;
     std::size_t max_batch = 1024;
+    // How long a statement waits for a lock held by another process before giving up.
+    std::chrono::milliseconds busy_timeout{5000};
   };
   using Job = std::function<void(Connection&)>;
 

@@ -299,7 +299,8 @@ asio::awaitable<BatchResult> SqliteStore::apply_batch(std::vector<queue::Message
 }
 
 asio::awaitable<void> SqliteStore::ping() {
-  co_await db_.read<int>([](Connection& c) {
+  // Through the writer: accepting orders needs the write lock, so that is what is checked.
+  co_await db_.write<int>([](Connection& c) {
     auto cur = c.query("SELECT 1");
     cur.next();
     return 1;

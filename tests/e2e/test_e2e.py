@@ -481,6 +481,33 @@ class ConfiguredServersTest(unittest.TestCase):
         finally:
             s.cleanup()
 
+    def test_database_unavailable_gives_503_then_recovers(self):
+        s = Server(env={"SQLITE_BUSY_TIMEOUT": "300ms"}).start()
+        try:
+            c = s.client()
+            before = c.post("/api/orders", {"amount": "1.00"}).json()["order_id"]
+            wait_processed(c, before, "confirmed")
+            # Another process takes the write lock: accepts cannot commit.
+            locker = sqlite3.connect(os.path.join(s.data_dir, "orderflow.db"), isolation_level=None)
+            locker.execute("BEGIN IMMEDIATE")
+            r = c.post("/api/orders", {"amount": "2.00"})
+            self.assertProblem(r, 503, "unavailable")
+            self.assertEqual(r.header("Retry-After"), "1")
+            h = c.get("/api/health")
+            self.assertEqual(h.status, 503)
+            self.assertEqual(h.json()["checks"]["database"]["status"], "disconnected")
+            self.assertEqual(c.get(f"/api/orders/{before}").status, 200, "reads still work (WAL)")
+            locker.execute("ROLLBACK")
+            locker.close()
+            # Service resumes by itself.
+            after = wait_until(lambda: (lambda r: r.status == 202 and r)(c.post("/api/orders", {"amount": "3.00"})),
+                               what="accepts to work again")
+            wait_processed(c, after.json()["order_id"], "confirmed")
+            self.assertEqual(c.get("/api/health").status, 200)
+            c.close()
+        finally:
+            s.cleanup()
+
     def test_graceful_shutdown_exits_zero(self):
         s = Server(env={"LOG_LEVEL": "info"}).start()
         try:
