@@ -4,6 +4,7 @@
 
 #include "api/common.hpp"
 #include "api/routes.hpp"
+#include "api/views.hpp"
 #include "util/json.hpp"
 #include "util/time.hpp"
 
@@ -18,25 +19,6 @@ namespace {
 
 double uptime_s(const ApiContext& ctx) {
   return static_cast<double>(now_ms() - ctx.started_at_ms) / 1000.0;
-}
-
-json::value nullable(const std::optional<std::int64_t>& v) {
-  return v ? json::value(*v) : json::value(nullptr);
-}
-
-json::object queue_stats_json(const queue::QueueStats& s) {
-  return {{"backend", s.backend},
-          {"visible", s.visible},
-          {"in_flight", s.in_flight},
-          {"delayed", s.delayed},
-          {"dead_letter", s.dead_letter},
-          {"sent", s.sent},
-          {"received", s.received},
-          {"deleted", s.deleted},
-          {"deduplicated", s.deduplicated},
-          {"retried", s.retried},
-          {"dead_lettered", s.dead_lettered},
-          {"oldest_age_ms", nullable(s.oldest_age_ms)}};
 }
 
 json::object check_json(const obs::DependencyCheck& c) {
@@ -108,18 +90,7 @@ asio::awaitable<Response> sqs_dlq(ApiContext& ctx, Request& r) {
   const auto limit = int_param(r, "limit", 1, 1000).value_or(100);
   const auto letters = co_await ctx.queue.dead_letters(static_cast<std::size_t>(limit));
   json::array out;
-  for (const auto& d : letters) {
-    auto body = try_parse_json(d.body);
-    out.push_back(json::object{
-        {"message_id", d.message_id},
-        {"group_id", d.group_id},
-        {"body", body ? *body : json::value(d.body)},
-        {"receive_count", d.receive_count},
-        {"last_error", d.last_error ? json::value(*d.last_error) : json::value(nullptr)},
-        {"sent_at", format_rfc3339(d.sent_at)},
-        {"dead_lettered_at", d.dead_lettered_at ? json::value(format_rfc3339(*d.dead_lettered_at))
-                                                : json::value(nullptr)}});
-  }
+  for (const auto& d : letters) out.push_back(dead_letter_json(d));
   co_return json_response(200,
                           json::object{{"messages", std::move(out)}, {"count", letters.size()}});
 }
@@ -172,9 +143,7 @@ asio::awaitable<Response> handler_stats(ApiContext& ctx, Request&) {
 }  // namespace
 
 void add_operations_routes(http::Router& router, ApiContext& ctx) {
-  const auto bind = [&ctx](auto fn) {
-    return [&ctx, fn](Request& r) -> asio::awaitable<Response> { return fn(ctx, r); };
-  };
+  const auto bind = [&ctx](auto fn) { return with_context(ctx, fn); };
   router.add("GET", "/health", bind(liveness));
   router.add("GET", "/ready", bind(readiness));
   router.add("GET", "/api/health", bind(deep_health));

@@ -145,9 +145,7 @@ asio::awaitable<Response> order_events(ApiContext& ctx, Request& r) {
 }  // namespace
 
 void add_order_routes(http::Router& router, ApiContext& ctx) {
-  const auto bind = [&ctx](auto fn) {
-    return [&ctx, fn](Request& r) -> asio::awaitable<Response> { return fn(ctx, r); };
-  };
+  const auto bind = [&ctx](auto fn) { return with_context(ctx, fn); };
   for (const std::string prefix : {"/api/orders", "/orders"}) {
     router.add("POST", prefix, bind(create_order));
     router.add("GET", prefix + "/{id}", bind(get_order));

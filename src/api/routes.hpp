@@ -27,6 +27,12 @@ struct ApiContext {
   std::atomic<bool>& ready;
 };
 
+// Adapts `fn(ctx, request)` to a router handler.
+template <typename Fn>
+http::Handler with_context(ApiContext& ctx, Fn fn) {
+  return [&ctx, fn](http::Request& r) { return fn(ctx, r); };
+}
+
 void add_order_routes(http::Router& router, ApiContext& ctx);
 void add_operations_routes(http::Router& router, ApiContext& ctx);
 

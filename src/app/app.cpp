@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "api/routes.hpp"
+#include "api/views.hpp"
 #include "app/config.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
@@ -140,20 +141,6 @@ T run_sync(asio::awaitable<T> op) {
   return f.get();
 }
 
-json::object stats_json(const queue::QueueStats& s) {
-  return {{"backend", s.backend},
-          {"visible", s.visible},
-          {"in_flight", s.in_flight},
-          {"delayed", s.delayed},
-          {"dead_letter", s.dead_letter},
-          {"sent", s.sent},
-          {"received", s.received},
-          {"deleted", s.deleted},
-          {"deduplicated", s.deduplicated},
-          {"retried", s.retried},
-          {"dead_lettered", s.dead_lettered}};
-}
-
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -188,6 +175,7 @@ int run(int argc, char** argv) {
   std::vector<std::string> redrive_ids;
   auto* q_redrive = queue_cmd->add_subcommand("redrive", "move dead letters back to the queue");
   q_redrive->add_option("message_ids", redrive_ids, "ids to move (default: all)");
+  for (auto* sub : {q_stats, q_purge, q_dlq, q_redrive}) sub->fallthrough();
 
   try {
     cli.parse(argc, argv);
@@ -219,19 +207,14 @@ int run(int argc, char** argv) {
     if (queue_cmd->parsed()) {
       Backends b(cfg);
       json::value out;
-      if (q_stats->parsed()) out = stats_json(run_sync(b.queue.stats()));
+      if (q_stats->parsed()) out = api::queue_stats_json(run_sync(b.queue.stats()));
       if (q_purge->parsed()) out = json::object{{"purged", run_sync(b.queue.purge())}};
       if (q_redrive->parsed())
         out = json::object{{"redriven", run_sync(b.queue.redrive(redrive_ids))}};
       if (q_dlq->parsed()) {
         json::array a;
         for (const auto& d : run_sync(b.queue.dead_letters(dlq_limit)))
-          a.push_back(
-              json::object{{"message_id", d.message_id},
-                           {"group_id", d.group_id},
-                           {"receive_count", d.receive_count},
-                           {"last_error", d.last_error ? json::value(*d.last_error) : nullptr},
-                           {"body", d.body}});
+          a.push_back(api::dead_letter_json(d));
         out = json::object{{"messages", std::move(a)}};
       }
       std::cout << json::serialize(out) << "\n";

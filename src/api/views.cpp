@@ -1,0 +1,39 @@
+#include "api/views.hpp"
+
+#include "util/json.hpp"
+#include "util/time.hpp"
+
+namespace orderflow::api {
+
+namespace json = boost::json;
+
+json::object queue_stats_json(const queue::QueueStats& s) {
+  return {
+      {"backend", s.backend},
+      {"visible", s.visible},
+      {"in_flight", s.in_flight},
+      {"delayed", s.delayed},
+      {"dead_letter", s.dead_letter},
+      {"sent", s.sent},
+      {"received", s.received},
+      {"deleted", s.deleted},
+      {"deduplicated", s.deduplicated},
+      {"retried", s.retried},
+      {"dead_lettered", s.dead_lettered},
+      {"oldest_age_ms", s.oldest_age_ms ? json::value(*s.oldest_age_ms) : json::value(nullptr)}};
+}
+
+json::object dead_letter_json(const queue::DeadLetter& d) {
+  // Bodies are JSON for order messages; anything else is shown as the string it is.
+  auto body = try_parse_json(d.body);
+  return {{"message_id", d.message_id},
+          {"group_id", d.group_id},
+          {"body", body ? *body : json::value(d.body)},
+          {"receive_count", d.receive_count},
+          {"last_error", d.last_error ? json::value(*d.last_error) : json::value(nullptr)},
+          {"sent_at", format_rfc3339(d.sent_at)},
+          {"dead_lettered_at", d.dead_lettered_at ? json::value(format_rfc3339(*d.dead_lettered_at))
+                                                  : json::value(nullptr)}};
+}
+
+}  // namespace orderflow::api
