@@ -50,7 +50,9 @@ asio::awaitable<Response> deep_health(ApiContext& ctx, Request&) {
   queue["depth"] = r.queue_depth;
   auto res =
       json_response(r.healthy() ? 200 : 503,
-                    json::object{{"status", r.healthy() ? "healthy" : "unhealthy"},
+                    json::object{{"status", !r.healthy()   ? "unhealthy"
+                                            : r.degraded() ? "degraded"
+                                                           : "healthy"},
                                  {"checks", json::object{{"database", check_json(r.database)},
                                                          {"queue", std::move(queue)},
                                                          {"cache", check_json(r.cache)}}},
@@ -140,6 +142,36 @@ asio::awaitable<Response> handler_stats(ApiContext& ctx, Request&) {
   co_return json_response(200, stats);
 }
 
+asio::awaitable<Response> cache_stats(ApiContext& ctx, Request&) {
+  const auto s = co_await ctx.cache.stats();
+  const auto lookups = s.hits + s.misses;
+  co_return json_response(
+      200, json::object{{"backend", s.backend},
+                        {"hits", s.hits},
+                        {"misses", s.misses},
+                        {"hit_rate",
+                         lookups ? std::round(1e4 * double(s.hits) / double(lookups)) / 1e4 : 0.0},
+                        {"keys", s.keys},
+                        {"evictions", s.evictions},
+                        {"memory_bytes", s.memory_bytes}});
+}
+
+asio::awaitable<Response> cache_keys(ApiContext& ctx, Request& r) {
+  const auto limit = int_param(r, "limit", 1, 1000).value_or(100);
+  const auto prefix = r.query_param("prefix").value_or("");
+  const auto list = co_await ctx.cache.keys(std::string(prefix), static_cast<std::size_t>(limit));
+  json::array keys;
+  for (const auto& k : list.keys) keys.emplace_back(k);
+  co_return json_response(200,
+                          json::object{{"keys", std::move(keys)}, {"truncated", list.truncated}});
+}
+
+asio::awaitable<Response> cache_clear(ApiContext& ctx, Request& r) {
+  require_admin(r, ctx.admin_token);
+  const auto cleared = co_await ctx.cache.clear();
+  co_return json_response(200, json::object{{"cleared", cleared}});
+}
+
 }  // namespace
 
 void add_operations_routes(http::Router& router, ApiContext& ctx) {
@@ -154,6 +186,9 @@ void add_operations_routes(http::Router& router, ApiContext& ctx) {
   router.add("POST", "/sqs/dlq/redrive", bind(sqs_redrive));
   router.add("GET", "/handler/status", bind(handler_status));
   router.add("GET", "/handler/stats", bind(handler_stats));
+  router.add("GET", "/cache/stats", bind(cache_stats));
+  router.add("GET", "/cache/keys", bind(cache_keys));
+  router.add("DELETE", "/cache/clear", bind(cache_clear));
 }
 
 }  // namespace orderflow::api

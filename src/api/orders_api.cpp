@@ -13,46 +13,43 @@ namespace json = boost::json;
 using http::Request;
 using http::Response;
 
-namespace {
+namespace {}  // namespace
 
-asio::awaitable<Response> create_order(ApiContext& ctx, Request& r) {
-  const auto body = parse_json_body(r);
-  std::optional<std::string> key;
-  if (auto k = r.header("Idempotency-Key")) key = std::string(*k);
-  const auto accepted = co_await ctx.orders.accept(body, std::move(key), std::nullopt);
+Response accepted_response(const service::AcceptedOrder& accepted) {
   auto res = json_response(202, json::object{{"order_id", accepted.order_id},
                                              {"status", "queued"},
                                              {"message_id", accepted.message_id},
                                              {"created_at", format_rfc3339(accepted.created_at)}});
   res.set("Location", "/api/orders/" + accepted.order_id);
   if (accepted.replayed) res.set("Idempotent-Replayed", "true");
-  co_return res;
+  return res;
+}
+
+std::optional<std::string> idempotency_key(const Request& r) {
+  if (auto k = r.header("Idempotency-Key")) return std::string(*k);
+  return std::nullopt;
+}
+
+namespace {
+
+asio::awaitable<Response> create_order(ApiContext& ctx, Request& r) {
+  const auto body = parse_json_body(r);
+  const auto accepted = co_await ctx.orders.accept(body, idempotency_key(r), std::nullopt);
+  co_return accepted_response(accepted);
 }
 
 asio::awaitable<Response> get_order(ApiContext& ctx, Request& r) {
   const auto& id = r.params.at("id");
-  if (!is_valid_client_id(id)) throw http::not_found("order '" + id + "' does not exist");
-  const auto found = co_await ctx.store.find_order(id);
-  json::object body;
-  std::int64_t version;
-  if (found.order) {
-    body = domain::to_api_json(*found.order);
-    version = found.order->version;
-  } else if (found.queued) {
-    body = domain::queued_api_json(found.queued->request, id, found.queued->accepted_at);
-    version = 0;
-  } else {
-    throw http::not_found("order '" + id + "' does not exist");
-  }
-  const auto etag = "\"" + std::to_string(version) + "\"";
+  const auto doc = co_await ctx.orders.find(id);
+  if (!doc) throw http::not_found("order '" + id + "' does not exist");
+  const auto etag = "\"" + std::to_string(doc->version) + "\"";
+  Response res;
   if (auto inm = r.header("If-None-Match"); inm && *inm == etag) {
-    Response res;
     res.status = 304;
     res.content_type.clear();
-    res.set("ETag", etag);
-    co_return res;
+  } else {
+    res.body = doc->json;
   }
-  auto res = json_response(200, body);
   res.set("ETag", etag);
   co_return res;
 }
@@ -73,6 +70,15 @@ std::optional<std::string> text_param(const Request& r, std::string_view name) {
 }
 
 asio::awaitable<Response> list_orders(ApiContext& ctx, Request& r) {
+  co_return co_await list_orders_for(ctx, r, std::nullopt);
+}
+
+Response change_response(const service::ChangeRequested& c);
+
+}  // namespace
+
+asio::awaitable<Response> list_orders_for(ApiContext& ctx, Request& r,
+                                          std::optional<std::string> session) {
   const auto paging = parse_paging(r);
   store::OrderFilter f;
   f.page = paging.page;
@@ -83,7 +89,7 @@ asio::awaitable<Response> list_orders(ApiContext& ctx, Request& r) {
                                  {{"status", "must be an order status"}});
   f.customer_id = text_param(r, "customer_id");
   f.customer_email = text_param(r, "customer_email");
-  f.session_id = text_param(r, "session_id");
+  f.session_id = session ? session : text_param(r, "session_id");
   f.created_after = time_param(r, "created_after");
   f.created_before = time_param(r, "created_before");
   if (auto sort = r.query_param("sort")) {
@@ -97,6 +103,8 @@ asio::awaitable<Response> list_orders(ApiContext& ctx, Request& r) {
   for (const auto& o : page.data) data.push_back(domain::to_api_json(o));
   co_return json_response(200, page_json(std::move(data), paging, page.total));
 }
+
+namespace {
 
 Response change_response(const service::ChangeRequested& c) {
   return json_response(202, json::object{{"order_id", c.order_id},

@@ -4,9 +4,12 @@
 #include <optional>
 #include <string>
 
+#include "cache/cache.hpp"
 #include "http/router.hpp"
 #include "obs/health.hpp"
 #include "queue/queue.hpp"
+#include "service/cart_service.hpp"
+#include "service/catalog_service.hpp"
 #include "service/handler_stats.hpp"
 #include "service/order_service.hpp"
 #include "service/worker.hpp"
@@ -19,6 +22,9 @@ struct ApiContext {
   store::Store& store;
   queue::Queue& queue;
   service::OrderService& orders;
+  service::CatalogService& catalog;
+  service::CartService& carts;
+  cache::Cache& cache;
   service::HandlerStats& handler_stats;
   service::Worker* worker;  // null when this process runs no worker (role api)
   obs::HealthMonitor& health;
@@ -33,7 +39,15 @@ http::Handler with_context(ApiContext& ctx, Fn fn) {
   return [&ctx, fn](http::Request& r) { return fn(ctx, r); };
 }
 
+// Shared by the order and the checkout handlers.
+http::Response accepted_response(const service::AcceptedOrder& accepted);
+std::optional<std::string> idempotency_key(const http::Request& r);
+boost::asio::awaitable<http::Response> list_orders_for(ApiContext& ctx, http::Request& r,
+                                                       std::optional<std::string> session);
+
 void add_order_routes(http::Router& router, ApiContext& ctx);
 void add_operations_routes(http::Router& router, ApiContext& ctx);
+void add_catalog_routes(http::Router& router, ApiContext& ctx);
+void add_cart_routes(http::Router& router, ApiContext& ctx);
 
 }  // namespace orderflow::api

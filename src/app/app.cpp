@@ -15,9 +15,13 @@
 #include <iostream>
 #include <thread>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
 #include "api/routes.hpp"
 #include "api/views.hpp"
 #include "app/config.hpp"
+#include "cache/memory_cache.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "obs/log.hpp"
@@ -40,7 +44,8 @@ std::string sqlite_path(const Config& c) {
 
 // The embedded backends: store and queue share one SQLite file.
 struct Backends {
-  explicit Backends(const Config& c) : db(open(c)), queue(db, c.queue), store(db, queue) {}
+  explicit Backends(const Config& c)
+      : db(open(c)), queue(db, c.queue), store(db, queue), carts(db, c.cart_ttl) {}
 
   static sqlite::Database::Options open(const Config& c) {
     const auto path = sqlite_path(c);
@@ -52,7 +57,37 @@ struct Backends {
   sqlite::Database db;
   queue::SqliteQueue queue;
   store::SqliteStore store;
+  store::SqliteCartStore carts;
 };
+
+std::unique_ptr<cache::Cache> make_cache(const Config& c) {
+  if (c.cache_backend == "off") return std::make_unique<cache::NullCache>();
+  return std::make_unique<cache::MemoryCache>(c.cache_max_bytes);
+}
+
+// Removes expired carts now and then.
+asio::awaitable<void> cart_cleanup(store::CartStore& carts, std::chrono::milliseconds every) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(every);
+    co_await timer.async_wait(asio::use_awaitable);
+    try {
+      if (const auto n = co_await carts.remove_expired(); n > 0)
+        log::info("expired carts removed", {{"count", n}});
+    } catch (const std::exception& e) {
+      log::warn("cart clean-up failed", {{"error", e.what()}});
+    }
+  }
+}
+
+// Runs one coroutine to completion on a private io_context (for the CLI subcommands).
+template <typename T>
+T run_sync(asio::awaitable<T> op) {
+  asio::io_context io;
+  auto f = asio::co_spawn(io, std::move(op), asio::use_future);
+  io.run();
+  return f.get();
+}
 
 domain::ProcessingRules processing_rules(const Config& c) {
   const double rate = c.payment_failure_rate;
@@ -68,22 +103,45 @@ int serve(Config cfg) {
   // Declared after the backends so that it is destroyed first: no handler outlives them.
   asio::io_context io;
 
+  auto cache = make_cache(cfg);
   service::HandlerStats handler_stats;
-  service::OrderService orders(backends.store, backends.queue,
-                               {cfg.currency, cfg.idempotency_ttl.count()});
+  service::OrderService orders(backends.store, backends.queue, *cache,
+                               {cfg.currency, cfg.idempotency_ttl.count(), cfg.cache_ttl_order});
+  service::CatalogService catalog(
+      backends.store, *cache,
+      {cfg.cache_ttl_product, cfg.cache_ttl_listing, cfg.cache_ttl_categories, cfg.cache_ttl_order},
+      cfg.currency);
+  service::CartService carts(backends.store, backends.carts, orders);
+  if (cfg.demo_data && run_sync(backends.store.load_demo_catalog(domain::demo_catalog())))
+    log::info("demo catalog loaded (turn off with --no-demo-data)");
+
+  // After a batch commits: what it changed leaves the cache, and confirmed checkouts empty
+  // their carts. Both before the batch counts as processed.
+  service::AfterCommit after_commit = [&](const store::BatchResult& r) -> asio::awaitable<void> {
+    std::vector<std::string> keys;
+    for (const auto& id : r.changed_orders) keys.push_back(service::OrderService::cache_key(id));
+    co_await cache->invalidate(std::move(keys));
+    if (!r.changed_products.empty()) co_await catalog.invalidate_products(r.changed_products);
+    for (const auto& session : r.confirmed_sessions) co_await backends.carts.clear(session);
+  };
   std::optional<service::Worker> worker;
   if (cfg.role != Role::api)
     worker.emplace(backends.queue, backends.store, processing_rules(cfg),
                    service::WorkerOptions{cfg.worker_batch_size, cfg.worker_concurrency,
                                           std::chrono::milliseconds(1000)},
-                   handler_stats);
-  obs::HealthMonitor health(backends.store, backends.queue);
+                   handler_stats, after_commit);
+  obs::HealthMonitor health(backends.store, backends.queue,
+                            cfg.cache_backend == "off" ? nullptr : cache.get());
   std::atomic<bool> ready{false};
-  api::ApiContext ctx{
-      backends.store, backends.queue,  orders,   handler_stats, worker ? &*worker : nullptr,
-      health,         cfg.admin_token, now_ms(), ready};
+  api::ApiContext ctx{backends.store, backends.queue,  orders,        catalog,
+                      carts,          *cache,          handler_stats, worker ? &*worker : nullptr,
+                      health,         cfg.admin_token, now_ms(),      ready};
   http::Router router;
-  if (cfg.role != Role::worker) api::add_order_routes(router, ctx);
+  if (cfg.role != Role::worker) {
+    api::add_order_routes(router, ctx);
+    api::add_catalog_routes(router, ctx);
+    api::add_cart_routes(router, ctx);
+  }
   api::add_operations_routes(router, ctx);
   http::Pipeline pipeline(router, {cfg.cors_origins});
   http::Server server(
@@ -98,6 +156,8 @@ int serve(Config cfg) {
   const auto port = server.start();
   health.start(io, std::chrono::seconds(5));
   if (worker) worker->start(io);
+  if (cfg.role != Role::worker)
+    asio::co_spawn(io, cart_cleanup(backends.carts, cfg.cart_cleanup_interval), asio::detached);
   ready = true;
   log::info("listening", {{"host", cfg.host},
                           {"port", port},
@@ -132,15 +192,6 @@ int serve(Config cfg) {
   return 0;
 }
 
-// Runs one coroutine to completion on a private io_context (for the CLI subcommands).
-template <typename T>
-T run_sync(asio::awaitable<T> op) {
-  asio::io_context io;
-  auto f = asio::co_spawn(io, std::move(op), asio::use_future);
-  io.run();
-  return f.get();
-}
-
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -149,6 +200,7 @@ int run(int argc, char** argv) {
 
   std::optional<std::string> role, host, data_dir, log_level;
   std::optional<std::uint16_t> port;
+  bool no_demo_data = false;
   const auto add_serve_flags = [&](CLI::App* app) {
     app->add_option("--role", role, "all (API and worker), api, or worker; default all");
     app->add_option("--host", host, "address to listen on (HOST; default 127.0.0.1)");
@@ -156,6 +208,8 @@ int run(int argc, char** argv) {
     app->add_option("--data-dir", data_dir,
                     "directory of the embedded database (DATA_DIR; default ./data)");
     app->add_option("--log-level", log_level, "debug, info, warn, error or off (LOG_LEVEL)");
+    app->add_flag("--no-demo-data", no_demo_data,
+                  "do not load the demo catalog into an empty database (DEMO_DATA=false)");
   };
   add_serve_flags(&cli);
   auto* serve_cmd = cli.add_subcommand("serve", "run the service (the default)");
@@ -164,6 +218,8 @@ int run(int argc, char** argv) {
       cli.add_subcommand("migrate", "create or upgrade the database schema, then exit");
   migrate_cmd->add_option("--data-dir", data_dir, "directory of the embedded database");
   auto* version_cmd = cli.add_subcommand("version", "print the version");
+  auto* demo_cmd = cli.add_subcommand("demo-data", "load the demo catalog into an empty catalog");
+  demo_cmd->add_option("--data-dir", data_dir, "directory of the embedded database");
   auto* queue_cmd = cli.add_subcommand("queue", "inspect or operate the queue");
   queue_cmd->add_option("--data-dir", data_dir, "directory of the embedded database");
   queue_cmd->require_subcommand(1);
@@ -198,10 +254,18 @@ int run(int argc, char** argv) {
     if (port) cfg.port = *port;
     if (data_dir) cfg.data_dir = *data_dir;
     if (log_level) cfg.log_level = *log_level;
+    if (no_demo_data) cfg.demo_data = false;
 
     if (migrate_cmd->parsed()) {
       Backends backends(cfg);
       std::cout << "database ready: " << sqlite_path(cfg) << "\n";
+      return 0;
+    }
+    if (demo_cmd->parsed()) {
+      Backends b(cfg);
+      const bool loaded = run_sync(b.store.load_demo_catalog(domain::demo_catalog()));
+      std::cout << (loaded ? "demo catalog loaded\n"
+                           : "the catalog is not empty: nothing loaded\n");
       return 0;
     }
     if (queue_cmd->parsed()) {

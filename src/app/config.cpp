@@ -47,6 +47,8 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     ms = value * 60'000;
   else if (unit == "h")
     ms = value * 3'600'000;
+  else if (unit == "d")
+    ms = value * 86'400'000;
   else
     return std::nullopt;
   return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
@@ -152,6 +154,22 @@ Config load_config(const EnvLookup& env) {
   with("WORKER_CONCURRENCY",
        [&](auto n, auto v) { c.worker_concurrency = number<int>(n, v, 1, 64); });
   with("SQLITE_READERS", [&](auto n, auto v) { c.sqlite_readers = number<int>(n, v, 1, 64); });
+  with("CACHE_BACKEND", [&](auto n, auto v) {
+    if (v != "memory" && v != "off") throw ConfigError(n + " must be memory or off");
+    c.cache_backend = v;
+  });
+  with("CACHE_MAX_BYTES",
+       [&](auto n, auto v) { c.cache_max_bytes = number<std::size_t>(n, v, 65536, 1ULL << 40); });
+  with("CACHE_TTL_PRODUCT", [&](auto n, auto v) { c.cache_ttl_product = duration(n, v); });
+  with("CACHE_TTL_LISTING", [&](auto n, auto v) { c.cache_ttl_listing = duration(n, v); });
+  with("CACHE_TTL_CATEGORIES", [&](auto n, auto v) { c.cache_ttl_categories = duration(n, v); });
+  with("CACHE_TTL_ORDER", [&](auto n, auto v) { c.cache_ttl_order = duration(n, v); });
+  with("CART_TTL", [&](auto n, auto v) { c.cart_ttl = duration(n, v); });
+  with("CART_CLEANUP_INTERVAL", [&](auto n, auto v) { c.cart_cleanup_interval = duration(n, v); });
+  with("DEMO_DATA", [&](auto n, auto v) {
+    if (v != "true" && v != "false") throw ConfigError(n + " must be true or false");
+    c.demo_data = v == "true";
+  });
   with("SQLITE_BUSY_TIMEOUT", [&](auto n, auto v) { c.sqlite_busy_timeout = duration(n, v); });
   return c;
 }

@@ -43,6 +43,13 @@ struct Config {
   std::size_t worker_batch_size = 256;
   int worker_concurrency = 2;
   int sqlite_readers = 2;
+  std::string cache_backend = "memory";  // memory | off
+  std::size_t cache_max_bytes = 64 * 1024 * 1024;
+  std::chrono::milliseconds cache_ttl_product{3'600'000}, cache_ttl_listing{1'800'000},
+      cache_ttl_categories{3'600'000}, cache_ttl_order{3'600'000};
+  std::chrono::milliseconds cart_ttl{7 * 24 * 3'600'000LL};
+  std::chrono::milliseconds cart_cleanup_interval{600'000};
+  bool demo_data = true;
   std::chrono::milliseconds sqlite_busy_timeout{5000};
 };
 

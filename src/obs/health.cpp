@@ -72,6 +72,11 @@ asio::awaitable<HealthMonitor::Report> HealthMonitor::check_now(
   const auto stats = co_await within<queue::QueueStats>(queue_.stats(), deadline, error);
   r.queue = {stats ? "connected" : "disconnected", since_ms(t0), error};
   if (stats) r.queue_depth = stats->visible + stats->in_flight + stats->delayed;
+  if (cache_) {
+    t0 = std::chrono::steady_clock::now();
+    const auto cache_stats = co_await within<cache::Stats>(cache_->stats(), deadline, error);
+    r.cache = {cache_stats ? "connected" : "disconnected", since_ms(t0), error};
+  }
   {
     std::lock_guard lock(mutex_);
     last_ = r;

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "cache/cache.hpp"
 #include "queue/queue.hpp"
 #include "store/store.hpp"
 
@@ -25,7 +26,11 @@ struct DependencyCheck {
 // with a deadline (for /api/health).
 class HealthMonitor {
  public:
-  HealthMonitor(store::Store& store, queue::Queue& queue) : store_(store), queue_(queue) {}
+  // cache: null when caching is off.
+  HealthMonitor(store::Store& store, queue::Queue& queue, cache::Cache* cache)
+      : store_(store), queue_(queue), cache_(cache) {
+    last_.cache.status = cache ? "connected" : "disabled";
+  }
 
   void start(boost::asio::io_context& io, std::chrono::milliseconds every);
   void stop() { stopping_ = true; }
@@ -33,7 +38,9 @@ class HealthMonitor {
   struct Report {
     DependencyCheck database, queue, cache;
     std::int64_t queue_depth = 0;
+    // The cache is an optimisation: without it the service is degraded, not down.
     bool healthy() const { return database.status == "connected" && queue.status == "connected"; }
+    bool degraded() const { return !healthy() || cache.status == "disconnected"; }
   };
   boost::asio::awaitable<Report> check_now(std::chrono::milliseconds deadline);
   Report last() const;
@@ -43,6 +50,7 @@ class HealthMonitor {
 
   store::Store& store_;
   queue::Queue& queue_;
+  cache::Cache* cache_;
   mutable std::mutex mutex_;
   Report last_{{"connected", 0, {}}, {"connected", 0, {}}, {"disabled", 0, {}}, 0};
   bool stopping_ = false;

@@ -56,6 +56,30 @@ asio::awaitable<AcceptedOrder> OrderService::accept(const json::value& body,
   }
 }
 
+asio::awaitable<std::optional<OrderDocument>> OrderService::find(std::string order_id) {
+  if (!is_valid_client_id(order_id)) co_return std::nullopt;
+  // Cached as "<version>\n<json>"; a miss that finds nothing is not cached.
+  auto hit = co_await cache_.get(cache_key(order_id), options_.order_cache_ttl);
+  if (hit.value) {
+    const auto nl = hit.value->find('\n');
+    co_return OrderDocument{hit.value->substr(nl + 1), std::stoll(hit.value->substr(0, nl))};
+  }
+  const auto found = co_await store_.find_order(order_id);
+  OrderDocument doc;
+  if (found.order) {
+    doc = {json::serialize(domain::to_api_json(*found.order)), found.order->version};
+  } else if (found.queued) {
+    doc = {json::serialize(
+               domain::queued_api_json(found.queued->request, order_id, found.queued->accepted_at)),
+           0};
+  } else {
+    co_return std::nullopt;
+  }
+  co_await cache_.put(cache_key(order_id), std::to_string(doc.version) + "\n" + doc.json,
+                      options_.order_cache_ttl, hit.stamp);
+  co_return doc;
+}
+
 namespace {
 OrderStatus current_status(const store::OrderLookup& lookup, const std::string& id) {
   if (lookup.order) return lookup.order->status;

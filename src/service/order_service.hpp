@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "cache/cache.hpp"
 #include "queue/queue.hpp"
 #include "store/store.hpp"
 
@@ -13,6 +14,13 @@ namespace orderflow::service {
 struct OrderServiceOptions {
   std::string currency = "USD";
   std::int64_t idempotency_window_ms = 24 * 3600 * 1000;
+  std::chrono::milliseconds order_cache_ttl{3'600'000};  // sliding
+};
+
+// An order as GET /api/orders/{id} sends it.
+struct OrderDocument {
+  std::string json;
+  std::int64_t version = 0;  // 0 while queued
 };
 
 struct AcceptedOrder {
@@ -29,8 +37,13 @@ struct ChangeRequested {
 // request durable in the queue; the worker applies it. Client mistakes throw http::ApiError.
 class OrderService {
  public:
-  OrderService(store::Store& store, queue::Queue& queue, OrderServiceOptions options)
-      : store_(store), queue_(queue), options_(std::move(options)) {}
+  OrderService(store::Store& store, queue::Queue& queue, cache::Cache& cache,
+               OrderServiceOptions options)
+      : store_(store), queue_(queue), cache_(cache), options_(std::move(options)) {}
+
+  // The order, processed or still queued (cache-aside, sliding TTL); nullopt when unknown.
+  boost::asio::awaitable<std::optional<OrderDocument>> find(std::string order_id);
+  static std::string cache_key(const std::string& order_id) { return "order:" + order_id; }
 
   boost::asio::awaitable<AcceptedOrder> accept(const boost::json::value& body,
                                                std::optional<std::string> idempotency_key,
@@ -47,6 +60,7 @@ class OrderService {
 
   store::Store& store_;
   queue::Queue& queue_;
+  cache::Cache& cache_;
   OrderServiceOptions options_;
 };
 

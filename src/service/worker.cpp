@@ -51,6 +51,7 @@ asio::awaitable<void> Worker::loop() {
       if (batch.empty()) continue;
       const auto t0 = std::chrono::steady_clock::now();
       auto result = co_await store_.apply_batch(batch, rules_);
+      if (after_commit_) co_await after_commit_(result);
       const auto done = now_ms();
       const double apply_ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

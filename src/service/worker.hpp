@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 
 #include "domain/processing.hpp"
 #include "queue/queue.hpp"
@@ -23,12 +24,21 @@ struct WorkerOptions {
   std::chrono::milliseconds poll_wait{1000};
 };
 
+// Runs after a batch committed and before it counts as processed: cache invalidation,
+// clean-up of carts whose checkout was confirmed.
+using AfterCommit = std::function<boost::asio::awaitable<void>(const store::BatchResult&)>;
+
 // Receives batches of order messages and applies each batch in one store transaction.
 class Worker {
  public:
   Worker(queue::Queue& queue, store::Store& store, domain::ProcessingRules rules,
-         WorkerOptions options, HandlerStats& stats)
-      : queue_(queue), store_(store), rules_(std::move(rules)), options_(options), stats_(stats) {}
+         WorkerOptions options, HandlerStats& stats, AfterCommit after_commit)
+      : queue_(queue),
+        store_(store),
+        rules_(std::move(rules)),
+        options_(options),
+        stats_(stats),
+        after_commit_(std::move(after_commit)) {}
 
   void start(boost::asio::io_context& io);
   // Lets every loop finish the batch it is applying, then returns.
@@ -43,6 +53,7 @@ class Worker {
   domain::ProcessingRules rules_;
   WorkerOptions options_;
   HandlerStats& stats_;
+  AfterCommit after_commit_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> running_{0};
   std::atomic<std::int64_t> started_at_{0}, last_poll_at_{0};

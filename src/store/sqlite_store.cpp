@@ -3,6 +3,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cctype>
+
+#include "util/ids.hpp"
 #include "util/time.hpp"
 
 namespace orderflow::store {
@@ -124,6 +127,36 @@ void write_state(Connection& c, const domain::BatchState& s) {
   for (const auto& [id, state] : s.intake_updates)
     c.exec("UPDATE order_intake SET state=?2 WHERE order_id=?1", id,
            std::string(intake_state_name(state)));
+}
+
+constexpr const char* kProductSelect =
+    "SELECT p.product_id, p.sku, p.name, p.description, p.price, p.category, "
+    "COALESCE(c.name, p.category), p.stock, p.reserved, p.created_at, p.updated_at "
+    "FROM products p LEFT JOIN categories c ON c.slug = p.category";
+
+domain::CatalogProduct product_from_row(const Cursor& r) {
+  return {r.text(0), r.text(1),    r.text(2),    r.text(3),    r.integer(4), r.text(5),
+          r.text(6), r.integer(7), r.integer(8), r.integer(9), r.integer(10)};
+}
+
+std::optional<domain::CatalogProduct> load_product(Connection& c, const std::string& id) {
+  auto cur = c.query(std::string(kProductSelect) + " WHERE p.product_id=?1", id);
+  if (!cur.next()) return std::nullopt;
+  return product_from_row(cur);
+}
+
+bool category_exists(Connection& c, const std::string& slug) {
+  return c.query("SELECT 1 FROM categories WHERE slug=?1", slug).next();
+}
+
+// LIKE pattern for a case-insensitive substring; %, _ and \ in the text match themselves.
+std::string like_pattern(const std::string& text) {
+  std::string out = "%";
+  for (char ch : text) {
+    if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
+    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  }
+  return out + "%";
 }
 
 }  // namespace
@@ -292,7 +325,13 @@ asio::awaitable<BatchResult> SqliteStore::apply_batch(std::vector<queue::Message
     for (const auto& d : work) {
       queue_.remove_in(c, d.message);
       result.applied.push_back(d.message.message_id);
+      const auto& order = state.orders.at(domain::message_order_id(d.body));
+      if (std::holds_alternative<domain::CreateOrder>(d.body) && order &&
+          order->status == domain::OrderStatus::confirmed && order->session_id)
+        result.confirmed_sessions.push_back(*order->session_id);
     }
+    result.changed_orders.assign(state.changed_orders.begin(), state.changed_orders.end());
+    result.changed_products.assign(state.changed_products.begin(), state.changed_products.end());
     for (const auto& e : state.events) ++result.events_by_type[e.type];
     return result;
   });
@@ -304,6 +343,196 @@ asio::awaitable<void> SqliteStore::ping() {
     auto cur = c.query("SELECT 1");
     cur.next();
     return 1;
+  });
+}
+
+asio::awaitable<std::vector<domain::Category>> SqliteStore::list_categories() {
+  co_return co_await db_.read<std::vector<domain::Category>>([](Connection& c) {
+    std::vector<domain::Category> out;
+    auto cur = c.query(
+        "SELECT c.slug, c.name, COUNT(p.product_id) FROM categories c "
+        "LEFT JOIN products p ON p.category = c.slug GROUP BY c.slug ORDER BY c.name, c.slug");
+    while (cur.next()) out.push_back({cur.text(0), cur.text(1), cur.integer(2)});
+    return out;
+  });
+}
+
+asio::awaitable<bool> SqliteStore::create_category(domain::Category cat) {
+  co_return co_await db_.write<bool>([&](Connection& c) {
+    return c.exec("INSERT OR IGNORE INTO categories(slug, name, created_at) VALUES (?1,?2,?3)",
+                  cat.slug, cat.name, now_ms()) == 1;
+  });
+}
+
+asio::awaitable<Page<domain::CatalogProduct>> SqliteStore::list_products(ProductFilter f) {
+  co_return co_await db_.read<Page<domain::CatalogProduct>>([&](Connection& c) {
+    // As for orders: only the filters given enter the SQL; parameter numbers are fixed.
+    std::string where = " WHERE 1=1";
+    if (f.category) where += " AND p.category=?1";
+    if (f.q)
+      where += " AND (lower(p.name) LIKE ?2 ESCAPE '\\' OR lower(p.sku) LIKE ?2 ESCAPE '\\')";
+    if (f.min_price) where += " AND p.price>=?3";
+    if (f.max_price) where += " AND p.price<=?4";
+    if (f.in_stock) where += " AND p.stock - p.reserved > 0";
+    const std::optional<std::string> pattern =
+        f.q ? std::optional<std::string>(like_pattern(*f.q)) : std::nullopt;
+    Page<domain::CatalogProduct> page;
+    {
+      auto cur = c.query("SELECT COUNT(*) FROM products p" + where, f.category, pattern,
+                         f.min_price, f.max_price);
+      cur.next();
+      page.total = cur.integer(0);
+    }
+    std::string order = "p.name COLLATE NOCASE ASC";
+    if (f.sort == "-name") order = "p.name COLLATE NOCASE DESC";
+    if (f.sort == "price") order = "p.price ASC";
+    if (f.sort == "-price") order = "p.price DESC";
+    if (f.sort == "-created_at") order = "p.created_at DESC";
+    auto cur =
+        c.query(std::string(kProductSelect) + where + " ORDER BY " + order +
+                    ", p.product_id LIMIT ?5 OFFSET ?6",
+                f.category, pattern, f.min_price, f.max_price, f.limit, (f.page - 1) * f.limit);
+    while (cur.next()) page.data.push_back(product_from_row(cur));
+    return page;
+  });
+}
+
+asio::awaitable<std::vector<domain::CatalogProduct>> SqliteStore::find_products(
+    std::vector<std::string> ids) {
+  co_return co_await db_.read<std::vector<domain::CatalogProduct>>([&](Connection& c) {
+    std::vector<domain::CatalogProduct> out;
+    for (const auto& id : ids)
+      if (auto p = load_product(c, id)) out.push_back(std::move(*p));
+    return out;
+  });
+}
+
+asio::awaitable<ProductWrite> SqliteStore::create_product(domain::ProductFields f) {
+  co_return co_await db_.write<ProductWrite>([&](Connection& c) -> ProductWrite {
+    const auto id = f.product_id.value_or(uuid_v7());
+    if (c.query("SELECT 1 FROM products WHERE product_id=?1 OR sku=?2", id, *f.sku).next())
+      return {WriteOutcome::duplicate, std::nullopt};
+    if (!category_exists(c, *f.category)) return {WriteOutcome::unknown_category, std::nullopt};
+    const auto now = now_ms();
+    c.exec(
+        "INSERT INTO products(product_id, sku, name, description, price, category, stock, "
+        "reserved, created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,0,?8,?8)",
+        id, *f.sku, *f.name, f.description.value_or(""), *f.price, *f.category, *f.stock, now);
+    return {WriteOutcome::ok, load_product(c, id)};
+  });
+}
+
+asio::awaitable<ProductWrite> SqliteStore::update_product(std::string id, domain::ProductFields f) {
+  co_return co_await db_.write<ProductWrite>([&](Connection& c) -> ProductWrite {
+    auto p = load_product(c, id);
+    if (!p) return {WriteOutcome::not_found, std::nullopt};
+    if (f.sku && *f.sku != p->sku && c.query("SELECT 1 FROM products WHERE sku=?1", *f.sku).next())
+      return {WriteOutcome::duplicate, std::nullopt};
+    if (f.category && !category_exists(c, *f.category))
+      return {WriteOutcome::unknown_category, std::nullopt};
+    if (f.stock && *f.stock < p->reserved) return {WriteOutcome::below_reserved, std::nullopt};
+    c.exec(
+        "UPDATE products SET sku=?2, name=?3, description=?4, price=?5, category=?6, stock=?7, "
+        "updated_at=?8 WHERE product_id=?1",
+        id, f.sku.value_or(p->sku), f.name.value_or(p->name),
+        f.description.value_or(p->description), f.price.value_or(p->price),
+        f.category.value_or(p->category_slug), f.stock.value_or(p->stock), now_ms());
+    return {WriteOutcome::ok, load_product(c, id)};
+  });
+}
+
+asio::awaitable<ProductWrite> SqliteStore::change_inventory(std::string id,
+                                                            domain::InventoryChange change) {
+  co_return co_await db_.write<ProductWrite>([&](Connection& c) -> ProductWrite {
+    auto p = load_product(c, id);
+    if (!p) return {WriteOutcome::not_found, std::nullopt};
+    const auto [stock, verdict] = domain::apply_inventory_change(p->stock, p->reserved, change);
+    if (verdict == domain::InventoryVerdict::negative) return {WriteOutcome::negative, p};
+    if (verdict == domain::InventoryVerdict::below_reserved)
+      return {WriteOutcome::below_reserved, p};
+    c.exec("UPDATE products SET stock=?2, updated_at=?3 WHERE product_id=?1", id, stock, now_ms());
+    return {WriteOutcome::ok, load_product(c, id)};
+  });
+}
+
+asio::awaitable<bool> SqliteStore::delete_product(std::string id) {
+  co_return co_await db_.write<bool>(
+      [&](Connection& c) { return c.exec("DELETE FROM products WHERE product_id=?1", id) > 0; });
+}
+
+asio::awaitable<bool> SqliteStore::load_demo_catalog(domain::DemoCatalog demo) {
+  co_return co_await db_.write<bool>([&](Connection& c) {
+    auto cur =
+        c.query("SELECT (SELECT COUNT(*) FROM products) + (SELECT COUNT(*) FROM categories)");
+    cur.next();
+    if (cur.integer(0) > 0) return false;
+    const auto now = now_ms();
+    for (const auto& cat : demo.categories)
+      c.exec("INSERT INTO categories(slug, name, created_at) VALUES (?1,?2,?3)", cat.slug, cat.name,
+             now);
+    for (const auto& p : demo.products)
+      c.exec(
+          "INSERT INTO products(product_id, sku, name, description, price, category, stock, "
+          "reserved, created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,0,?8,?8)",
+          p.product_id, p.sku, p.name, p.description, p.price, p.category_slug, p.stock, now);
+    return true;
+  });
+}
+
+namespace {
+StoredCart load_cart(Connection& c, const std::string& session, std::int64_t expired_before) {
+  StoredCart cart;
+  {
+    auto cur = c.query("SELECT updated_at FROM carts WHERE session_id=?1", session);
+    if (!cur.next() || cur.integer(0) <= expired_before) return cart;
+    cart.updated_at = cur.integer(0);
+  }
+  auto cur = c.query(
+      "SELECT product_id, quantity FROM cart_items WHERE session_id=?1 ORDER BY added_at, "
+      "product_id",
+      session);
+  while (cur.next()) cart.lines.push_back({cur.text(0), cur.integer(1)});
+  return cart;
+}
+}  // namespace
+
+asio::awaitable<StoredCart> SqliteCartStore::get(std::string session) {
+  co_return co_await db_.read<StoredCart>(
+      [&](Connection& c) { return load_cart(c, session, now_ms() - ttl_.count()); });
+}
+
+asio::awaitable<StoredCart> SqliteCartStore::set_quantity(std::string session,
+                                                          std::string product_id,
+                                                          std::int64_t quantity) {
+  co_return co_await db_.write<StoredCart>([&](Connection& c) {
+    const auto now = now_ms();
+    // An expired cart that was not cleaned up yet starts over empty.
+    c.exec("DELETE FROM carts WHERE session_id=?1 AND updated_at<=?2", session, now - ttl_.count());
+    c.exec(
+        "INSERT INTO carts(session_id, updated_at) VALUES (?1,?2) "
+        "ON CONFLICT(session_id) DO UPDATE SET updated_at=?2",
+        session, now);
+    if (quantity <= 0)
+      c.exec("DELETE FROM cart_items WHERE session_id=?1 AND product_id=?2", session, product_id);
+    else
+      c.exec(
+          "INSERT INTO cart_items(session_id, product_id, quantity, added_at) VALUES (?1,?2,?3,?4) "
+          "ON CONFLICT(session_id, product_id) DO UPDATE SET quantity=?3",
+          session, product_id, quantity, now);
+    return load_cart(c, session, now - ttl_.count());
+  });
+}
+
+asio::awaitable<void> SqliteCartStore::clear(std::string session) {
+  co_await db_.write<int>([&](Connection& c) {
+    c.exec("DELETE FROM carts WHERE session_id=?1", session);
+    return 0;
+  });
+}
+
+asio::awaitable<std::int64_t> SqliteCartStore::remove_expired() {
+  co_return co_await db_.write<std::int64_t>([&](Connection& c) {
+    return c.exec("DELETE FROM carts WHERE updated_at<=?1", now_ms() - ttl_.count());
   });
 }
 

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "domain/catalog.hpp"
 #include "domain/order.hpp"
 #include "domain/processing.hpp"
 #include "queue/queue.hpp"
@@ -72,11 +73,29 @@ struct OrderTotals {
   domain::Cents revenue = 0;  // confirmed, shipped and delivered orders
 };
 
+struct ProductFilter {
+  std::optional<std::string> category, q;
+  std::optional<domain::Cents> min_price, max_price;
+  bool in_stock = false;
+  std::string sort = "name";  // name, -name, price, -price, -created_at
+  std::int64_t page = 1, limit = 50;
+};
+
+enum class WriteOutcome { ok, not_found, duplicate, unknown_category, negative, below_reserved };
+
+struct ProductWrite {
+  WriteOutcome outcome = WriteOutcome::ok;
+  std::optional<domain::CatalogProduct> product;
+};
+
 struct BatchResult {
   std::vector<std::string> applied;                         // applied and deleted
   std::vector<std::pair<std::string, std::string>> failed;  // message id, error: retried or DLQ
   std::vector<std::string> stale;  // receipt expired: another delivery owns the message
   std::map<std::string, std::int64_t> events_by_type;
+  // What the batch changed, for cache invalidation and cart clean-up after the commit.
+  std::vector<std::string> changed_orders, changed_products;
+  std::vector<std::string> confirmed_sessions;  // checkouts confirmed: their carts are done
 };
 
 class Store {
@@ -94,6 +113,44 @@ class Store {
   virtual boost::asio::awaitable<BatchResult> apply_batch(std::vector<queue::Message> batch,
                                                           const domain::ProcessingRules& rules) = 0;
   virtual boost::asio::awaitable<void> ping() = 0;
+
+  // Catalog and inventory.
+  virtual boost::asio::awaitable<std::vector<domain::Category>> list_categories() = 0;
+  virtual boost::asio::awaitable<bool> create_category(domain::Category c) = 0;  // false: exists
+  virtual boost::asio::awaitable<Page<domain::CatalogProduct>> list_products(ProductFilter f) = 0;
+  virtual boost::asio::awaitable<std::vector<domain::CatalogProduct>> find_products(
+      std::vector<std::string> ids) = 0;
+  virtual boost::asio::awaitable<ProductWrite> create_product(domain::ProductFields f) = 0;
+  virtual boost::asio::awaitable<ProductWrite> update_product(std::string id,
+                                                              domain::ProductFields f) = 0;
+  virtual boost::asio::awaitable<ProductWrite> change_inventory(std::string id,
+                                                                domain::InventoryChange c) = 0;
+  virtual boost::asio::awaitable<bool> delete_product(std::string id) = 0;
+  // Loads the demo catalog when the catalog is empty; false when it was not.
+  virtual boost::asio::awaitable<bool> load_demo_catalog(domain::DemoCatalog demo) = 0;
+};
+
+struct CartLine {
+  std::string product_id;
+  std::int64_t quantity = 0;
+};
+
+struct StoredCart {
+  std::vector<CartLine> lines;  // in the order they were added
+  std::int64_t updated_at = 0;  // 0: no cart
+};
+
+// Carts by session id, expiring `ttl` after their last change.
+class CartStore {
+ public:
+  virtual ~CartStore() = default;
+  virtual boost::asio::awaitable<StoredCart> get(std::string session) = 0;
+  // Sets a line's quantity (0 removes it) and returns the cart after the change.
+  virtual boost::asio::awaitable<StoredCart> set_quantity(std::string session,
+                                                          std::string product_id,
+                                                          std::int64_t quantity) = 0;
+  virtual boost::asio::awaitable<void> clear(std::string session) = 0;
+  virtual boost::asio::awaitable<std::int64_t> remove_expired() = 0;
 };
 
 }  // namespace orderflow::store

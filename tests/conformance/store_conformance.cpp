@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include "backends.hpp"
+#include "cache/memory_cache.hpp"
 #include "http/problem.hpp"
 #include "service/order_service.hpp"
 #include "util/time.hpp"
@@ -24,7 +25,8 @@ class StoreConformance : public ::testing::Test {
     o.retry_delays = {50ms};
     o.poll_interval = 50ms;
     backend_ = std::make_unique<Backend>(o);
-    orders_ = std::make_unique<service::OrderService>(store(), q(), service::OrderServiceOptions{});
+    orders_ = std::make_unique<service::OrderService>(store(), q(), cache_,
+                                                      service::OrderServiceOptions{});
   }
   store::Store& store() { return backend_->store(); }
   queue::Queue& q() { return backend_->queue(); }
@@ -53,6 +55,7 @@ class StoreConformance : public ::testing::Test {
                                    return o.payment_method == "test_decline";
                                  }};
   asio::io_context io_;
+  cache::NullCache cache_;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<service::OrderService> orders_;
 };

@@ -65,7 +65,7 @@ class OperationsTest(Shared):
         b = r.json()
         self.assertEqual(b["status"], "healthy")
         self.assertRegex(b["timestamp"], RFC3339_MS)
-        self.assertEqual(b["services"], {"database": "connected", "queue": "connected", "cache": "disabled"})
+        self.assertEqual(b["services"], {"database": "connected", "queue": "connected", "cache": "connected"})
         self.assertEqual(self.c.get("/ready").status, 200)
 
     def test_deep_health(self):
@@ -76,7 +76,7 @@ class OperationsTest(Shared):
         self.assertEqual(b["checks"]["database"]["status"], "connected")
         self.assertIn("latency_ms", b["checks"]["database"])
         self.assertIn("depth", b["checks"]["queue"])
-        self.assertEqual(b["checks"]["cache"]["status"], "disabled")
+        self.assertEqual(b["checks"]["cache"]["status"], "connected")
         self.assertIn("version", b)
 
     def test_request_id_is_echoed_or_generated(self):

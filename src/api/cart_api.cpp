@@ -1,0 +1,108 @@
+#include "api/common.hpp"
+#include "api/routes.hpp"
+#include "util/ids.hpp"
+
+namespace orderflow::api {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+struct Session {
+  std::string id;
+  bool fresh = false;  // made for this request: tell the client
+};
+
+std::optional<std::string> cookie(const Request& r, std::string_view name) {
+  const auto header = r.header("Cookie");
+  if (!header) return std::nullopt;
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    const auto end = rest.find(';');
+    auto pair = rest.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (const auto eq = pair.find('='); eq != std::string_view::npos && pair.substr(0, eq) == name)
+      return std::string(pair.substr(eq + 1));
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  return std::nullopt;
+}
+
+// X-Session-ID, else the session_id cookie, else a new session.
+Session session_of(const Request& r) {
+  if (auto h = r.header("X-Session-ID")) {
+    if (!is_valid_client_id(*h))
+      throw http::validation_error("invalid X-Session-ID",
+                                   {{"X-Session-ID", "must match ^[A-Za-z0-9._:-]{1,100}$"}});
+    return {std::string(*h), false};
+  }
+  if (auto c = cookie(r, "session_id"); c && is_valid_client_id(*c)) return {*c, false};
+  return {uuid_v7(), true};
+}
+
+Response with_session(Response res, const Session& s) {
+  if (s.fresh) {
+    res.set("X-Session-ID", s.id);
+    res.set("Set-Cookie", "session_id=" + s.id + "; Path=/; HttpOnly; SameSite=Lax");
+  }
+  return res;
+}
+
+asio::awaitable<Response> get_cart(ApiContext& ctx, Request& r) {
+  const auto s = session_of(r);
+  co_return with_session(json_response(200, co_await ctx.carts.view(s.id)), s);
+}
+
+asio::awaitable<Response> add_to_cart(ApiContext& ctx, Request& r) {
+  const auto s = session_of(r);
+  const auto body = parse_json_body(r);
+  co_return with_session(json_response(200, co_await ctx.carts.add(s.id, body)), s);
+}
+
+asio::awaitable<Response> update_cart(ApiContext& ctx, Request& r) {
+  const auto s = session_of(r);
+  const auto body = parse_json_body(r);
+  co_return with_session(json_response(200, co_await ctx.carts.update(s.id, body)), s);
+}
+
+asio::awaitable<Response> remove_from_cart(ApiContext& ctx, Request& r) {
+  const auto s = session_of(r);
+  co_return with_session(
+      json_response(200, co_await ctx.carts.remove(s.id, r.params.at("productId"))), s);
+}
+
+asio::awaitable<Response> clear_cart(ApiContext& ctx, Request& r) {
+  const auto s = session_of(r);
+  co_return with_session(json_response(200, co_await ctx.carts.clear(s.id)), s);
+}
+
+asio::awaitable<Response> checkout(ApiContext& ctx, Request& r) {
+  const auto s = session_of(r);
+  const auto body = parse_json_body(r);
+  const auto accepted = co_await ctx.carts.checkout(s.id, body, idempotency_key(r));
+  co_return with_session(accepted_response(accepted), s);
+}
+
+asio::awaitable<Response> my_orders(ApiContext& ctx, Request& r) {
+  const auto s = session_of(r);
+  co_return with_session(co_await list_orders_for(ctx, r, s.id), s);
+}
+
+}  // namespace
+
+void add_cart_routes(http::Router& router, ApiContext& ctx) {
+  const auto bind = [&ctx](auto fn) { return with_context(ctx, fn); };
+  router.add("GET", "/api/cart", bind(get_cart));
+  router.add("POST", "/api/cart/add", bind(add_to_cart));
+  router.add("PUT", "/api/cart/update", bind(update_cart));
+  router.add("DELETE", "/api/cart/remove/{productId}", bind(remove_from_cart));
+  router.add("DELETE", "/api/cart/clear", bind(clear_cart));
+  router.add("POST", "/api/orders/checkout", bind(checkout));
+  router.add("GET", "/api/orders/my-orders", bind(my_orders));
+}
+
+}  // namespace orderflow::api

@@ -1,0 +1,124 @@
+#include "api/common.hpp"
+#include "api/routes.hpp"
+#include "domain/money.hpp"
+
+namespace orderflow::api {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+Response json_text(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+std::optional<domain::Cents> money_param(const Request& r, std::string_view name) {
+  const auto v = r.query_param(name);
+  if (!v) return std::nullopt;
+  auto cents = domain::parse_money_text(*v);
+  if (!cents)
+    throw http::validation_error("invalid query parameter " + std::string(name),
+                                 {{std::string(name), "must be an amount such as 19.99"}});
+  return cents;
+}
+
+store::ProductFilter product_filter(const Request& r) {
+  store::ProductFilter f;
+  const auto paging = parse_paging(r);
+  f.page = paging.page;
+  f.limit = paging.limit;
+  if (auto c = r.query_param("category")) f.category = std::string(*c);
+  if (auto q = r.query_param("q"); q && !q->empty()) f.q = std::string(*q);
+  f.min_price = money_param(r, "min_price");
+  f.max_price = money_param(r, "max_price");
+  if (auto s = r.query_param("in_stock")) {
+    if (*s != "true" && *s != "false")
+      throw http::validation_error("invalid query parameter in_stock",
+                                   {{"in_stock", "must be true or false"}});
+    f.in_stock = *s == "true";
+  }
+  if (auto s = r.query_param("sort")) {
+    if (*s != "name" && *s != "-name" && *s != "price" && *s != "-price" && *s != "-created_at")
+      throw http::validation_error("invalid query parameter sort",
+                                   {{"sort", "must be name, -name, price, -price or -created_at"}});
+    f.sort = std::string(*s);
+  }
+  return f;
+}
+
+asio::awaitable<Response> list_products(ApiContext& ctx, Request& r) {
+  co_return json_text(200, co_await ctx.catalog.products(product_filter(r)));
+}
+
+asio::awaitable<Response> get_product(ApiContext& ctx, Request& r) {
+  co_return json_text(200, co_await ctx.catalog.product(r.params.at("id")));
+}
+
+asio::awaitable<Response> category_products(ApiContext& ctx, Request& r) {
+  auto filter = product_filter(r);
+  co_return json_text(200, co_await ctx.catalog.category_products(r.params.at("slug"), filter));
+}
+
+asio::awaitable<Response> list_categories(ApiContext& ctx, Request&) {
+  co_return json_text(200, co_await ctx.catalog.categories());
+}
+
+asio::awaitable<Response> create_category(ApiContext& ctx, Request& r) {
+  require_admin(r, ctx.admin_token);
+  const auto body = parse_json_body(r);
+  const auto created = co_await ctx.catalog.create_category(body);
+  co_return json_response(201, created);
+}
+
+asio::awaitable<Response> create_product(ApiContext& ctx, Request& r) {
+  require_admin(r, ctx.admin_token);
+  const auto body = parse_json_body(r);
+  const auto created = co_await ctx.catalog.create_product(body);
+  auto res = json_response(201, created);
+  res.set("Location", "/api/products/" + std::string(created.at("product_id").as_string()));
+  co_return res;
+}
+
+asio::awaitable<Response> update_product(ApiContext& ctx, Request& r) {
+  require_admin(r, ctx.admin_token);
+  const auto body = parse_json_body(r);
+  co_return json_response(200, co_await ctx.catalog.update_product(r.params.at("id"), body));
+}
+
+asio::awaitable<Response> change_inventory(ApiContext& ctx, Request& r) {
+  require_admin(r, ctx.admin_token);
+  const auto body = parse_json_body(r);
+  co_return json_response(200, co_await ctx.catalog.change_inventory(r.params.at("id"), body));
+}
+
+asio::awaitable<Response> delete_product(ApiContext& ctx, Request& r) {
+  require_admin(r, ctx.admin_token);
+  co_await ctx.catalog.delete_product(r.params.at("id"));
+  Response res;
+  res.status = 204;
+  res.content_type.clear();
+  co_return res;
+}
+
+}  // namespace
+
+void add_catalog_routes(http::Router& router, ApiContext& ctx) {
+  const auto bind = [&ctx](auto fn) { return with_context(ctx, fn); };
+  router.add("GET", "/api/products", bind(list_products));
+  router.add("GET", "/api/products/categories", bind(list_categories));
+  router.add("GET", "/api/products/category/{slug}", bind(category_products));
+  router.add("GET", "/api/products/{id}", bind(get_product));
+  router.add("POST", "/api/categories", bind(create_category));
+  router.add("POST", "/api/products", bind(create_product));
+  router.add("PUT", "/api/products/{id}", bind(update_product));
+  router.add("PUT", "/api/products/{id}/inventory", bind(change_inventory));
+  router.add("DELETE", "/api/products/{id}", bind(delete_product));
+}
+
+}  // namespace orderflow::api

@@ -1,0 +1,171 @@
+#include "service/catalog_service.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+#include "cache/cache_aside.hpp"
+#include "http/problem.hpp"
+#include "util/ids.hpp"
+
+namespace orderflow::service {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+constexpr const char* kGenerationKey = "catalog:gen";
+
+// One key per distinct query: every parameter, in a fixed order.
+std::string listing_key(const std::string& generation, const store::ProductFilter& f) {
+  return "products:" + generation + ":c=" + f.category.value_or("") + "&q=" + f.q.value_or("") +
+         "&min=" + (f.min_price ? std::to_string(*f.min_price) : "") +
+         "&max=" + (f.max_price ? std::to_string(*f.max_price) : "") +
+         "&in_stock=" + (f.in_stock ? "1" : "0") + "&sort=" + f.sort +
+         "&page=" + std::to_string(f.page) + "&limit=" + std::to_string(f.limit);
+}
+
+std::string product_key(const std::string& id) {
+  return "product:" + id;
+}
+}  // namespace
+
+// Listings and categories are keyed under a generation that any product change replaces, so
+// one invalidation retires every cached listing at once.
+asio::awaitable<std::string> CatalogService::generation() {
+  auto hit = co_await cache_.get(kGenerationKey, std::nullopt);
+  if (hit.value) co_return *hit.value;
+  auto fresh = uuid_v7();
+  co_await cache_.put(kGenerationKey, fresh, 24h, hit.stamp);
+  co_return fresh;
+}
+
+asio::awaitable<std::string> CatalogService::product(std::string id) {
+  if (!is_valid_client_id(id)) throw http::not_found("product '" + id + "' does not exist");
+  co_return co_await cache::get_or_load(
+      cache_, product_key(id), ttls_.product, false, [&]() -> asio::awaitable<std::string> {
+        std::vector<std::string> ids{id};
+        auto found = co_await store_.find_products(std::move(ids));
+        if (found.empty()) throw http::not_found("product '" + id + "' does not exist");
+        co_return json::serialize(domain::product_json(found.front(), currency_));
+      });
+}
+
+asio::awaitable<std::string> CatalogService::products(store::ProductFilter f) {
+  const auto gen = co_await generation();
+  co_return co_await cache::get_or_load(
+      cache_, listing_key(gen, f), ttls_.listing, false, [&]() -> asio::awaitable<std::string> {
+        auto page = co_await store_.list_products(f);
+        json::array data;
+        for (const auto& p : page.data) data.push_back(domain::product_json(p, currency_));
+        co_return json::serialize(json::object{{"data", std::move(data)},
+                                               {"page", f.page},
+                                               {"limit", f.limit},
+                                               {"total", page.total},
+                                               {"has_more", f.page * f.limit < page.total}});
+      });
+}
+
+asio::awaitable<std::string> CatalogService::categories() {
+  const auto gen = co_await generation();
+  co_return co_await cache::get_or_load(
+      cache_, "categories:" + gen, ttls_.categories, false, [&]() -> asio::awaitable<std::string> {
+        json::array data;
+        const auto categories = co_await store_.list_categories();
+        for (const auto& c : categories) data.push_back(domain::category_json(c));
+        co_return json::serialize(json::object{{"data", std::move(data)}});
+      });
+}
+
+asio::awaitable<std::string> CatalogService::category_products(std::string slug,
+                                                               store::ProductFilter f) {
+  const auto all = json::parse(co_await categories()).as_object();
+  const auto& data = all.at("data").as_array();
+  const bool known = std::any_of(data.begin(), data.end(), [&](const json::value& c) {
+    return c.as_object().at("slug").as_string() == slug;
+  });
+  if (!known) throw http::not_found("category '" + slug + "' does not exist");
+  f.category = std::move(slug);
+  co_return co_await products(std::move(f));
+}
+
+json::object CatalogService::checked(const store::ProductWrite& w, const std::string& id) {
+  switch (w.outcome) {
+    case store::WriteOutcome::ok:
+      return domain::product_json(*w.product, currency_);
+    case store::WriteOutcome::not_found:
+      throw http::not_found("product '" + id + "' does not exist");
+    case store::WriteOutcome::duplicate:
+      throw http::conflict("a product with this product_id or sku already exists");
+    case store::WriteOutcome::unknown_category:
+      throw http::validation_error("unknown category", {{"category", "no such category"}});
+    case store::WriteOutcome::negative:
+      throw http::validation_error("stock cannot go below zero", {{"stock", "would be negative"}});
+    case store::WriteOutcome::below_reserved:
+      throw http::conflict("stock cannot go below what is reserved (" +
+                           std::to_string(w.product ? w.product->reserved : 0) + ")");
+  }
+  throw std::logic_error("unhandled write outcome");
+}
+
+asio::awaitable<json::object> CatalogService::create_category(const json::value& body) {
+  auto parsed = domain::parse_new_category(body);
+  if (!parsed.errors.empty())
+    throw http::validation_error("the category is not valid", std::move(parsed.errors));
+  if (!co_await store_.create_category(parsed.category))
+    throw http::conflict("category '" + parsed.category.slug + "' already exists");
+  co_await invalidate_products(std::vector<std::string>());
+  co_return domain::category_json(parsed.category);
+}
+
+asio::awaitable<json::object> CatalogService::create_product(const json::value& body) {
+  auto parsed = domain::parse_new_product(body);
+  if (!parsed.errors.empty())
+    throw http::validation_error("the product is not valid", std::move(parsed.errors));
+  const auto written = co_await store_.create_product(parsed.fields);
+  auto out = checked(written, parsed.fields.product_id.value_or(""));
+  const std::vector<std::string> changed{written.product->product_id};
+  co_await invalidate_products(changed);
+  co_return out;
+}
+
+asio::awaitable<json::object> CatalogService::update_product(std::string id,
+                                                             const json::value& body) {
+  auto parsed = domain::parse_product_patch(body);
+  if (!parsed.errors.empty())
+    throw http::validation_error("the product is not valid", std::move(parsed.errors));
+  const auto written = co_await store_.update_product(id, parsed.fields);
+  auto out = checked(written, id);
+  const std::vector<std::string> changed{id};
+  co_await invalidate_products(changed);
+  co_return out;
+}
+
+asio::awaitable<json::object> CatalogService::change_inventory(std::string id,
+                                                               const json::value& body) {
+  auto parsed = domain::parse_inventory_change(body);
+  if (!parsed.errors.empty())
+    throw http::validation_error("the inventory change is not valid", std::move(parsed.errors));
+  const auto written = co_await store_.change_inventory(id, parsed.change);
+  auto out = checked(written, id);
+  const std::vector<std::string> changed{id};
+  co_await invalidate_products(changed);
+  co_return out;
+}
+
+asio::awaitable<void> CatalogService::delete_product(std::string id) {
+  if (!co_await store_.delete_product(id))
+    throw http::not_found("product '" + id + "' does not exist");
+  const std::vector<std::string> changed{id};
+  co_await invalidate_products(changed);
+}
+
+asio::awaitable<void> CatalogService::invalidate_products(const std::vector<std::string>& ids) {
+  std::vector<std::string> keys{kGenerationKey};
+  for (const auto& id : ids) keys.push_back(product_key(id));
+  co_await cache_.invalidate(std::move(keys));
+}
+
+}  // namespace orderflow::service

@@ -1,0 +1,56 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "cache/cache.hpp"
+#include "store/store.hpp"
+
+namespace orderflow::service {
+
+struct CacheTtls {
+  std::chrono::milliseconds product{3'600'000}, listing{1'800'000}, categories{3'600'000},
+      order{3'600'000};
+};
+
+// Catalog reads (cache-aside) and admin writes (which invalidate what they change before they
+// return). Reads return JSON text ready to send, the same whether it came from the cache or not.
+class CatalogService {
+ public:
+  CatalogService(store::Store& store, cache::Cache& cache, CacheTtls ttls, std::string currency)
+      : store_(store), cache_(cache), ttls_(ttls), currency_(std::move(currency)) {}
+
+  boost::asio::awaitable<std::string> product(std::string id);
+  boost::asio::awaitable<std::string> products(store::ProductFilter filter);
+  // The list of one category; 404 when the category does not exist.
+  boost::asio::awaitable<std::string> category_products(std::string slug,
+                                                        store::ProductFilter filter);
+  boost::asio::awaitable<std::string> categories();
+
+  boost::asio::awaitable<boost::json::object> create_category(const boost::json::value& body);
+  boost::asio::awaitable<boost::json::object> create_product(const boost::json::value& body);
+  boost::asio::awaitable<boost::json::object> update_product(std::string id,
+                                                             const boost::json::value& body);
+  boost::asio::awaitable<boost::json::object> change_inventory(std::string id,
+                                                               const boost::json::value& body);
+  boost::asio::awaitable<void> delete_product(std::string id);
+
+  // After any change to products (admin or worker): their own keys and every listing.
+  boost::asio::awaitable<void> invalidate_products(const std::vector<std::string>& ids);
+
+  const std::string& currency() const { return currency_; }
+
+ private:
+  boost::asio::awaitable<std::string> generation();
+  boost::json::object checked(const store::ProductWrite& w, const std::string& id);
+
+  store::Store& store_;
+  cache::Cache& cache_;
+  CacheTtls ttls_;
+  std::string currency_;
+};
+
+}  // namespace orderflow::service
