@@ -17,7 +17,12 @@ class SqliteBackend {
 
   queue::Queue& queue() { return *queue_; }
   store::Store& store() { return *store_; }
+  store::CartStore& carts(std::chrono::milliseconds ttl) {
+    carts_ = std::make_unique<store::SqliteCartStore>(*db_, ttl);
+    return *carts_;
+  }
   void reopen() {
+    carts_.reset();
     store_.reset();
     queue_.reset();
     db_.reset();
@@ -37,6 +42,7 @@ class SqliteBackend {
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<queue::SqliteQueue> queue_;
   std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::SqliteCartStore> carts_;
 };
 
 }  // namespace orderflow::testing

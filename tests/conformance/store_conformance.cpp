@@ -216,5 +216,85 @@ TYPED_TEST(StoreConformance, ListsWithFiltersAndPages) {
   EXPECT_EQ(totals.revenue, 5 * 108);
 }
 
+TYPED_TEST(StoreConformance, CatalogWritesAndQueries) {
+  auto& st = this->store();
+  EXPECT_TRUE(this->await(st.create_category({"toys", "Toys", 0})));
+  EXPECT_FALSE(this->await(st.create_category({"toys", "Again", 0})));
+  domain::ProductFields f;
+  f.product_id = "p1";
+  f.sku = "SKU-1";
+  f.name = "Red Kite";
+  f.price = 1999;
+  f.category = "toys";
+  f.stock = 5;
+  EXPECT_EQ(this->await(st.create_product(f)).outcome, store::WriteOutcome::ok);
+  EXPECT_EQ(this->await(st.create_product(f)).outcome, store::WriteOutcome::duplicate);
+  f.product_id = "p2";
+  f.sku = "SKU-2";
+  f.name = "Blue Ball";
+  f.price = 500;
+  f.stock = 0;
+  EXPECT_EQ(this->await(st.create_product(f)).outcome, store::WriteOutcome::ok);
+  f.product_id = "p3";
+  f.sku = "SKU-3";
+  f.category = "nope";
+  EXPECT_EQ(this->await(st.create_product(f)).outcome, store::WriteOutcome::unknown_category);
+
+  store::ProductFilter q;
+  q.q = "KITE";
+  EXPECT_EQ(this->await(st.list_products(q)).total, 1);
+  store::ProductFilter stocked;
+  stocked.in_stock = true;
+  EXPECT_EQ(this->await(st.list_products(stocked)).total, 1);
+  store::ProductFilter cheap;
+  cheap.max_price = 500;
+  cheap.sort = "-price";
+  EXPECT_EQ(this->await(st.list_products(cheap)).data.at(0).product_id, "p2");
+  const auto cats = this->await(st.list_categories());
+  ASSERT_EQ(cats.size(), 1u);
+  EXPECT_EQ(cats[0].product_count, 2);
+
+  domain::ProductFields patch;
+  patch.sku = "SKU-2";
+  EXPECT_EQ(this->await(st.update_product("p1", patch)).outcome, store::WriteOutcome::duplicate);
+  patch = {};
+  patch.price = 2500;
+  EXPECT_EQ(this->await(st.update_product("p1", patch)).product->price, 2500);
+  EXPECT_EQ(this->await(st.update_product("zz", patch)).outcome, store::WriteOutcome::not_found);
+  EXPECT_EQ(this->await(st.change_inventory("p1", {std::nullopt, -6})).outcome,
+            store::WriteOutcome::negative);
+  EXPECT_EQ(this->await(st.change_inventory("p1", {std::nullopt, 3})).product->stock, 8);
+  EXPECT_TRUE(this->await(st.delete_product("p2")));
+  EXPECT_FALSE(this->await(st.delete_product("p2")));
+}
+
+TYPED_TEST(StoreConformance, DemoCatalogLoadsOnlyIntoAnEmptyCatalog) {
+  EXPECT_TRUE(this->await(this->store().load_demo_catalog(domain::demo_catalog())));
+  EXPECT_FALSE(this->await(this->store().load_demo_catalog(domain::demo_catalog())));
+  EXPECT_EQ(this->await(this->store().list_products({})).total,
+            static_cast<std::int64_t>(domain::demo_catalog().products.size()));
+}
+
+TYPED_TEST(StoreConformance, WorkerReservesAgainstTheCatalog) {
+  this->await(this->store().create_category({"c", "C", 0}));
+  domain::ProductFields f;
+  f.product_id = "p";
+  f.sku = "S";
+  f.name = "P";
+  f.price = 100;
+  f.category = "c";
+  f.stock = 2;
+  this->await(this->store().create_product(f));
+  for (int i = 0; i < 3; ++i) this->accept(R"({"items":[{"product_id":"p","quantity":1}]})");
+  const auto r = this->process();
+  EXPECT_EQ(r.changed_products, std::vector<std::string>{"p"});
+  const auto p = this->await(this->store().find_products({"p"})).at(0);
+  EXPECT_EQ(p.stock, 0);
+  EXPECT_EQ(p.reserved, 0);
+  store::OrderFilter failed;
+  failed.status = "failed";
+  EXPECT_EQ(this->await(this->store().list_orders(failed)).total, 1);
+}
+
 }  // namespace
 }  // namespace orderflow::testing
