@@ -250,6 +250,35 @@ class CacheEndpointsTest(ShopBase):
         self.assertEqual(self.c.get(f"/api/orders/{oid}").json()["version"], 2)
 
 
+class ReservedStockTest(unittest.TestCase):
+    def assertProblem(self, r, status, code):
+        return Shared.assertProblem(self, r, status, code)
+
+    def test_stock_cannot_go_below_what_is_reserved(self):
+        import os
+        import sqlite3
+        s = Server().start()
+        try:
+            c = s.client()
+            # Reservations only outlive a worker transaction while an order is pending; hold one
+            # the way a pending order would, from a second process.
+            db = sqlite3.connect(os.path.join(s.data_dir, "orderflow.db"), timeout=10)
+            db.execute("UPDATE products SET reserved = 4 WHERE product_id = 'p-mouse'")
+            db.commit()
+            db.close()
+            c.delete("/cache/clear")
+            p = c.get("/api/products/p-mouse").json()
+            self.assertEqual(p["available"], p["stock"] - 4)
+            self.assertProblem(c.put("/api/products/p-mouse/inventory", {"stock": 3}), 409, "conflict")
+            self.assertProblem(c.put("/api/products/p-mouse", {"stock": 3}), 409, "conflict")
+            self.assertEqual(c.put("/api/products/p-mouse/inventory", {"stock": 4}).json()["available"], 0)
+            # A product update to another product's sku is a conflict as well.
+            self.assertProblem(c.put("/api/products/p-mouse", {"sku": "SKU-1001"}), 409, "conflict")
+            c.close()
+        finally:
+            s.cleanup()
+
+
 class ConfiguredShopTest(unittest.TestCase):
     def assertProblem(self, r, status, code):
         return Shared.assertProblem(self, r, status, code)
