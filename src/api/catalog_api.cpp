@@ -100,10 +100,7 @@ asio::awaitable<Response> change_inventory(ApiContext& ctx, Request& r) {
 asio::awaitable<Response> delete_product(ApiContext& ctx, Request& r) {
   require_admin(r, ctx.admin_token);
   co_await ctx.catalog.delete_product(r.params.at("id"));
-  Response res;
-  res.status = 204;
-  res.content_type.clear();
-  co_return res;
+  co_return empty_response(204);
 }
 
 }  // namespace

@@ -18,6 +18,13 @@ http::Response json_response(int status, const json::value& body) {
   return r;
 }
 
+http::Response empty_response(int status) {
+  http::Response r;
+  r.status = status;
+  r.content_type.clear();
+  return r;
+}
+
 json::value parse_json_body(const http::Request& r) {
   if (r.body.empty()) return nullptr;
   auto v = try_parse_json(r.body);

@@ -11,6 +11,8 @@
 namespace orderflow::api {
 
 http::Response json_response(int status, const boost::json::value& body);
+// A response without a body (204, 304).
+http::Response empty_response(int status);
 
 // The request body as JSON; an empty body gives null. Malformed JSON → 400.
 boost::json::value parse_json_body(const http::Request& r);

@@ -43,13 +43,9 @@ asio::awaitable<Response> get_order(ApiContext& ctx, Request& r) {
   const auto doc = co_await ctx.orders.find(id);
   if (!doc) throw http::not_found("order '" + id + "' does not exist");
   const auto etag = "\"" + std::to_string(doc->version) + "\"";
-  Response res;
-  if (auto inm = r.header("If-None-Match"); inm && *inm == etag) {
-    res.status = 304;
-    res.content_type.clear();
-  } else {
-    res.body = doc->json;
-  }
+  const auto inm = r.header("If-None-Match");
+  Response res = inm && *inm == etag ? empty_response(304) : Response{};
+  if (res.status != 304) res.body = doc->json;
   res.set("ETag", etag);
   co_return res;
 }

@@ -22,12 +22,7 @@ class CacheConformance : public ::testing::Test {
   T await(asio::awaitable<T> op) {
     return run(io_, std::move(op));
   }
-  void await(asio::awaitable<void> op) {
-    run(io_, [op = std::move(op)]() mutable -> asio::awaitable<int> {
-      co_await std::move(op);
-      co_return 0;
-    }());
-  }
+  void await(asio::awaitable<void> op) { run(io_, std::move(op)); }
   cache::Lookup get(const std::string& k, std::optional<std::chrono::milliseconds> slide = {}) {
     return await(c().get(k, slide));
   }
@@ -40,12 +35,6 @@ class CacheConformance : public ::testing::Test {
   Backend backend_;
 };
 
-struct BackendNames {
-  template <typename T>
-  static std::string GetName(int) {
-    return T::kName;
-  }
-};
 TYPED_TEST_SUITE(CacheConformance, ::testing::Types<MemoryCacheBackend>, BackendNames);
 
 TYPED_TEST(CacheConformance, MissThenHit) {

@@ -16,22 +16,11 @@ class CartConformance : public ::testing::Test {
   T await(asio::awaitable<T> op) {
     return run(io_, std::move(op));
   }
-  void await(asio::awaitable<void> op) {
-    run(io_, [op = std::move(op)]() mutable -> asio::awaitable<int> {
-      co_await std::move(op);
-      co_return 0;
-    }());
-  }
+  void await(asio::awaitable<void> op) { run(io_, std::move(op)); }
   asio::io_context io_;
   Backend backend_{queue::QueueOptions{}};
 };
 
-struct BackendNames {
-  template <typename T>
-  static std::string GetName(int) {
-    return T::kName;
-  }
-};
 TYPED_TEST_SUITE(CartConformance, ::testing::Types<SqliteBackend>, BackendNames);
 
 TYPED_TEST(CartConformance, LinesKeepTheirOrderAndQuantities) {

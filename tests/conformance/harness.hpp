@@ -22,6 +22,21 @@ T run(asio::io_context& io, asio::awaitable<T> op) {
   return f.get();
 }
 
+inline void run(asio::io_context& io, asio::awaitable<void> op) {
+  run(io, [op = std::move(op)]() mutable -> asio::awaitable<int> {
+    co_await std::move(op);
+    co_return 0;
+  }());
+}
+
+// Names typed-test instances after their backend (QueueConformance/sqlite.…).
+struct BackendNames {
+  template <typename T>
+  static std::string GetName(int) {
+    return T::kName;
+  }
+};
+
 inline void sleep_ms(int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }

@@ -61,12 +61,6 @@ class QueueConformance : public ::testing::Test {
 };
 
 using Backends = ::testing::Types<SqliteBackend>;
-struct BackendNames {
-  template <typename T>
-  static std::string GetName(int) {
-    return T::kName;
-  }
-};
 TYPED_TEST_SUITE(QueueConformance, Backends, BackendNames);
 
 TYPED_TEST(QueueConformance, SendReceiveDelete) {

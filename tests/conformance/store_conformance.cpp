@@ -60,12 +60,6 @@ class StoreConformance : public ::testing::Test {
   std::unique_ptr<service::OrderService> orders_;
 };
 
-struct BackendNames {
-  template <typename T>
-  static std::string GetName(int) {
-    return T::kName;
-  }
-};
 TYPED_TEST_SUITE(StoreConformance, ::testing::Types<SqliteBackend>, BackendNames);
 
 TYPED_TEST(StoreConformance, AcceptedOrderIsQueuedAndReadable) {
