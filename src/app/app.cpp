@@ -173,6 +173,10 @@ int serve(Config cfg) {
         [&, signo]() -> asio::awaitable<void> {
           ready = false;
           log::info("shutting down", {{"signal", signo}});
+          if (cfg.shutdown_delay.count() > 0) {
+            asio::steady_timer delay(io, cfg.shutdown_delay);
+            co_await delay.async_wait(asio::use_awaitable);
+          }
           co_await server.drain(cfg.shutdown_grace);
           if (worker) co_await worker->stop();
           health.stop();

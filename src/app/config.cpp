@@ -124,6 +124,7 @@ Config load_config(const EnvLookup& env) {
   with("BODY_TIMEOUT", [&](auto n, auto v) { c.body_timeout = duration(n, v); });
   with("IDLE_TIMEOUT", [&](auto n, auto v) { c.idle_timeout = duration(n, v); });
   with("SHUTDOWN_GRACE", [&](auto n, auto v) { c.shutdown_grace = duration(n, v); });
+  with("SHUTDOWN_DELAY", [&](auto n, auto v) { c.shutdown_delay = duration(n, v); });
   with("CORS_ORIGINS", [&](auto, auto v) { c.cors_origins = split_list(v); });
   with("ADMIN_TOKEN", [&](auto, auto v) { c.admin_token = v; });
   with("CURRENCY", [&](auto n, auto v) {

@@ -31,6 +31,8 @@ struct Config {
   std::size_t max_body_bytes = 1024 * 1024;
   std::chrono::milliseconds header_timeout{10'000}, body_timeout{30'000}, idle_timeout{60'000};
   std::chrono::milliseconds shutdown_grace{10'000};
+  // How long /ready answers 503 before the listener closes, so load balancers stop routing first.
+  std::chrono::milliseconds shutdown_delay{0};
   std::vector<std::string> cors_origins;
   std::optional<std::string> admin_token;
 

@@ -508,6 +508,21 @@ class ConfiguredServersTest(unittest.TestCase):
         finally:
             s.cleanup()
 
+    def test_readiness_turns_503_before_the_listener_closes(self):
+        s = Server(env={"SHUTDOWN_DELAY": "1s"}).start()
+        try:
+            c = s.client()
+            self.assertEqual(c.get("/ready").status, 200)
+            s.proc.send_signal(signal.SIGTERM)
+            r = wait_until(lambda: (lambda r: r.status == 503 and r)(c.get("/ready")), timeout=0.9,
+                           what="/ready to answer 503")
+            self.assertEqual(r.json(), {"ready": False})
+            self.assertEqual(c.post("/api/orders", {"amount": "1.00"}).status, 202, "still serving meanwhile")
+            c.close()
+            self.assertEqual(s.proc.wait(10), 0)
+        finally:
+            s.cleanup()
+
     def test_graceful_shutdown_exits_zero(self):
         s = Server(env={"LOG_LEVEL": "info"}).start()
         try:
