@@ -111,6 +111,12 @@ Config load_config(const EnvLookup& env) {
   const auto with = [&](const char* name, auto apply) {
     if (auto v = env(name)) apply(std::string(name), *v);
   };
+  // Refuse rather than quietly run on SQLite when PostgreSQL was asked for.
+  with("DATABASE_URL", [&](auto n, auto) {
+    throw ConfigError(n +
+                      " is set, but this build has no PostgreSQL store yet (issue #4); "
+                      "unset it to run on the embedded SQLite database");
+  });
   with("HOST", [&](auto, auto v) { c.host = v; });
   with("PORT", [&](auto n, auto v) { c.port = number<std::uint16_t>(n, v, 0, 65535); });
   with("DATA_DIR", [&](auto, auto v) { c.data_dir = v; });

@@ -96,6 +96,9 @@ class Server:
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="orderflow-e2e-")
         self.env = dict(os.environ)
+        # These suites test the embedded default; the service URLs of scripts/test are for others.
+        for name in ("DATABASE_URL", "DATABASE_REPLICA_URLS", "REDIS_URL"):
+            self.env.pop(name, None)
         self.env.update({"PORT": str(self.port), "DATA_DIR": self.data_dir, "LOG_LEVEL": "warn"})
         self.env.update(env or {})
         self.args = list(args)

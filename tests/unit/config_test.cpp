@@ -50,7 +50,8 @@ TEST(Config, RejectsBadValuesNamingTheVariable) {
                                                         {"TAX_RATE", "1.5"},
                                                         {"CURRENCY", "usd"},
                                                         {"RETRY_DELAYS", "1x"},
-                                                        {"PAYMENT_FAILURE_RATE", "2"}}) {
+                                                        {"PAYMENT_FAILURE_RATE", "2"},
+                                                        {"DATABASE_URL", "postgresql://x/y"}}) {
     try {
       app::load_config(env({{k, v}}));
       ADD_FAILURE() << k << "=" << v << " was accepted";

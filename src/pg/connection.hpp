@@ -1,0 +1,79 @@
+#pragma once
+// An asynchronous PostgreSQL connection on Asio: libpq in non-blocking pipeline mode, its
+// socket watched by an Asio descriptor, nothing blocking an I/O thread.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace orderflow::pg {
+
+using Params = std::vector<std::optional<std::string>>;
+
+// One statement of a request. Statements run as named prepared statements (prepared on first
+// use on each connection) unless `prepare` is false (DDL, BEGIN/COMMIT, one-off SQL).
+struct Statement {
+  std::string sql;
+  Params params;
+  bool prepare = true;
+};
+
+// A statement's result, copied out of libpq: text values, NULL as nullopt.
+struct Result {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  std::int64_t affected = 0;
+
+  std::size_t column(std::string_view name) const;
+  const std::optional<std::string>& at(std::size_t row, std::string_view name) const;
+};
+
+// The server refused a statement (constraint, syntax...): the connection is fine.
+class QueryError : public std::runtime_error {
+ public:
+  QueryError(std::string sqlstate, const std::string& what)
+      : std::runtime_error(what), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
+};
+
+// The connection is unusable (lost, timed out, could not connect): try another or later.
+class ConnectionError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Connection {
+ public:
+  // Connects without blocking; throws ConnectionError after `timeout`.
+  static boost::asio::awaitable<std::shared_ptr<Connection>> connect(
+      boost::asio::any_io_executor executor, std::string conninfo,
+      std::chrono::milliseconds timeout);
+  ~Connection();
+
+  // Runs the statements back to back in one pipeline segment: one implicit transaction (unless
+  // they open one themselves), one round trip. Many requests may be in flight at once; results
+  // come back in order. A failed statement throws QueryError and undoes the request.
+  boost::asio::awaitable<std::vector<Result>> execute(std::vector<Statement> statements,
+                                                      std::chrono::milliseconds timeout);
+
+  bool broken() const;
+  std::size_t in_flight() const;
+  void close();  // fails what is in flight with ConnectionError
+
+  struct Impl;
+
+ private:
+  explicit Connection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace orderflow::pg

@@ -1,0 +1,159 @@
+// The asynchronous PostgreSQL client against a real server (scripts/services starts one).
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include <cstdlib>
+
+#include "../conformance/harness.hpp"
+#include "pg/pool.hpp"
+
+namespace orderflow::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string database_url() {
+  const char* url = std::getenv("DATABASE_URL");
+  return url ? url : "";
+}
+
+class PgClient : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (database_url().empty())
+      GTEST_FAIL() << "DATABASE_URL is not set: run the tests through scripts/test, which starts "
+                      "PostgreSQL (scripts/services)";
+    pool_ = std::make_unique<pg::Pool>(io_.get_executor(), pg::PoolOptions{database_url(), 4});
+  }
+  template <typename T>
+  T await(asio::awaitable<T> op) {
+    return run(io_, std::move(op));
+  }
+  pg::Result query(std::string sql, pg::Params params = {}) {
+    return await(pool_->query(std::move(sql), std::move(params)));
+  }
+  std::vector<pg::Result> execute(std::vector<pg::Statement> statements) {
+    return await(pool_->execute(std::move(statements)));
+  }
+
+  asio::io_context io_;
+  std::unique_ptr<pg::Pool> pool_;
+};
+
+TEST_F(PgClient, RunsParameterisedQueries) {
+  const auto r = query("SELECT $1::int + 1 AS answer, NULL::text AS nothing", {"41"});
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.at(0, "answer"), "42");
+  EXPECT_FALSE(r.at(0, "nothing"));
+}
+
+TEST_F(PgClient, PipelinesManyConcurrentRequests) {
+  constexpr int kRequests = 300;
+  int ok = 0;
+  for (int i = 0; i < kRequests; ++i)
+    asio::co_spawn(
+        io_,
+        [&, i]() -> asio::awaitable<void> {
+          pg::Params params{std::to_string(i)};
+          auto r = co_await pool_->query("SELECT $1::int * 2 AS v", std::move(params));
+          if (r.at(0, "v") == std::to_string(i * 2)) ++ok;
+        },
+        asio::detached);
+  io_.restart();
+  io_.run();
+  EXPECT_EQ(ok, kRequests);
+  const auto s = pool_->stats();
+  EXPECT_LE(s.connected, 4u);
+  EXPECT_GE(s.connected, 1u);
+}
+
+TEST_F(PgClient, ARequestIsOneTransaction) {
+  execute({{"CREATE TABLE IF NOT EXISTS pgtest_once(id int PRIMARY KEY)", {}, false},
+           {"TRUNCATE pgtest_once", {}, false}});
+  try {
+    execute({{"INSERT INTO pgtest_once VALUES ($1)", {"1"}},
+             {"INSERT INTO pgtest_once VALUES ($1)", {"1"}}});
+    ADD_FAILURE() << "a duplicate key was accepted";
+  } catch (const pg::QueryError& e) {
+    EXPECT_EQ(e.sqlstate(), "23505");
+  }
+  EXPECT_EQ(query("SELECT count(*) AS n FROM pgtest_once").at(0, "n"), "0")
+      << "the first insert was undone with the second";
+  const auto results = execute({{"INSERT INTO pgtest_once VALUES ($1)", {"2"}},
+                                {"SELECT count(*) AS n FROM pgtest_once", {}}});
+  EXPECT_EQ(results.at(0).affected, 1);
+  EXPECT_EQ(results.at(1).at(0, "n"), "1");
+}
+
+TEST_F(PgClient, PreparedStatementsAreNamedAndReused) {
+  auto lease = await(pool_->lease());
+  for (int i = 0; i < 3; ++i) {
+    std::vector<pg::Statement> s;
+    s.push_back({"SELECT $1::text AS echo", {"x"}});
+    EXPECT_EQ(await(lease.execute(std::move(s))).at(0).at(0, "echo"), "x");
+  }
+  std::vector<pg::Statement> s;
+  s.push_back(
+      {"SELECT count(*) AS n FROM pg_prepared_statements WHERE name LIKE 'of_%' AND "
+       "statement = 'SELECT $1::text AS echo'",
+       {},
+       false});
+  EXPECT_EQ(await(lease.execute(std::move(s))).at(0).at(0, "n"), "1");
+}
+
+TEST_F(PgClient, ALeaseHoldsATransactionAcrossRequests) {
+  execute({{"CREATE TABLE IF NOT EXISTS pgtest_tx(id int PRIMARY KEY)", {}, false},
+           {"TRUNCATE pgtest_tx", {}, false}});
+  {
+    auto lease = await(pool_->lease());
+    std::vector<pg::Statement> begin;
+    begin.push_back({"BEGIN", {}, false});
+    begin.push_back({"INSERT INTO pgtest_tx VALUES (7)", {}});
+    await(lease.execute(std::move(begin)));
+    EXPECT_EQ(query("SELECT count(*) AS n FROM pgtest_tx").at(0, "n"), "0") << "not committed yet";
+    std::vector<pg::Statement> commit;
+    commit.push_back({"COMMIT", {}, false});
+    await(lease.execute(std::move(commit)));
+  }
+  EXPECT_EQ(query("SELECT count(*) AS n FROM pgtest_tx").at(0, "n"), "1");
+}
+
+TEST_F(PgClient, ReconnectsAfterItsBackendIsKilled) {
+  std::string pid;
+  {
+    auto lease = await(pool_->lease());
+    std::vector<pg::Statement> s;
+    s.push_back({"SELECT pg_backend_pid() AS pid", {}});
+    pid = *await(lease.execute(std::move(s))).at(0).at(0, "pid");
+  }
+  // Kill every pooled backend from a separate connection.
+  pg::Pool killer(io_.get_executor(), pg::PoolOptions{database_url(), 1});
+  run(io_, killer.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> "
+                        "pg_backend_pid() AND datname = current_database() AND pid = $1::int",
+                        {pid}));
+  // Requests on the dead connection fail; the pool then connects again by itself.
+  bool recovered = false;
+  for (int i = 0; i < 10 && !recovered; ++i) {
+    try {
+      recovered = query("SELECT 1 AS one").at(0, "one") == "1";
+    } catch (const pg::ConnectionError&) {
+      sleep_ms(100);
+    }
+  }
+  EXPECT_TRUE(recovered);
+}
+
+TEST_F(PgClient, AnUnreachableServerFailsFast) {
+  pg::PoolOptions o{"postgresql://postgres@127.0.0.1:1/none", 2};
+  o.connect_timeout = 1000ms;
+  pg::Pool down(io_.get_executor(), o);
+  EXPECT_THROW(run(io_, down.query("SELECT 1")), pg::ConnectionError);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(run(io_, down.query("SELECT 1")), pg::ConnectionError);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 50ms) << "within the backoff: no new attempt";
+}
+
+}  // namespace
+}  // namespace orderflow::testing
