@@ -310,7 +310,8 @@ class ConfiguredShopTest(unittest.TestCase):
             c.close()
         finally:
             s.stop()
-        out = subprocess.run([BIN, "demo-data", "--data-dir", s.data_dir], capture_output=True, text=True)
+        out = subprocess.run([BIN, "demo-data", "--data-dir", s.data_dir], capture_output=True, text=True,
+                             env=s.env)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("loaded", out.stdout)
         s2 = Server(data_dir=s.data_dir, args=["--no-demo-data"]).start()
