@@ -164,9 +164,11 @@ std::string like_pattern(const std::string& text) {
 asio::awaitable<AcceptResult> SqliteStore::accept_order(AcceptRequest req) {
   auto result = co_await db_.write<AcceptResult>([&](Connection& c) {
     // Expired Idempotency-Keys no longer bind (the order itself stays).
-    c.exec(
-        "UPDATE order_intake SET idempotency_key=NULL WHERE idempotency_key=?1 AND created_at<=?2",
-        req.idempotency_key, req.accepted_at - req.idempotency_window_ms);
+    if (req.idempotency_key)
+      c.exec(
+          "UPDATE order_intake SET idempotency_key=NULL WHERE idempotency_key=?1 AND "
+          "created_at<=?2",
+          *req.idempotency_key, req.accepted_at - req.idempotency_window_ms);
     const auto replay_or = [&](Cursor& cur, AcceptOutcome conflict) {
       AcceptResult r;
       r.order_id = cur.text(0);
