@@ -113,10 +113,6 @@ std::optional<OrderStatus> parse_status(std::string_view s) {
   return std::nullopt;
 }
 
-bool is_terminal(OrderStatus s) {
-  return s == OrderStatus::delivered || s == OrderStatus::cancelled || s == OrderStatus::failed;
-}
-
 bool is_allowed_transition(OrderStatus from, OrderStatus to) {
   using S = OrderStatus;
   switch (from) {

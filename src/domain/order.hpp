@@ -16,7 +16,6 @@ enum class OrderStatus { queued, pending, confirmed, shipped, delivered, cancell
 
 std::string_view to_string(OrderStatus s);
 std::optional<OrderStatus> parse_status(std::string_view s);
-bool is_terminal(OrderStatus s);
 // The transitions a client may request (the worker's own moves, e.g. pending→failed, are not here).
 bool is_allowed_transition(OrderStatus from, OrderStatus to);
 

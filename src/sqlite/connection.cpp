@@ -101,8 +101,5 @@ void Connection::set_busy_timeout(std::chrono::milliseconds timeout) {
 std::int64_t Connection::changes() const {
   return sqlite3_changes64(db_);
 }
-std::int64_t Connection::last_insert_rowid() const {
-  return sqlite3_last_insert_rowid(db_);
-}
 
 }  // namespace orderflow::sqlite

@@ -73,7 +73,6 @@ class Connection {
 
   void set_busy_timeout(std::chrono::milliseconds timeout);
   std::int64_t changes() const;
-  std::int64_t last_insert_rowid() const;
   sqlite3* handle() { return db_; }
 
  private:

@@ -26,13 +26,6 @@ TEST(Transitions, FollowTheContractTable) {
     }
 }
 
-TEST(Transitions, TerminalStatuses) {
-  EXPECT_TRUE(is_terminal(S::delivered));
-  EXPECT_TRUE(is_terminal(S::cancelled));
-  EXPECT_TRUE(is_terminal(S::failed));
-  EXPECT_FALSE(is_terminal(S::confirmed));
-}
-
 TEST(Transitions, QueuedOrdersDeferToTheWorker) {
   using orderflow::service::may_request_transition;
   EXPECT_TRUE(may_request_transition(S::queued, S::cancelled));
