@@ -277,6 +277,9 @@ asio::awaitable<std::shared_ptr<Connection>> Connection::connect(
     if (ec) throw ConnectionError("cannot connect: timed out");
     poll = PQconnectPoll(c);
   }
+  // Notices ("relation already exists, skipping") are not errors; keep them off stderr.
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
   if (PQsetnonblocking(c, 1) != 0 || !PQenterPipelineMode(c))
     throw ConnectionError(std::string("cannot set up the connection: ") + PQerrorMessage(c));
   impl->socket.assign(PQsocket(c));

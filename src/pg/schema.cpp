@@ -15,8 +15,9 @@ constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(70218002070
 // Each entry moves the schema one version up: single statements (the extended protocol runs one
 // command per statement). Never edit a released entry: append a new one. Times are epoch
 // milliseconds and money integer cents, as in the SQLite schema.
-const std::vector<std::vector<const char*>> kMigrations = {{
-    R"sql(CREATE TABLE queue_messages (
+const std::vector<std::vector<const char*>> kMigrations = {
+    {
+        R"sql(CREATE TABLE queue_messages (
       seq              BIGSERIAL PRIMARY KEY,
       message_id       TEXT NOT NULL UNIQUE,
       queue_name       TEXT NOT NULL,
@@ -30,15 +31,15 @@ const std::vector<std::vector<const char*>> kMigrations = {{
       in_dlq           BOOLEAN NOT NULL DEFAULT FALSE,
       last_error       TEXT,
       dead_lettered_at BIGINT))sql",
-    "CREATE INDEX queue_messages_group ON queue_messages(queue_name, in_dlq, group_id, seq)",
-    "CREATE INDEX queue_messages_visible ON queue_messages(queue_name, in_dlq, visible_at)",
-    R"sql(CREATE TABLE queue_dedup (
+        "CREATE INDEX queue_messages_group ON queue_messages(queue_name, in_dlq, group_id, seq)",
+        "CREATE INDEX queue_messages_visible ON queue_messages(queue_name, in_dlq, visible_at)",
+        R"sql(CREATE TABLE queue_dedup (
       queue_name TEXT NOT NULL,
       dedup_id   TEXT NOT NULL,
       message_id TEXT NOT NULL,
       expires_at BIGINT NOT NULL,
       PRIMARY KEY (queue_name, dedup_id)))sql",
-    R"sql(CREATE TABLE queue_counters (
+        R"sql(CREATE TABLE queue_counters (
       queue_name    TEXT PRIMARY KEY,
       sent          BIGINT NOT NULL DEFAULT 0,
       received      BIGINT NOT NULL DEFAULT 0,
@@ -46,7 +47,7 @@ const std::vector<std::vector<const char*>> kMigrations = {{
       deduplicated  BIGINT NOT NULL DEFAULT 0,
       retried       BIGINT NOT NULL DEFAULT 0,
       dead_lettered BIGINT NOT NULL DEFAULT 0))sql",
-    R"sql(CREATE TABLE order_intake (
+        R"sql(CREATE TABLE order_intake (
       order_id        TEXT PRIMARY KEY,
       idempotency_key TEXT UNIQUE,
       request_hash    TEXT NOT NULL,
@@ -54,8 +55,8 @@ const std::vector<std::vector<const char*>> kMigrations = {{
       message_id      TEXT NOT NULL,
       state           TEXT NOT NULL DEFAULT 'queued',
       created_at      BIGINT NOT NULL))sql",
-    "CREATE INDEX order_intake_created ON order_intake(created_at)",
-    R"sql(CREATE TABLE orders (
+        "CREATE INDEX order_intake_created ON order_intake(created_at)",
+        R"sql(CREATE TABLE orders (
       order_id         TEXT PRIMARY KEY,
       status           TEXT NOT NULL,
       customer_id      TEXT,
@@ -74,23 +75,23 @@ const std::vector<std::vector<const char*>> kMigrations = {{
       updated_at       BIGINT NOT NULL,
       processed_at     BIGINT,
       version          BIGINT NOT NULL))sql",
-    "CREATE INDEX orders_created ON orders(created_at)",
-    "CREATE INDEX orders_status_created ON orders(status, created_at)",
-    "CREATE INDEX orders_customer_created ON orders(customer_id, created_at)",
-    "CREATE INDEX orders_email_created ON orders(customer_email, created_at)",
-    "CREATE INDEX orders_session_created ON orders(session_id, created_at)",
-    R"sql(CREATE TABLE order_events (
+        "CREATE INDEX orders_created ON orders(created_at)",
+        "CREATE INDEX orders_status_created ON orders(status, created_at)",
+        "CREATE INDEX orders_customer_created ON orders(customer_id, created_at)",
+        "CREATE INDEX orders_email_created ON orders(customer_email, created_at)",
+        "CREATE INDEX orders_session_created ON orders(session_id, created_at)",
+        R"sql(CREATE TABLE order_events (
       order_id TEXT NOT NULL,
       seq      INTEGER NOT NULL,
       type     TEXT NOT NULL,
       at       BIGINT NOT NULL,
       data     TEXT NOT NULL,
       PRIMARY KEY (order_id, seq)))sql",
-    R"sql(CREATE TABLE categories (
+        R"sql(CREATE TABLE categories (
       slug       TEXT PRIMARY KEY,
       name       TEXT NOT NULL,
       created_at BIGINT NOT NULL))sql",
-    R"sql(CREATE TABLE products (
+        R"sql(CREATE TABLE products (
       product_id  TEXT PRIMARY KEY,
       sku         TEXT NOT NULL UNIQUE,
       name        TEXT NOT NULL,
@@ -101,20 +102,26 @@ const std::vector<std::vector<const char*>> kMigrations = {{
       reserved    BIGINT NOT NULL DEFAULT 0 CHECK (reserved >= 0 AND reserved <= stock),
       created_at  BIGINT NOT NULL,
       updated_at  BIGINT NOT NULL))sql",
-    "CREATE INDEX products_category ON products(category)",
-    "CREATE INDEX products_price ON products(price)",
-    "CREATE INDEX products_created ON products(created_at)",
-    R"sql(CREATE TABLE carts (
+        "CREATE INDEX products_category ON products(category)",
+        "CREATE INDEX products_price ON products(price)",
+        "CREATE INDEX products_created ON products(created_at)",
+        R"sql(CREATE TABLE carts (
       session_id TEXT PRIMARY KEY,
       updated_at BIGINT NOT NULL))sql",
-    "CREATE INDEX carts_updated ON carts(updated_at)",
-    R"sql(CREATE TABLE cart_items (
+        "CREATE INDEX carts_updated ON carts(updated_at)",
+        R"sql(CREATE TABLE cart_items (
       session_id TEXT NOT NULL REFERENCES carts(session_id) ON DELETE CASCADE,
       product_id TEXT NOT NULL,
       quantity   INTEGER NOT NULL CHECK (quantity > 0),
       added_at   BIGINT NOT NULL,
       PRIMARY KEY (session_id, product_id)))sql",
-}};
+    },
+    {
+        // Counters per queue instance (node): processes do not contend on one hot row.
+        "ALTER TABLE queue_counters ADD COLUMN node TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE queue_counters DROP CONSTRAINT queue_counters_pkey",
+        "ALTER TABLE queue_counters ADD PRIMARY KEY (queue_name, node)",
+    }};
 
 Statement plain(std::string sql) {
   return Statement{std::move(sql), {}, false};

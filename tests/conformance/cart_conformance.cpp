@@ -18,7 +18,7 @@ class CartConformance : public ::testing::Test {
   }
   void await(asio::awaitable<void> op) { run(io_, std::move(op)); }
   asio::io_context io_;
-  Backend backend_{queue::QueueOptions{}};
+  Backend backend_{queue::QueueOptions{}, io_};
 };
 
 TYPED_TEST_SUITE(CartConformance, ::testing::Types<SqliteBackend>, BackendNames);

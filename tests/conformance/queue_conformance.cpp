@@ -29,7 +29,10 @@ QueueOptions fast_options() {
 template <typename Backend>
 class QueueConformance : public ::testing::Test {
  protected:
-  void make(QueueOptions o = fast_options()) { backend_ = std::make_unique<Backend>(std::move(o)); }
+  void make(QueueOptions o = fast_options()) {
+    backend_.reset();
+    backend_ = std::make_unique<Backend>(std::move(o), io_);
+  }
   void SetUp() override { make(); }
 
   queue::Queue& q() { return backend_->queue(); }
@@ -60,7 +63,7 @@ class QueueConformance : public ::testing::Test {
   std::unique_ptr<Backend> backend_;
 };
 
-using Backends = ::testing::Types<SqliteBackend>;
+using Backends = ::testing::Types<SqliteBackend, PgQueueBackend>;
 TYPED_TEST_SUITE(QueueConformance, Backends, BackendNames);
 
 TYPED_TEST(QueueConformance, SendReceiveDelete) {

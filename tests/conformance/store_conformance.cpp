@@ -24,7 +24,7 @@ class StoreConformance : public ::testing::Test {
     o.visibility_timeout = 500ms;
     o.retry_delays = {50ms};
     o.poll_interval = 50ms;
-    backend_ = std::make_unique<Backend>(o);
+    backend_ = std::make_unique<Backend>(o, io_);
     orders_ = std::make_unique<service::OrderService>(store(), q(), cache_,
                                                       service::OrderServiceOptions{});
   }

@@ -1,0 +1,38 @@
+#pragma once
+#include "pg/pool.hpp"
+#include "queue/notifier.hpp"
+#include "queue/queue.hpp"
+
+namespace orderflow::queue {
+
+// The queue as tables in PostgreSQL. Each operation is one statement (data-modifying CTEs keep
+// its counter update in the same implicit transaction); receives take group heads with
+// FOR UPDATE SKIP LOCKED, so several workers share the work and keep per-group order.
+class PgQueue final : public Queue {
+ public:
+  PgQueue(pg::Pool& pool, QueueOptions options, std::string name = "orders");
+
+  boost::asio::awaitable<std::vector<SendResult>> send(std::vector<OutgoingMessage> batch) override;
+  boost::asio::awaitable<std::vector<Message>> receive(std::size_t max, milliseconds wait) override;
+  boost::asio::awaitable<bool> remove(const Message& m) override;
+  boost::asio::awaitable<bool> fail(const Message& m, std::string error) override;
+  boost::asio::awaitable<std::int64_t> purge() override;
+  boost::asio::awaitable<std::vector<DeadLetter>> dead_letters(std::size_t limit) override;
+  boost::asio::awaitable<std::int64_t> redrive(std::vector<std::string> ids) override;
+  boost::asio::awaitable<QueueStats> stats() override;
+  const QueueOptions& options() const override { return options_; }
+
+  // The statement that enqueues one message (deduplicated), for callers that put it in their
+  // own transaction. Columns: message_id, deduplicated.
+  pg::Statement send_statement(const OutgoingMessage& m, std::int64_t now) const;
+  void notify_sent() { notifier_.notify(); }
+
+ private:
+  pg::Pool& pool_;
+  QueueOptions options_;
+  std::string name_;
+  std::string node_;  // this instance's counter row
+  Notifier notifier_;
+};
+
+}  // namespace orderflow::queue

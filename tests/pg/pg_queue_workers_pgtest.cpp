@@ -1,0 +1,79 @@
+// Several consumers on one PostgreSQL queue (as several worker processes would be): each
+// message is delivered once and every group in order, while groups proceed in parallel.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include <cstdlib>
+#include <map>
+
+#include "../conformance/harness.hpp"
+#include "pg/schema.hpp"
+#include "queue/pg_queue.hpp"
+#include "util/ids.hpp"
+
+namespace orderflow::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(PgQueueWorkers, ShareTheWorkOnceEachAndInGroupOrder) {
+  const char* url = std::getenv("DATABASE_URL");
+  ASSERT_NE(url, nullptr) << "DATABASE_URL is not set: run the tests through scripts/test";
+  asio::io_context io;
+  const auto name = "workers-" + uuid_v7();
+  queue::QueueOptions options;
+  options.poll_interval = 20ms;
+  // Separate pools stand for separate processes: no shared connection, no shared notifier.
+  pg::Pool producer_pool(io.get_executor(), {url, 2});
+  run(io, pg::migrate(producer_pool));
+  queue::PgQueue producer(producer_pool, options, name);
+  constexpr int kGroups = 40, kPerGroup = 10;
+  std::vector<queue::OutgoingMessage> batch;
+  for (int i = 0; i < kPerGroup; ++i)
+    for (int g = 0; g < kGroups; ++g)
+      batch.push_back(
+          {"g" + std::to_string(g), std::nullopt, std::to_string(g) + ":" + std::to_string(i)});
+  run(io, producer.send(std::move(batch)));
+
+  std::vector<std::unique_ptr<pg::Pool>> pools;
+  std::vector<std::unique_ptr<queue::PgQueue>> consumers;
+  for (int w = 0; w < 3; ++w) {
+    pools.push_back(std::make_unique<pg::Pool>(io.get_executor(), pg::PoolOptions{url, 2}));
+    consumers.push_back(std::make_unique<queue::PgQueue>(*pools.back(), options, name));
+  }
+  std::map<int, std::vector<int>> seen;  // group → indexes in delivery order
+  std::map<int, int> per_consumer;
+  int delivered = 0;
+  for (int w = 0; w < 3; ++w)
+    asio::co_spawn(
+        io,
+        [&, w]() -> asio::awaitable<void> {
+          while (delivered < kGroups * kPerGroup) {
+            auto got = co_await consumers[w]->receive(7, 200ms);
+            for (const auto& m : got) {
+              const auto colon = m.body.find(':');
+              seen[std::stoi(m.body.substr(0, colon))].push_back(
+                  std::stoi(m.body.substr(colon + 1)));
+              ++per_consumer[w];
+              ++delivered;
+              EXPECT_TRUE(co_await consumers[w]->remove(m));
+            }
+          }
+        },
+        asio::detached);
+  io.restart();
+  io.run_for(60s);
+  EXPECT_EQ(delivered, kGroups * kPerGroup);
+  std::vector<int> in_order(kPerGroup);
+  for (int i = 0; i < kPerGroup; ++i) in_order[i] = i;
+  for (int g = 0; g < kGroups; ++g) EXPECT_EQ(seen[g], in_order) << "group " << g;
+  EXPECT_EQ(per_consumer.size(), 3u) << "every consumer took part";
+  const auto stats = run(io, producer.stats());
+  EXPECT_EQ(stats.visible + stats.in_flight + stats.delayed, 0);
+  EXPECT_EQ(stats.deleted, kGroups * kPerGroup);
+}
+
+}  // namespace
+}  // namespace orderflow::testing
