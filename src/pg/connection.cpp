@@ -92,6 +92,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<bool> broken{false};
   std::atomic<std::size_t> pending{0};  // requests submitted and not finished, for load balancing
   bool reading = false, writing = false;
+  std::function<void(std::string)> notification_handler;
 
   void shutdown() {
     if (socket.is_open()) socket.release();  // libpq owns the descriptor
@@ -180,7 +181,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void read() {
-    if (!conn || reading || inflight.empty()) return;
+    if (!conn || reading || (inflight.empty() && !notification_handler)) return;
     reading = true;
     socket.async_wait(asio::posix::stream_descriptor::wait_read,
                       [self = shared_from_this()](const boost::system::error_code& ec) {
@@ -194,6 +195,11 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     if (!conn) return;
     if (!PQconsumeInput(conn)) return fail_all(PQerrorMessage(conn));
     collect();
+    while (PGnotify* n = conn ? PQnotifies(conn) : nullptr) {
+      std::string channel = n->relname;
+      PQfreemem(n);
+      if (notification_handler) notification_handler(std::move(channel));
+    }
     if (conn) {
       flush();  // the server may have been waiting for us to read before taking more
       read();
@@ -303,6 +309,13 @@ asio::awaitable<std::vector<Result>> Connection::execute(std::vector<Statement> 
     });
   });
   co_return std::move(req->results);
+}
+
+void Connection::on_notification(std::function<void(std::string)> handler) {
+  asio::post(impl_->strand, [impl = impl_, handler = std::move(handler)]() mutable {
+    impl->notification_handler = std::move(handler);
+    impl->read();
+  });
 }
 
 bool Connection::broken() const {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -64,6 +65,10 @@ class Connection {
   // come back in order. A failed statement throws QueryError and undoes the request.
   boost::asio::awaitable<std::vector<Result>> execute(std::vector<Statement> statements,
                                                       std::chrono::milliseconds timeout);
+
+  // Calls `handler(channel)` for each NOTIFY received on a channel this connection LISTENs to;
+  // the connection then keeps reading while idle. The handler runs on the connection's strand.
+  void on_notification(std::function<void(std::string)> handler);
 
   bool broken() const;
   std::size_t in_flight() const;

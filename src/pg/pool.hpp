@@ -64,6 +64,7 @@ class Pool {
 
   PoolStats stats() const;
   const PoolOptions& options() const { return options_; }
+  const boost::asio::any_io_executor& executor() const { return executor_; }
 
  private:
   struct Slot {

@@ -43,7 +43,37 @@ std::string bump(std::initializer_list<std::pair<const char*, const char*>> coun
 }  // namespace
 
 PgQueue::PgQueue(pg::Pool& pool, QueueOptions options, std::string name)
-    : pool_(pool), options_(std::move(options)), name_(std::move(name)), node_(uuid_v7()) {}
+    : pool_(pool),
+      options_(std::move(options)),
+      name_(std::move(name)),
+      node_(uuid_v7()),
+      channel_("orderflow_queue_" + sha256_hex(name_).substr(0, 16)) {}
+
+PgQueue::~PgQueue() {
+  std::lock_guard lock(listener_mutex_);
+  if (listener_) listener_->close();
+}
+
+asio::awaitable<void> PgQueue::ensure_listening() {
+  {
+    std::lock_guard lock(listener_mutex_);
+    if (listener_ && !listener_->broken()) co_return;
+  }
+  // Without a listener receivers still poll every poll_interval; a failure here is not fatal.
+  try {
+    auto c = co_await pg::Connection::connect(pool_.executor(), pool_.options().conninfo,
+                                              pool_.options().connect_timeout);
+    c->on_notification([weak = std::weak_ptr<Notifier>(notifier_)](std::string) {
+      if (auto n = weak.lock()) n->notify();
+    });
+    std::vector<pg::Statement> listen;
+    listen.push_back({"LISTEN \"" + channel_ + "\"", {}, false});
+    co_await c->execute(std::move(listen), pool_.options().query_timeout);
+    std::lock_guard lock(listener_mutex_);
+    listener_ = std::move(c);
+  } catch (const std::exception&) {
+  }
+}
 
 pg::Statement PgQueue::send_statement(const OutgoingMessage& m, std::int64_t now) const {
   const std::string dedup = m.dedup_id ? *m.dedup_id : sha256_hex(m.body);
@@ -72,8 +102,11 @@ asio::awaitable<std::vector<SendResult>> PgQueue::send(std::vector<OutgoingMessa
   const auto now = now_ms();
   std::vector<pg::Statement> statements;
   for (const auto& m : batch) statements.push_back(send_statement(m, now));
+  // Delivered when the request's transaction commits: wakes receivers in every process.
+  statements.push_back({"SELECT pg_notify($1, '')", {channel_}});
   // One request: the batch is one transaction, one round trip.
-  const auto results = co_await pool_.execute(std::move(statements));
+  auto results = co_await pool_.execute(std::move(statements));
+  results.pop_back();
   std::vector<SendResult> out;
   for (const auto& r : results)
     out.push_back({r.at(0, "message_id").value_or(""), r.at(0, "deduplicated") == "t"});
@@ -109,8 +142,9 @@ asio::awaitable<std::vector<Message>> PgQueue::receive(std::size_t max, millisec
       ") "
       "SELECT message_id, receipt, group_id, body, receive_count, sent_at FROM taken ORDER BY seq";
   const auto deadline = std::chrono::steady_clock::now() + wait;
+  if (wait.count() > 0) co_await ensure_listening();
   for (;;) {
-    const auto seen = notifier_.generation();
+    const auto seen = notifier_->generation();
     const auto now = num(now_ms());
     std::vector<pg::Statement> statements;
     statements.push_back({exhaust_sql, {name_, node_, now, num(options_.max_retries)}});
@@ -124,7 +158,7 @@ asio::awaitable<std::vector<Message>> PgQueue::receive(std::size_t max, millisec
     const auto left =
         std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
     if (!got.empty() || left.count() <= 0) co_return got;
-    co_await notifier_.wait(seen, std::min(left, options_.poll_interval));
+    co_await notifier_->wait(seen, std::min(left, options_.poll_interval));
   }
 }
 

@@ -1,4 +1,6 @@
 #pragma once
+#include <mutex>
+
 #include "pg/pool.hpp"
 #include "queue/notifier.hpp"
 #include "queue/queue.hpp"
@@ -25,14 +27,24 @@ class PgQueue final : public Queue {
   // The statement that enqueues one message (deduplicated), for callers that put it in their
   // own transaction. Columns: message_id, deduplicated.
   pg::Statement send_statement(const OutgoingMessage& m, std::int64_t now) const;
-  void notify_sent() { notifier_.notify(); }
+  ~PgQueue();
+  void notify_sent() { notifier_->notify(); }
+  // The NOTIFY channel of this queue; a send's transaction notifies it when it commits.
+  const std::string& channel() const { return channel_; }
 
  private:
+  // Keeps a connection LISTENing to the channel (opened on first use, again after a loss).
+  boost::asio::awaitable<void> ensure_listening();
+
   pg::Pool& pool_;
   QueueOptions options_;
   std::string name_;
   std::string node_;  // this instance's counter row
-  Notifier notifier_;
+  std::string channel_;
+  // Shared with the listener's handler, which may outlive this queue by a moment.
+  std::shared_ptr<Notifier> notifier_ = std::make_shared<Notifier>();
+  std::shared_ptr<pg::Connection> listener_;
+  std::mutex listener_mutex_;
 };
 
 }  // namespace orderflow::queue

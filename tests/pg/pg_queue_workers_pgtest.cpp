@@ -4,6 +4,8 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <cstdlib>
 #include <map>
@@ -45,7 +47,7 @@ TEST(PgQueueWorkers, ShareTheWorkOnceEachAndInGroupOrder) {
   }
   std::map<int, std::vector<int>> seen;  // group → indexes in delivery order
   std::map<int, int> per_consumer;
-  int delivered = 0;
+  int delivered = 0, finished = 0;
   for (int w = 0; w < 3; ++w)
     asio::co_spawn(
         io,
@@ -61,6 +63,8 @@ TEST(PgQueueWorkers, ShareTheWorkOnceEachAndInGroupOrder) {
               EXPECT_TRUE(co_await consumers[w]->remove(m));
             }
           }
+          // LISTEN connections keep the context busy: stop it when every consumer is done.
+          if (++finished == 3) io.stop();
         },
         asio::detached);
   io.restart();
@@ -73,6 +77,51 @@ TEST(PgQueueWorkers, ShareTheWorkOnceEachAndInGroupOrder) {
   const auto stats = run(io, producer.stats());
   EXPECT_EQ(stats.visible + stats.in_flight + stats.delayed, 0);
   EXPECT_EQ(stats.deleted, kGroups * kPerGroup);
+}
+
+}  // namespace
+}  // namespace orderflow::testing
+
+namespace orderflow::testing {
+namespace {
+
+TEST(PgQueueWorkers, ASendWakesAReceiverInAnotherProcess) {
+  const char* url = std::getenv("DATABASE_URL");
+  ASSERT_NE(url, nullptr) << "DATABASE_URL is not set: run the tests through scripts/test";
+  asio::io_context io;
+  const auto name = "wake-" + uuid_v7();
+  queue::QueueOptions options;
+  options.poll_interval = std::chrono::seconds(10);  // only a NOTIFY can end the wait early
+  pg::Pool sender_pool(io.get_executor(), {url, 1}), receiver_pool(io.get_executor(), {url, 1});
+  run(io, pg::migrate(sender_pool));
+  queue::PgQueue sender(sender_pool, options, name), receiver(receiver_pool, options, name);
+  std::optional<std::chrono::milliseconds> waited;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        const auto t0 = std::chrono::steady_clock::now();
+        auto got = co_await receiver.receive(10, std::chrono::seconds(8));
+        if (got.size() == 1)
+          waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::steady_clock::now() - t0);
+        io.stop();
+      },
+      asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer t(io, std::chrono::milliseconds(300));
+        co_await t.async_wait(asio::use_awaitable);
+        std::vector<queue::OutgoingMessage> batch;
+        batch.push_back({"g", std::nullopt, "hello"});
+        co_await sender.send(std::move(batch));
+      },
+      asio::detached);
+  io.restart();
+  io.run_for(std::chrono::seconds(9));
+  ASSERT_TRUE(waited) << "the receiver got nothing";
+  EXPECT_GE(*waited, std::chrono::milliseconds(250));
+  EXPECT_LT(*waited, std::chrono::milliseconds(2000)) << "woken by NOTIFY, not by the 10 s poll";
 }
 
 }  // namespace
