@@ -226,15 +226,17 @@ asio::awaitable<std::vector<DeadLetter>> PgQueue::dead_letters(std::size_t limit
 
 asio::awaitable<std::int64_t> PgQueue::redrive(std::vector<std::string> ids) {
   // A redriven message goes to the tail: a new sequence number, same id and body.
-  pg::Params params{name_, text_array(ids), num(now_ms())};
-  const auto r = co_await pool_.query(
-      "UPDATE queue_messages SET seq = nextval('queue_messages_seq_seq'), in_dlq = FALSE, "
-      "receive_count = 0, receipt = NULL, visible_at = $3, dead_lettered_at = NULL "
-      "WHERE queue_name = $1 AND in_dlq AND (cardinality($2::text[]) = 0 OR message_id = "
-      "ANY($2::text[]))",
-      std::move(params));
-  if (r.affected > 0) notify_sent();
-  co_return r.affected;
+  std::vector<pg::Statement> statements;
+  statements.push_back(
+      {"UPDATE queue_messages SET seq = nextval('queue_messages_seq_seq'), in_dlq = FALSE, "
+       "receive_count = 0, receipt = NULL, visible_at = $3, dead_lettered_at = NULL "
+       "WHERE queue_name = $1 AND in_dlq AND (cardinality($2::text[]) = 0 OR message_id = "
+       "ANY($2::text[]))",
+       {name_, text_array(ids), num(now_ms())}});
+  statements.push_back({"SELECT pg_notify($1, '')", {channel_}});
+  const auto results = co_await pool_.execute(std::move(statements));
+  if (results.at(0).affected > 0) notify_sent();
+  co_return results.at(0).affected;
 }
 
 asio::awaitable<QueueStats> PgQueue::stats() {
