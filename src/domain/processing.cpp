@@ -290,4 +290,26 @@ void apply_message(BatchState& state, const OrderMessage& message, const Process
   std::visit(Applier{state, rules, now}, message);
 }
 
+BatchOutcome apply_all(const BatchState& snapshot, const std::vector<OrderMessage>& messages,
+                       const ProcessingRules& rules, std::int64_t now) {
+  BatchOutcome out;
+  std::vector<bool> skip(messages.size(), false);
+  for (bool rerun = true; rerun;) {
+    rerun = false;
+    out.state = snapshot;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      if (skip[i]) continue;
+      try {
+        apply_message(out.state, messages[i], rules, now);
+      } catch (const std::exception& e) {
+        skip[i] = true;
+        out.failed.emplace_back(i, e.what());
+        rerun = true;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace orderflow::domain

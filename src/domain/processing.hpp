@@ -81,4 +81,13 @@ std::set<std::string> products_needed(const std::vector<OrderMessage>& messages,
 void apply_message(BatchState& state, const OrderMessage& message, const ProcessingRules& rules,
                    std::int64_t now);
 
+struct BatchOutcome {
+  BatchState state;                                         // after every message that applied
+  std::vector<std::pair<std::size_t, std::string>> failed;  // index into messages, error
+};
+// Applies the messages in order to a copy of `snapshot`. A message that throws part-way is set
+// aside and the batch re-run from the snapshot without it, so its partial changes are lost.
+BatchOutcome apply_all(const BatchState& snapshot, const std::vector<OrderMessage>& messages,
+                       const ProcessingRules& rules, std::int64_t now);
+
 }  // namespace orderflow::domain

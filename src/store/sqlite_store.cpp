@@ -304,27 +304,20 @@ asio::awaitable<BatchResult> SqliteStore::apply_batch(std::vector<queue::Message
         result.failed.emplace_back(m.message_id, e.what());
       }
     }
-    const auto pristine = load_state(c, work);
-    domain::BatchState state;
-    // A message that throws mid-way is set aside and the batch is re-run from the snapshot
-    // without it, so its partial changes never reach the database.
-    for (bool rerun = true; rerun;) {
-      rerun = false;
-      state = pristine;
-      for (auto it = work.begin(); it != work.end(); ++it) {
-        try {
-          domain::apply_message(state, it->body, rules, now);
-        } catch (const std::exception& e) {
-          queue_.fail_in(c, it->message, e.what(), now);
-          result.failed.emplace_back(it->message.message_id, e.what());
-          work.erase(it);
-          rerun = true;
-          break;
-        }
-      }
+    std::vector<domain::OrderMessage> bodies;
+    for (const auto& d : work) bodies.push_back(d.body);
+    auto outcome = domain::apply_all(load_state(c, work), bodies, rules, now);
+    auto& state = outcome.state;
+    std::vector<bool> failed(work.size(), false);
+    for (const auto& [i, error] : outcome.failed) {
+      failed[i] = true;
+      queue_.fail_in(c, work[i].message, error, now);
+      result.failed.emplace_back(work[i].message.message_id, error);
     }
     write_state(c, state);
-    for (const auto& d : work) {
+    for (std::size_t i = 0; i < work.size(); ++i) {
+      if (failed[i]) continue;
+      const auto& d = work[i];
       queue_.remove_in(c, d.message);
       result.applied.push_back(d.message.message_id);
       const auto& order = state.orders.at(domain::message_order_id(d.body));

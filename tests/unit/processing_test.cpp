@@ -178,3 +178,28 @@ TEST(Messages, EncodeDecodeRoundTrip) {
   EXPECT_THROW(decode_message(R"({"type":"order.create"})"), std::invalid_argument);
   EXPECT_THROW(decode_message(R"({"type":"x","order_id":"a"})"), std::invalid_argument);
 }
+
+TEST(ApplyAll, AMessageThatThrowsIsSetAsideWithoutItsPartialChanges) {
+  BatchState snapshot;
+  snapshot.products["p1"] = Product{"p1", "S", "W", 100, 5, 0};
+  for (const auto* id : {"a", "boom", "c"}) snapshot.orders[id] = std::nullopt;
+  // The rules throw for one order after its stock was reserved: that must leave no trace.
+  ProcessingRules rules{*Rate::parse("0"), [](const Order& o) -> bool {
+                          if (o.order_id == "boom")
+                            throw std::runtime_error("payment provider fell over");
+                          return false;
+                        }};
+  std::vector<OrderMessage> messages{
+      create("a", R"({"items":[{"product_id":"p1","quantity":1}]})"),
+      create("boom", R"({"items":[{"product_id":"p1","quantity":2}]})"),
+      create("c", R"({"items":[{"product_id":"p1","quantity":1}]})")};
+  const auto out = apply_all(snapshot, messages, rules, 5);
+  ASSERT_EQ(out.failed.size(), 1u);
+  EXPECT_EQ(out.failed[0].first, 1u);
+  EXPECT_EQ(out.failed[0].second, "payment provider fell over");
+  EXPECT_FALSE(out.state.orders.at("boom"));
+  EXPECT_TRUE(std::none_of(out.state.events.begin(), out.state.events.end(),
+                           [](const EventRecord& e) { return e.order_id == "boom"; }));
+  EXPECT_EQ(out.state.products.at("p1").stock, 3) << "only a and c took stock";
+  EXPECT_EQ(out.state.products.at("p1").reserved, 0);
+}
