@@ -162,17 +162,23 @@ asio::awaitable<std::vector<Message>> PgQueue::receive(std::size_t max, millisec
   }
 }
 
-asio::awaitable<bool> PgQueue::remove(const Message& m) {
+pg::Statement PgQueue::remove_statement(const Message& m) const {
   static const std::string sql =
       "WITH gone AS (DELETE FROM queue_messages WHERE message_id = $3 AND receipt = $4 "
       "AND NOT in_dlq RETURNING 1), c AS (" +
       bump({{"deleted", "SELECT count(*) FROM gone"}}) + ") SELECT count(*) AS n FROM gone";
-  pg::Params params{name_, node_, m.message_id, m.receipt};
-  const auto r = co_await pool_.query(sql, std::move(params));
-  co_return r.at(0, "n") == "1";
+  return {sql, {name_, node_, m.message_id, m.receipt}};
 }
 
-asio::awaitable<bool> PgQueue::fail(const Message& m, std::string error) {
+asio::awaitable<bool> PgQueue::remove(const Message& m) {
+  std::vector<pg::Statement> one;
+  one.push_back(remove_statement(m));
+  const auto r = co_await pool_.execute(std::move(one));
+  co_return r.at(0).at(0, "n") == "1";
+}
+
+pg::Statement PgQueue::fail_statement(const Message& m, const std::string& error,
+                                      std::int64_t now) const {
   // Retry after delays[receive_count] (the last repeating) with ±10 % jitter, or dead-letter
   // after the last retry.
   static const std::string sql =
@@ -192,16 +198,16 @@ asio::awaitable<bool> PgQueue::fail(const Message& m, std::string error) {
       "SELECT count(*) AS n FROM cur";
   std::vector<std::string> delays;
   for (const auto& d : options_.retry_delays) delays.push_back(num(d.count()));
-  pg::Params params{name_,
-                    node_,
-                    m.message_id,
-                    m.receipt,
-                    error,
-                    num(now_ms()),
-                    num(options_.max_retries),
-                    text_array(delays)};
-  const auto r = co_await pool_.query(sql, std::move(params));
-  co_return r.at(0, "n") == "1";
+  return {sql,
+          {name_, node_, m.message_id, m.receipt, error, num(now), num(options_.max_retries),
+           text_array(delays)}};
+}
+
+asio::awaitable<bool> PgQueue::fail(const Message& m, std::string error) {
+  std::vector<pg::Statement> one;
+  one.push_back(fail_statement(m, error, now_ms()));
+  const auto r = co_await pool_.execute(std::move(one));
+  co_return r.at(0).at(0, "n") == "1";
 }
 
 asio::awaitable<std::int64_t> PgQueue::purge() {

@@ -27,10 +27,15 @@ class PgQueue final : public Queue {
   // The statement that enqueues one message (deduplicated), for callers that put it in their
   // own transaction. Columns: message_id, deduplicated.
   pg::Statement send_statement(const OutgoingMessage& m, std::int64_t now) const;
+  // Deletes a delivered message (column n: 1 when its receipt was current).
+  pg::Statement remove_statement(const Message& m) const;
+  // Retries or dead-letters a delivered message (column n: 1 when its receipt was current).
+  pg::Statement fail_statement(const Message& m, const std::string& error, std::int64_t now) const;
   ~PgQueue();
   void notify_sent() { notifier_->notify(); }
   // The NOTIFY channel of this queue; a send's transaction notifies it when it commits.
   const std::string& channel() const { return channel_; }
+  const std::string& name() const { return name_; }
 
  private:
   // Keeps a connection LISTENing to the channel (opened on first use, again after a loss).

@@ -5,6 +5,7 @@
 
 #include <cctype>
 
+#include "store/sql_text.hpp"
 #include "util/ids.hpp"
 #include "util/time.hpp"
 
@@ -147,16 +148,6 @@ std::optional<domain::CatalogProduct> load_product(Connection& c, const std::str
 
 bool category_exists(Connection& c, const std::string& slug) {
   return c.query("SELECT 1 FROM categories WHERE slug=?1", slug).next();
-}
-
-// LIKE pattern for a case-insensitive substring; %, _ and \ in the text match themselves.
-std::string like_pattern(const std::string& text) {
-  std::string out = "%";
-  for (char ch : text) {
-    if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
-    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
-  }
-  return out + "%";
 }
 
 }  // namespace

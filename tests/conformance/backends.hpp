@@ -9,6 +9,7 @@
 #include "queue/pg_queue.hpp"
 #include "queue/sqlite_queue.hpp"
 #include "sqlite/database.hpp"
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "util/ids.hpp"
 
@@ -52,37 +53,81 @@ class SqliteBackend {
   std::unique_ptr<store::SqliteCartStore> carts_;
 };
 
-// PostgreSQL from DATABASE_URL (scripts/services starts it). Each fixture has a queue of its
-// own name, so tests do not see each other's messages; reopen() makes a new pool and queue.
-class PgQueueBackend {
+// A database of its own on the PostgreSQL server of DATABASE_URL (scripts/services starts it),
+// created for one test and dropped after it.
+class ScratchDatabase {
+ public:
+  explicit ScratchDatabase(asio::io_context& io) : io_(io) {
+    const char* url = std::getenv("DATABASE_URL");
+    if (!url)
+      throw std::runtime_error("DATABASE_URL is not set: run the tests through scripts/test");
+    base_ = url;
+    name_ = "scratch_" + sha256_hex(uuid_v7()).substr(0, 16);
+    admin_ = std::make_unique<pg::Pool>(io.get_executor(), pg::PoolOptions{base_, 1});
+    exec("CREATE DATABASE " + name_);
+  }
+  ~ScratchDatabase() {
+    try {
+      exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    } catch (...) {
+    }
+  }
+  std::string url() const { return base_.substr(0, base_.rfind('/') + 1) + name_; }
+
+ private:
+  void exec(const std::string& sql) {
+    std::vector<pg::Statement> s;
+    s.push_back({sql, {}, false});
+    run(io_, admin_->execute(std::move(s)));
+  }
+  asio::io_context& io_;
+  std::string base_, name_;
+  std::unique_ptr<pg::Pool> admin_;
+};
+
+// PostgreSQL: store, queue and carts in one fresh database per test. reopen() makes a new pool
+// and objects on the same database (a restart).
+class PgBackend {
  public:
   static constexpr const char* kName = "postgres";
-  PgQueueBackend(queue::QueueOptions options, asio::io_context& io)
-      : io_(io), options_(std::move(options)), name_("test-" + uuid_v7()) {
+  PgBackend(queue::QueueOptions options, asio::io_context& io)
+      : io_(io), db_(io), options_(std::move(options)) {
     open();
   }
+  ~PgBackend() { close(); }
+
   queue::Queue& queue() { return *queue_; }
+  store::Store& store() { return *store_; }
+  store::CartStore& carts(std::chrono::milliseconds ttl) {
+    carts_ = std::make_unique<store::PgCartStore>(*pool_, ttl);
+    return *carts_;
+  }
   void reopen() {
-    queue_.reset();
-    pool_.reset();
+    close();
     open();
   }
 
  private:
   void open() {
-    const char* url = std::getenv("DATABASE_URL");
-    if (!url)
-      throw std::runtime_error("DATABASE_URL is not set: run the tests through scripts/test");
-    pool_ = std::make_unique<pg::Pool>(io_.get_executor(), pg::PoolOptions{url, 4});
+    pool_ = std::make_unique<pg::Pool>(io_.get_executor(), pg::PoolOptions{db_.url(), 4});
     run(io_, pg::migrate(*pool_));
-    queue_ = std::make_unique<queue::PgQueue>(*pool_, options_, name_);
+    queue_ = std::make_unique<queue::PgQueue>(*pool_, options_);
+    store_ = std::make_unique<store::PgStore>(*pool_, *queue_);
+  }
+  void close() {
+    carts_.reset();
+    store_.reset();
+    queue_.reset();
+    pool_.reset();
   }
 
   asio::io_context& io_;
+  ScratchDatabase db_;
   queue::QueueOptions options_;
-  std::string name_;
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<queue::PgQueue> queue_;
+  std::unique_ptr<store::PgStore> store_;
+  std::unique_ptr<store::PgCartStore> carts_;
 };
 
 }  // namespace orderflow::testing

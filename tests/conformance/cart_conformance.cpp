@@ -21,7 +21,8 @@ class CartConformance : public ::testing::Test {
   Backend backend_{queue::QueueOptions{}, io_};
 };
 
-TYPED_TEST_SUITE(CartConformance, ::testing::Types<SqliteBackend>, BackendNames);
+using CartConformanceBackends = ::testing::Types<SqliteBackend, PgBackend>;
+TYPED_TEST_SUITE(CartConformance, CartConformanceBackends, BackendNames);
 
 TYPED_TEST(CartConformance, LinesKeepTheirOrderAndQuantities) {
   auto& c = this->carts();

@@ -63,7 +63,7 @@ class QueueConformance : public ::testing::Test {
   std::unique_ptr<Backend> backend_;
 };
 
-using Backends = ::testing::Types<SqliteBackend, PgQueueBackend>;
+using Backends = ::testing::Types<SqliteBackend, PgBackend>;
 TYPED_TEST_SUITE(QueueConformance, Backends, BackendNames);
 
 TYPED_TEST(QueueConformance, SendReceiveDelete) {

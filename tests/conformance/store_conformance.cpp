@@ -60,7 +60,8 @@ class StoreConformance : public ::testing::Test {
   std::unique_ptr<service::OrderService> orders_;
 };
 
-TYPED_TEST_SUITE(StoreConformance, ::testing::Types<SqliteBackend>, BackendNames);
+using StoreConformanceBackends = ::testing::Types<SqliteBackend, PgBackend>;
+TYPED_TEST_SUITE(StoreConformance, StoreConformanceBackends, BackendNames);
 
 TYPED_TEST(StoreConformance, AcceptedOrderIsQueuedAndReadable) {
   const auto a = this->accept(R"({"customer_id":"c1","amount":"10.00"})");

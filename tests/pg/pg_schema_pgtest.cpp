@@ -6,42 +6,12 @@
 
 #include <cstdlib>
 
-#include "../conformance/harness.hpp"
+#include "../conformance/backends.hpp"
 #include "pg/schema.hpp"
 #include "util/ids.hpp"
 
 namespace orderflow::testing {
 namespace {
-
-// A fresh database on the test server, dropped at the end.
-class ScratchDatabase {
- public:
-  explicit ScratchDatabase(asio::io_context& io) : io_(io) {
-    const char* url = std::getenv("DATABASE_URL");
-    if (!url) throw std::runtime_error("DATABASE_URL is not set: run through scripts/test");
-    base_ = url;
-    name_ = "scratch_" + sha256_hex(uuid_v7()).substr(0, 12);
-    admin_ = std::make_unique<pg::Pool>(io.get_executor(), pg::PoolOptions{base_, 1});
-    exec("CREATE DATABASE " + name_);
-  }
-  ~ScratchDatabase() {
-    try {
-      exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-    } catch (...) {
-    }
-  }
-  std::string url() const { return base_.substr(0, base_.rfind('/') + 1) + name_; }
-
- private:
-  void exec(const std::string& sql) {
-    std::vector<pg::Statement> s;
-    s.push_back({sql, {}, false});
-    run(io_, admin_->execute(std::move(s)));
-  }
-  asio::io_context& io_;
-  std::string base_, name_;
-  std::unique_ptr<pg::Pool> admin_;
-};
 
 TEST(PgSchema, ConcurrentMigrationsAgreeAndRerunsAreNoOps) {
   asio::io_context io;
