@@ -25,7 +25,10 @@
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "obs/log.hpp"
+#include "pg/schema.hpp"
+#include "queue/pg_queue.hpp"
 #include "queue/sqlite_queue.hpp"
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "util/ids.hpp"
 #include "util/time.hpp"
@@ -42,10 +45,28 @@ std::string sqlite_path(const Config& c) {
                                : c.sqlite_path;
 }
 
-// The embedded backends: store and queue share one SQLite file.
+// Runs one coroutine to completion on `io` from this thread (start-up work, CLI subcommands).
+template <typename T>
+T run_on(asio::io_context& io, asio::awaitable<T> op) {
+  auto f = asio::co_spawn(io, std::move(op), asio::use_future);
+  io.restart();
+  while (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready) io.run_one();
+  return f.get();
+}
+
+// The store, queue and carts the configuration names; they share one database.
 struct Backends {
-  explicit Backends(const Config& c)
-      : db(open(c)), queue(db, c.queue), store(db, queue), carts(db, c.cart_ttl) {}
+  virtual ~Backends() = default;
+  virtual queue::Queue& queue() = 0;
+  virtual store::Store& store() = 0;
+  virtual store::CartStore& carts() = 0;
+  virtual std::string describe() const = 0;  // for the start-up log, without secrets
+};
+
+// The embedded default: one SQLite file.
+struct SqliteBackends final : Backends {
+  explicit SqliteBackends(const Config& c)
+      : db(open(c)), queue_(db, c.queue), store_(db, queue_), carts_(db, c.cart_ttl) {}
 
   static sqlite::Database::Options open(const Config& c) {
     const auto path = sqlite_path(c);
@@ -53,12 +74,47 @@ struct Backends {
     if (!dir.empty()) std::filesystem::create_directories(dir);
     return {path, c.sqlite_readers, 1024, c.sqlite_busy_timeout};
   }
+  queue::Queue& queue() override { return queue_; }
+  store::Store& store() override { return store_; }
+  store::CartStore& carts() override { return carts_; }
+  std::string describe() const override { return "sqlite:" + db.path(); }
 
   sqlite::Database db;
-  queue::SqliteQueue queue;
-  store::SqliteStore store;
-  store::SqliteCartStore carts;
+  queue::SqliteQueue queue_;
+  store::SqliteStore store_;
+  store::SqliteCartStore carts_;
 };
+
+// PostgreSQL (DATABASE_URL): migrated at start, safe when several processes start at once.
+struct PgBackends final : Backends {
+  PgBackends(const Config& c, asio::io_context& io)
+      : pool(io.get_executor(), pg::PoolOptions{*c.database_url, c.db_pool_size}),
+        queue_(pool, c.queue),
+        store_(pool, queue_),
+        carts_(pool, c.cart_ttl) {
+    run_on(io, pg::migrate(pool));
+  }
+  queue::Queue& queue() override { return queue_; }
+  store::Store& store() override { return store_; }
+  store::CartStore& carts() override { return carts_; }
+  std::string describe() const override {
+    // Host and database only: the URL may carry a password.
+    const auto& url = pool.options().conninfo;
+    const auto at = url.rfind('@');
+    return "postgresql://" +
+           (at == std::string::npos ? url.substr(url.find("//") + 2) : url.substr(at + 1));
+  }
+
+  pg::Pool pool;
+  queue::PgQueue queue_;
+  store::PgStore store_;
+  store::PgCartStore carts_;
+};
+
+std::unique_ptr<Backends> open_backends(const Config& c, asio::io_context& io) {
+  if (c.database_url) return std::make_unique<PgBackends>(c, io);
+  return std::make_unique<SqliteBackends>(c);
+}
 
 std::unique_ptr<cache::Cache> make_cache(const Config& c) {
   if (c.cache_backend == "off") return std::make_unique<cache::NullCache>();
@@ -80,15 +136,6 @@ asio::awaitable<void> cart_cleanup(store::CartStore& carts, std::chrono::millise
   }
 }
 
-// Runs one coroutine to completion on a private io_context (for the CLI subcommands).
-template <typename T>
-T run_sync(asio::awaitable<T> op) {
-  asio::io_context io;
-  auto f = asio::co_spawn(io, std::move(op), asio::use_future);
-  io.run();
-  return f.get();
-}
-
 domain::ProcessingRules processing_rules(const Config& c) {
   const double rate = c.payment_failure_rate;
   return {c.tax_rate, [rate](const domain::Order& o) {
@@ -99,20 +146,21 @@ domain::ProcessingRules processing_rules(const Config& c) {
 
 int serve(Config cfg) {
   log::set_level(cfg.log_level);
-  Backends backends(cfg);
-  // Declared after the backends so that it is destroyed first: no handler outlives them.
+  // First, so that it outlives everything whose handlers it may hold.
   asio::io_context io;
+  auto backends_owner = open_backends(cfg, io);
+  auto& backends = *backends_owner;
 
   auto cache = make_cache(cfg);
   service::HandlerStats handler_stats;
-  service::OrderService orders(backends.store, backends.queue, *cache,
+  service::OrderService orders(backends.store(), backends.queue(), *cache,
                                {cfg.currency, cfg.idempotency_ttl.count(), cfg.cache_ttl_order});
   service::CatalogService catalog(
-      backends.store, *cache,
+      backends.store(), *cache,
       {cfg.cache_ttl_product, cfg.cache_ttl_listing, cfg.cache_ttl_categories, cfg.cache_ttl_order},
       cfg.currency);
-  service::CartService carts(backends.store, backends.carts, orders);
-  if (cfg.demo_data && run_sync(backends.store.load_demo_catalog(domain::demo_catalog())))
+  service::CartService carts(backends.store(), backends.carts(), orders);
+  if (cfg.demo_data && run_on(io, backends.store().load_demo_catalog(domain::demo_catalog())))
     log::info("demo catalog loaded (turn off with --no-demo-data)");
 
   // After a batch commits: what it changed leaves the cache, and confirmed checkouts empty
@@ -122,20 +170,29 @@ int serve(Config cfg) {
     for (const auto& id : r.changed_orders) keys.push_back(service::OrderService::cache_key(id));
     co_await cache->invalidate(std::move(keys));
     if (!r.changed_products.empty()) co_await catalog.invalidate_products(r.changed_products);
-    for (const auto& session : r.confirmed_sessions) co_await backends.carts.clear(session);
+    for (const auto& session : r.confirmed_sessions) co_await backends.carts().clear(session);
   };
   std::optional<service::Worker> worker;
   if (cfg.role != Role::api)
-    worker.emplace(backends.queue, backends.store, processing_rules(cfg),
+    worker.emplace(backends.queue(), backends.store(), processing_rules(cfg),
                    service::WorkerOptions{cfg.worker_batch_size, cfg.worker_concurrency,
                                           std::chrono::milliseconds(1000)},
                    handler_stats, after_commit);
-  obs::HealthMonitor health(backends.store, backends.queue,
+  obs::HealthMonitor health(backends.store(), backends.queue(),
                             cfg.cache_backend == "off" ? nullptr : cache.get());
   std::atomic<bool> ready{false};
-  api::ApiContext ctx{backends.store, backends.queue,  orders,        catalog,
-                      carts,          *cache,          handler_stats, worker ? &*worker : nullptr,
-                      health,         cfg.admin_token, now_ms(),      ready};
+  api::ApiContext ctx{backends.store(),
+                      backends.queue(),
+                      orders,
+                      catalog,
+                      carts,
+                      *cache,
+                      handler_stats,
+                      worker ? &*worker : nullptr,
+                      health,
+                      cfg.admin_token,
+                      now_ms(),
+                      ready};
   http::Router router;
   if (cfg.role != Role::worker) {
     api::add_order_routes(router, ctx);
@@ -157,12 +214,12 @@ int serve(Config cfg) {
   health.start(io, std::chrono::seconds(5));
   if (worker) worker->start(io);
   if (cfg.role != Role::worker)
-    asio::co_spawn(io, cart_cleanup(backends.carts, cfg.cart_cleanup_interval), asio::detached);
+    asio::co_spawn(io, cart_cleanup(backends.carts(), cfg.cart_cleanup_interval), asio::detached);
   ready = true;
   log::info("listening", {{"host", cfg.host},
                           {"port", port},
                           {"role", to_string(cfg.role)},
-                          {"database", sqlite_path(cfg)},
+                          {"database", backends.describe()},
                           {"version", ORDERFLOW_VERSION}});
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -189,6 +246,8 @@ int serve(Config cfg) {
   const int n = cfg.http_threads > 0
                     ? cfg.http_threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Start-up work may have run the context dry (which stops it): make it runnable again.
+  io.restart();
   std::vector<std::thread> threads;
   for (int i = 1; i < n; ++i) threads.emplace_back([&] { io.run(); });
   io.run();
@@ -260,28 +319,29 @@ int run(int argc, char** argv) {
     if (log_level) cfg.log_level = *log_level;
     if (no_demo_data) cfg.demo_data = false;
 
+    asio::io_context io;
     if (migrate_cmd->parsed()) {
-      Backends backends(cfg);
-      std::cout << "database ready: " << sqlite_path(cfg) << "\n";
+      const auto b = open_backends(cfg, io);
+      std::cout << "database ready: " << b->describe() << "\n";
       return 0;
     }
     if (demo_cmd->parsed()) {
-      Backends b(cfg);
-      const bool loaded = run_sync(b.store.load_demo_catalog(domain::demo_catalog()));
+      const auto b = open_backends(cfg, io);
+      const bool loaded = run_on(io, b->store().load_demo_catalog(domain::demo_catalog()));
       std::cout << (loaded ? "demo catalog loaded\n"
                            : "the catalog is not empty: nothing loaded\n");
       return 0;
     }
     if (queue_cmd->parsed()) {
-      Backends b(cfg);
+      const auto b = open_backends(cfg, io);
       json::value out;
-      if (q_stats->parsed()) out = api::queue_stats_json(run_sync(b.queue.stats()));
-      if (q_purge->parsed()) out = json::object{{"purged", run_sync(b.queue.purge())}};
+      if (q_stats->parsed()) out = api::queue_stats_json(run_on(io, b->queue().stats()));
+      if (q_purge->parsed()) out = json::object{{"purged", run_on(io, b->queue().purge())}};
       if (q_redrive->parsed())
-        out = json::object{{"redriven", run_sync(b.queue.redrive(redrive_ids))}};
+        out = json::object{{"redriven", run_on(io, b->queue().redrive(redrive_ids))}};
       if (q_dlq->parsed()) {
         json::array a;
-        for (const auto& d : run_sync(b.queue.dead_letters(dlq_limit)))
+        for (const auto& d : run_on(io, b->queue().dead_letters(dlq_limit)))
           a.push_back(api::dead_letter_json(d));
         out = json::object{{"messages", std::move(a)}};
       }

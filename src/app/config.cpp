@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 namespace orderflow::app {
@@ -111,12 +112,17 @@ Config load_config(const EnvLookup& env) {
   const auto with = [&](const char* name, auto apply) {
     if (auto v = env(name)) apply(std::string(name), *v);
   };
-  // Refuse rather than quietly run on SQLite when PostgreSQL was asked for.
-  with("DATABASE_URL", [&](auto n, auto) {
-    throw ConfigError(n +
-                      " is set, but this build has no PostgreSQL store yet (issue #4); "
-                      "unset it to run on the embedded SQLite database");
+  with("DATABASE_URL", [&](auto, auto v) { c.database_url = v; });
+  // Secret stores mount secrets as files: DATABASE_URL_FILE names one holding the URL.
+  with("DATABASE_URL_FILE", [&](auto n, auto v) {
+    std::ifstream in(v);
+    std::string url;
+    if (!in || !std::getline(in, url) || url.empty())
+      throw ConfigError(n + " names a file that cannot be read or is empty: " + v);
+    c.database_url = url;
   });
+  with("DB_POOL_SIZE",
+       [&](auto n, auto v) { c.db_pool_size = number<std::size_t>(n, v, 1, 1000); });
   with("HOST", [&](auto, auto v) { c.host = v; });
   with("PORT", [&](auto n, auto v) { c.port = number<std::uint16_t>(n, v, 0, 65535); });
   with("DATA_DIR", [&](auto, auto v) { c.data_dir = v; });

@@ -26,6 +26,9 @@ struct Config {
   std::uint16_t port = 3000;
   std::string data_dir = "./data";
   std::string sqlite_path;  // default: <data_dir>/orderflow.db
+  // PostgreSQL instead of SQLite when set (DATABASE_URL or the file named by DATABASE_URL_FILE).
+  std::optional<std::string> database_url;
+  std::size_t db_pool_size = 20;
   std::string log_level = "info";
   int http_threads = 0;  // 0: one per core
   std::size_t max_body_bytes = 1024 * 1024;

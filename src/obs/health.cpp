@@ -41,7 +41,8 @@ asio::awaitable<std::optional<T>> within(asio::awaitable<T> op, std::chrono::mil
         state->timer.cancel();
       },
       asio::detached);
-  co_await state->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  // A check that finished at once (it may run inline) cancelled the timer before this wait.
+  if (!state->done) co_await state->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   co_await asio::post(strand, asio::use_awaitable);
   if (!state->done) {
     error = "timed out after " + std::to_string(deadline.count()) + " ms";

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "util/errors.hpp"
+
 namespace orderflow::pg {
 
 using Params = std::vector<std::optional<std::string>>;
@@ -47,9 +49,10 @@ class QueryError : public std::runtime_error {
 };
 
 // The connection is unusable (lost, timed out, could not connect): try another or later.
-class ConnectionError : public std::runtime_error {
+// Clients see it as the database being unavailable (503).
+class ConnectionError : public DependencyUnavailable {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ConnectionError(const std::string& what) : DependencyUnavailable("database", what) {}
 };
 
 class Connection {

@@ -1,4 +1,5 @@
 """Starts the real orderflow binary on a free port and talks HTTP to it (standard library only)."""
+import hashlib
 import http.client
 import json
 import os
@@ -10,6 +11,19 @@ import tempfile
 import time
 
 BIN = os.environ.get("ORDERFLOW_BIN", os.path.join(os.path.dirname(__file__), "../../build/debug/orderflow"))
+# "postgres": every server runs on a database of its own (one per data directory) on the
+# PostgreSQL server of DATABASE_URL; else on the embedded SQLite file.
+ON_POSTGRES = os.environ.get("ORDERFLOW_E2E_DATABASE") == "postgres"
+
+
+def psql(url, sql):
+    subprocess.run(["psql", url, "-qc", sql], check=True, capture_output=True)
+
+
+def needs_sqlite(test):
+    """For tests that inject faults through the SQLite file itself."""
+    import unittest
+    return unittest.skipIf(ON_POSTGRES, "injects its fault through the SQLite file")(test)
 
 
 def free_port():
@@ -100,6 +114,16 @@ class Server:
         for name in ("DATABASE_URL", "DATABASE_REPLICA_URLS", "REDIS_URL"):
             self.env.pop(name, None)
         self.env.update({"PORT": str(self.port), "DATA_DIR": self.data_dir, "LOG_LEVEL": "warn"})
+        self.database_url = None
+        if ON_POSTGRES:
+            base = os.environ["DATABASE_URL"]
+            name = "e2e_" + hashlib.sha1(self.data_dir.encode()).hexdigest()[:16]
+            try:
+                psql(base, f"CREATE DATABASE {name}")
+            except subprocess.CalledProcessError:
+                pass  # a restart on the same data directory: the database is there already
+            self.database_url = base.rsplit("/", 1)[0] + "/" + name
+            self.env["DATABASE_URL"] = self.database_url
         self.env.update(env or {})
         self.args = list(args)
         self.proc = None
@@ -157,8 +181,18 @@ class Server:
         log = self.read_log()
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+            if self.database_url:
+                drop_database(self.database_url)
         if running and code != 0:
             raise AssertionError(f"server exited with {code} on SIGTERM:\n{log}")
+
+
+def drop_database(url):
+    base, name = url.rsplit("/", 1)
+    try:
+        psql(os.environ["DATABASE_URL"], f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    except subprocess.CalledProcessError:
+        pass
 
 
 def wait_until(predicate, timeout=15, interval=0.02, what="condition"):

@@ -9,7 +9,7 @@ import time
 import unittest
 import uuid
 
-from harness import Client, Server, wait_until
+from harness import Client, Server, drop_database, wait_until
 
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "3"))
 CLIENTS = 16
@@ -95,6 +95,8 @@ class CrashTest(unittest.TestCase):
         finally:
             server.cleanup()
             shutil.rmtree(data_dir, ignore_errors=True)
+            if server.database_url:
+                drop_database(server.database_url)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import time
 import unittest
 import uuid
 
-from harness import Server, wait_until
+from harness import Server, needs_sqlite, wait_until
 
 RFC3339_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -116,7 +116,7 @@ class OperationsTest(Shared):
         for k in ("backend", "visible", "in_flight", "delayed", "dead_letter", "sent", "received",
                   "deleted", "deduplicated", "retried", "dead_lettered", "oldest_age_ms"):
             self.assertIn(k, q)
-        self.assertEqual(q["backend"], "sqlite")
+        self.assertIn(q["backend"], ("sqlite", "postgres"))
         self.assertGreaterEqual(q["sent"], 1)
         h = self.c.get("/handler/status").json()
         self.assertTrue(h["running"])
@@ -448,6 +448,7 @@ class ConfiguredServersTest(unittest.TestCase):
         finally:
             s.cleanup()
 
+    @needs_sqlite
     def test_dead_letters_and_redrive(self):
         s = Server(env={"MAX_RETRIES": "1", "RETRY_DELAYS": "50ms"}).start()
         try:
@@ -481,6 +482,7 @@ class ConfiguredServersTest(unittest.TestCase):
         finally:
             s.cleanup()
 
+    @needs_sqlite
     def test_database_unavailable_gives_503_then_recovers(self):
         s = Server(env={"SQLITE_BUSY_TIMEOUT": "300ms"}).start()
         try:

@@ -3,7 +3,7 @@ import concurrent.futures
 import unittest
 import uuid
 
-from harness import Client, Server, wait_until
+from harness import Client, Server, needs_sqlite, wait_until
 from test_e2e import Shared, wait_processed
 
 
@@ -254,6 +254,7 @@ class ReservedStockTest(unittest.TestCase):
     def assertProblem(self, r, status, code):
         return Shared.assertProblem(self, r, status, code)
 
+    @needs_sqlite
     def test_stock_cannot_go_below_what_is_reserved(self):
         import os
         import sqlite3

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "util/time.hpp"
@@ -51,7 +53,8 @@ TEST(Config, RejectsBadValuesNamingTheVariable) {
                                                         {"CURRENCY", "usd"},
                                                         {"RETRY_DELAYS", "1x"},
                                                         {"PAYMENT_FAILURE_RATE", "2"},
-                                                        {"DATABASE_URL", "postgresql://x/y"}}) {
+                                                        {"DATABASE_URL_FILE", "/nonexistent"},
+                                                        {"DB_POOL_SIZE", "0"}}) {
     try {
       app::load_config(env({{k, v}}));
       ADD_FAILURE() << k << "=" << v << " was accepted";
@@ -59,6 +62,17 @@ TEST(Config, RejectsBadValuesNamingTheVariable) {
       EXPECT_NE(std::string(e.what()).find(k), std::string::npos) << e.what();
     }
   }
+}
+
+TEST(Config, DatabaseUrlFromAFile) {
+  const auto path = std::filesystem::temp_directory_path() / "orderflow-config-test-url";
+  {
+    std::ofstream out(path);
+    out << "postgresql://app@db:5432/shop\n";
+  }
+  const auto c = app::load_config(env({{"DATABASE_URL_FILE", path.string()}}));
+  EXPECT_EQ(c.database_url, "postgresql://app@db:5432/shop");
+  std::filesystem::remove(path);
 }
 
 TEST(Time, Rfc3339RoundTrip) {
