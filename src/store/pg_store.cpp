@@ -201,8 +201,7 @@ asio::awaitable<AcceptResult> PgStore::accept_order(AcceptRequest req) {
     create.push_back(
         {"INSERT INTO order_intake(order_id, idempotency_key, request_hash, request, "
          "message_id, created_at) SELECT $1, $2, $3, $4, message_id, $5 FROM "
-         "queue_messages WHERE queue_name = $6 AND dedup_id = $7 ORDER BY seq DESC "
-         "LIMIT 1",
+         "queue_dedup WHERE queue_name = $6 AND dedup_id = $7",
          {req.order_id, req.idempotency_key, req.request_hash, req.request_json,
           num(req.accepted_at), queue_.name(),
           req.message.dedup_id.value_or(sha256_hex(req.message.body))}});
@@ -433,19 +432,22 @@ asio::awaitable<bool> PgStore::create_category(domain::Category c) {
 asio::awaitable<Page<domain::CatalogProduct>> PgStore::list_products(ProductFilter f) {
   std::string where = " WHERE TRUE";
   Params params;
-  const auto add = [&](const std::string& cond, std::optional<std::string> v) {
+  // `cond` receives the placeholder ($n) of the value it tests.
+  const auto add = [&](auto cond, std::optional<std::string> v) {
     if (!v) return;
     params.push_back(std::move(v));
-    std::string c = cond;
-    for (std::size_t pos; (pos = c.find('?')) != std::string::npos;)
-      c.replace(pos, 1, "$" + std::to_string(params.size()));
-    where += " AND " + c;
+    std::string placeholder = "$";  // appended, not "$" + …: GCC 12 warns falsely on that
+    placeholder += std::to_string(params.size());
+    where += " AND " + cond(placeholder);
   };
-  add("p.category = ?", f.category);
-  add("(lower(p.name) LIKE ? OR lower(p.sku) LIKE ?)",
+  add([](const std::string& p) { return "p.category = " + p; }, f.category);
+  add(
+      [](const std::string& p) {
+        return "(lower(p.name) LIKE " + p + " OR lower(p.sku) LIKE " + p + ")";
+      },
       f.q ? std::optional<std::string>(like_pattern(*f.q)) : std::nullopt);
-  add("p.price >= ?", num(f.min_price));
-  add("p.price <= ?", num(f.max_price));
+  add([](const std::string& p) { return "p.price >= " + p; }, num(f.min_price));
+  add([](const std::string& p) { return "p.price <= " + p; }, num(f.max_price));
   if (f.in_stock) where += " AND p.stock - p.reserved > 0";
   std::string order = "lower(p.name) ASC";
   if (f.sort == "-name") order = "lower(p.name) DESC";
