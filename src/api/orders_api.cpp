@@ -42,7 +42,10 @@ asio::awaitable<Response> get_order(ApiContext& ctx, Request& r) {
   const auto& id = r.params.at("id");
   const auto doc = co_await ctx.orders.find(id);
   if (!doc) throw http::not_found("order '" + id + "' does not exist");
-  const auto etag = "\"" + std::to_string(doc->version) + "\"";
+  // Appended rather than "\"" + …: GCC 12 warns falsely on that at -O2.
+  std::string etag = "\"";
+  etag += std::to_string(doc->version);
+  etag += '"';
   const auto inm = r.header("If-None-Match");
   Response res = inm && *inm == etag ? empty_response(304) : Response{};
   if (res.status != 304) res.body = doc->json;

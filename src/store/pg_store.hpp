@@ -1,4 +1,6 @@
 #pragma once
+#include <mutex>
+
 #include "pg/pool.hpp"
 #include "queue/pg_queue.hpp"
 #include "store/store.hpp"
@@ -9,6 +11,7 @@ namespace orderflow::store {
 // message) and a worker batch (changes + message deletion) are each one transaction.
 class PgStore final : public Store {
  public:
+  ~PgStore() override;
   PgStore(pg::Pool& pool, queue::PgQueue& queue) : pool_(pool), queue_(queue) {}
 
   boost::asio::awaitable<AcceptResult> accept_order(AcceptRequest request) override;
@@ -35,8 +38,17 @@ class PgStore final : public Store {
   boost::asio::awaitable<bool> load_demo_catalog(domain::DemoCatalog demo) override;
 
  private:
+  // Group commit: concurrent accepts are sent as one transaction (one fsync for many orders).
+  boost::asio::awaitable<std::vector<pg::Result>> execute_grouped(
+      std::vector<pg::Statement> statements);
+  boost::asio::awaitable<void> flush_accepts();
+
+  struct PendingAccept;
   pg::Pool& pool_;
   queue::PgQueue& queue_;
+  std::mutex accept_mutex_;
+  std::vector<std::shared_ptr<PendingAccept>> pending_accepts_;
+  bool flushing_ = false;
 };
 
 class PgCartStore final : public CartStore {
