@@ -16,7 +16,7 @@ std::string format_rfc3339(std::int64_t epoch_ms) {
   const auto day = floor<days>(tp);
   const year_month_day ymd{day};
   const hh_mm_ss hms{tp - day};
-  char buf[32];
+  char buf[64];  // room for any year an int64 of milliseconds can hold
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", int(ymd.year()),
                 unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
                 long(hms.minutes().count()), long(hms.seconds().count()),
