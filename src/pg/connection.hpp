@@ -19,6 +19,9 @@ namespace orderflow::pg {
 
 using Params = std::vector<std::optional<std::string>>;
 
+// A text[] literal for "= ANY($n::text[])": every element quoted and escaped.
+std::string text_array(const std::vector<std::string>& items);
+
 // One statement of a request. Statements run as named prepared statements (prepared on first
 // use on each connection) unless `prepare` is false (DDL, BEGIN/COMMIT, one-off SQL).
 struct Statement {

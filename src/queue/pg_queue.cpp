@@ -12,21 +12,6 @@ std::string num(std::int64_t n) {
   return std::to_string(n);
 }
 
-std::string text_array(const std::vector<std::string>& items) {
-  // A PostgreSQL array literal; every element quoted and escaped.
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 // Adds to counters of this node's row, as a CTE body: one upsert, since a statement may touch
 // a row only once. Each pair is a counter and the SQL that yields how much to add.
 std::string bump(std::initializer_list<std::pair<const char*, const char*>> counters) {
@@ -200,7 +185,7 @@ pg::Statement PgQueue::fail_statement(const Message& m, const std::string& error
   for (const auto& d : options_.retry_delays) delays.push_back(num(d.count()));
   return {sql,
           {name_, node_, m.message_id, m.receipt, error, num(now), num(options_.max_retries),
-           text_array(delays)}};
+           pg::text_array(delays)}};
 }
 
 asio::awaitable<bool> PgQueue::fail(const Message& m, std::string error) {
@@ -238,7 +223,7 @@ asio::awaitable<std::int64_t> PgQueue::redrive(std::vector<std::string> ids) {
        "receive_count = 0, receipt = NULL, visible_at = $3, dead_lettered_at = NULL "
        "WHERE queue_name = $1 AND in_dlq AND (cardinality($2::text[]) = 0 OR message_id = "
        "ANY($2::text[]))",
-       {name_, text_array(ids), num(now_ms())}});
+       {name_, pg::text_array(ids), num(now_ms())}});
   statements.push_back({"SELECT pg_notify($1, '')", {channel_}});
   const auto results = co_await pool_.execute(std::move(statements));
   if (results.at(0).affected > 0) notify_sent();

@@ -42,21 +42,6 @@ Statement plain(std::string sql) {
   return {std::move(sql), {}, false};
 }
 
-// PostgreSQL arrays of text for "= ANY($n::text[])".
-std::string text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 constexpr const char* kOrderColumns =
     "order_id, status, customer_id, customer_name, customer_email, currency, items, subtotal, "
     "tax, total, failure_reason, session_id, payment_method, shipping_address, created_at, "
@@ -384,7 +369,7 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
     lock.push_back(
         {"SELECT message_id, receipt FROM queue_messages WHERE message_id = ANY($1::text[]) "
          "AND NOT in_dlq ORDER BY seq FOR UPDATE",
-         {text_array(ids)}});
+         {pg::text_array(ids)}});
     const auto current = (co_await tx.execute(std::move(lock))).at(0);
     std::map<std::string, std::string> receipts;
     for (const auto& row : current.rows) receipts[*row[0]] = row[1].value_or("");
@@ -409,7 +394,7 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
     // (locked in id order, so that concurrent batches cannot deadlock).
     std::set<std::string> order_ids;
     for (const auto& b : bodies) order_ids.insert(domain::message_order_id(b));
-    const auto order_array = text_array({order_ids.begin(), order_ids.end()});
+    const auto order_array = pg::text_array({order_ids.begin(), order_ids.end()});
     std::vector<Statement> load;
     load.push_back(
         {std::string("SELECT ") + kOrderColumns +
@@ -431,7 +416,7 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
       products.push_back(
           {"SELECT product_id, sku, name, price, stock, reserved FROM products "
            "WHERE product_id = ANY($1::text[]) ORDER BY product_id FOR UPDATE",
-           {text_array({product_ids.begin(), product_ids.end()})}});
+           {pg::text_array({product_ids.begin(), product_ids.end()})}});
       // Named: a range-for over a member of a temporary would outlive the temporary.
       const auto locked = co_await tx.execute(std::move(products));
       for (const auto& row : locked.at(0).rows)
@@ -548,7 +533,7 @@ asio::awaitable<Page<domain::CatalogProduct>> PgStore::list_products(ProductFilt
 
 asio::awaitable<std::vector<domain::CatalogProduct>> PgStore::find_products(
     std::vector<std::string> ids) {
-  Params params{text_array(ids)};
+  Params params{pg::text_array(ids)};
   const auto r = co_await pool_.query(
       std::string(kProductSelect) + " WHERE p.product_id = ANY($1::text[])", std::move(params));
   // In the order asked for, like the embedded store.
