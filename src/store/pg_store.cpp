@@ -42,11 +42,6 @@ Statement plain(std::string sql) {
   return {std::move(sql), {}, false};
 }
 
-constexpr const char* kOrderColumns =
-    "order_id, status, customer_id, customer_name, customer_email, currency, items, subtotal, "
-    "tax, total, failure_reason, session_id, payment_method, shipping_address, created_at, "
-    "updated_at, processed_at, version";
-
 Order order_from_row(const Row& r) {
   Order o;
   o.order_id = *r[0];
@@ -91,25 +86,9 @@ Statement upsert_order(const Order& o) {
            num(o.updated_at), num(o.processed_at), num(o.version)}};
 }
 
-constexpr const char* kProductSelect =
-    "SELECT p.product_id, p.sku, p.name, p.description, p.price, p.category, "
-    "COALESCE(c.name, p.category), p.stock, p.reserved, p.created_at, p.updated_at "
-    "FROM products p LEFT JOIN categories c ON c.slug = p.category";
-
 domain::CatalogProduct product_from_row(const Row& r) {
   return {*r[0], *r[1],     *r[2],     *r[3],     i64(r[4]), *r[5],
           *r[6], i64(r[7]), i64(r[8]), i64(r[9]), i64(r[10])};
-}
-
-std::string intake_state_name(domain::IntakeState s) {
-  switch (s) {
-    case domain::IntakeState::applied:
-      return "applied";
-    case domain::IntakeState::deleted:
-      return "deleted";
-    default:
-      return "queued";
-  }
 }
 
 // Runs `body` inside BEGIN … COMMIT on a leased connection; rolls back when it throws.
@@ -426,9 +405,9 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
 
     auto outcome = domain::apply_all(snapshot, bodies, rules, now);
     const auto& state = outcome.state;
-    std::vector<bool> failed(work.size(), false);
+    std::vector<bool> applied(work.size(), true);
     for (const auto& [i, error] : outcome.failed) {
-      failed[i] = true;
+      applied[i] = false;
       writes.push_back(queue_.fail_statement(work[i], error, now));
       result.failed.emplace_back(work[i].message_id, error);
     }
@@ -449,21 +428,15 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
           {"INSERT INTO order_events(order_id, seq, type, at, data) VALUES ($1,$2,$3,$4,$5)",
            {e.order_id, num(++next_seq[e.order_id]), e.type, num(e.at), json::serialize(e.data)}});
     for (const auto& [id, st] : state.intake_updates)
-      writes.push_back(
-          {"UPDATE order_intake SET state = $2 WHERE order_id = $1", {id, intake_state_name(st)}});
+      writes.push_back({"UPDATE order_intake SET state = $2 WHERE order_id = $1",
+                        {id, std::string(intake_state_name(st))}});
     for (std::size_t i = 0; i < work.size(); ++i) {
-      if (failed[i]) continue;
+      if (!applied[i]) continue;
       writes.push_back(queue_.remove_statement(work[i]));
       result.applied.push_back(work[i].message_id);
-      const auto& order = state.orders.at(domain::message_order_id(bodies[i]));
-      if (std::holds_alternative<domain::CreateOrder>(bodies[i]) && order &&
-          order->status == domain::OrderStatus::confirmed && order->session_id)
-        result.confirmed_sessions.push_back(*order->session_id);
     }
     if (!writes.empty()) co_await tx.execute(std::move(writes));
-    result.changed_orders.assign(state.changed_orders.begin(), state.changed_orders.end());
-    result.changed_products.assign(state.changed_products.begin(), state.changed_products.end());
-    for (const auto& e : state.events) ++result.events_by_type[e.type];
+    record_outcome(result, state, bodies, applied);
     co_return result;
   });
 }

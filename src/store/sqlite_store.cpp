@@ -19,11 +19,6 @@ using sqlite::Cursor;
 
 namespace {
 
-constexpr const char* kOrderColumns =
-    "order_id, status, customer_id, customer_name, customer_email, currency, items, subtotal, "
-    "tax, total, failure_reason, session_id, payment_method, shipping_address, created_at, "
-    "updated_at, processed_at, version";
-
 Order order_from_row(const Cursor& r) {
   Order o;
   o.order_id = r.text(0);
@@ -61,18 +56,6 @@ void save_order(Connection& c, const Order& o) {
          o.subtotal, o.tax, o.total, o.failure_reason, o.session_id, o.payment_method,
          json::serialize(o.shipping_address), o.created_at, o.updated_at, o.processed_at,
          o.version);
-}
-
-std::string_view intake_state_name(domain::IntakeState s) {
-  switch (s) {
-    case domain::IntakeState::queued:
-      return "queued";
-    case domain::IntakeState::applied:
-      return "applied";
-    case domain::IntakeState::deleted:
-      return "deleted";
-  }
-  return "queued";
 }
 
 struct Decoded {
@@ -129,11 +112,6 @@ void write_state(Connection& c, const domain::BatchState& s) {
     c.exec("UPDATE order_intake SET state=?2 WHERE order_id=?1", id,
            std::string(intake_state_name(state)));
 }
-
-constexpr const char* kProductSelect =
-    "SELECT p.product_id, p.sku, p.name, p.description, p.price, p.category, "
-    "COALESCE(c.name, p.category), p.stock, p.reserved, p.created_at, p.updated_at "
-    "FROM products p LEFT JOIN categories c ON c.slug = p.category";
 
 domain::CatalogProduct product_from_row(const Cursor& r) {
   return {r.text(0), r.text(1),    r.text(2),    r.text(3),    r.integer(4), r.text(5),
@@ -299,26 +277,19 @@ asio::awaitable<BatchResult> SqliteStore::apply_batch(std::vector<queue::Message
     for (const auto& d : work) bodies.push_back(d.body);
     auto outcome = domain::apply_all(load_state(c, work), bodies, rules, now);
     auto& state = outcome.state;
-    std::vector<bool> failed(work.size(), false);
+    std::vector<bool> applied(work.size(), true);
     for (const auto& [i, error] : outcome.failed) {
-      failed[i] = true;
+      applied[i] = false;
       queue_.fail_in(c, work[i].message, error, now);
       result.failed.emplace_back(work[i].message.message_id, error);
     }
     write_state(c, state);
     for (std::size_t i = 0; i < work.size(); ++i) {
-      if (failed[i]) continue;
-      const auto& d = work[i];
-      queue_.remove_in(c, d.message);
-      result.applied.push_back(d.message.message_id);
-      const auto& order = state.orders.at(domain::message_order_id(d.body));
-      if (std::holds_alternative<domain::CreateOrder>(d.body) && order &&
-          order->status == domain::OrderStatus::confirmed && order->session_id)
-        result.confirmed_sessions.push_back(*order->session_id);
+      if (!applied[i]) continue;
+      queue_.remove_in(c, work[i].message);
+      result.applied.push_back(work[i].message.message_id);
     }
-    result.changed_orders.assign(state.changed_orders.begin(), state.changed_orders.end());
-    result.changed_products.assign(state.changed_products.begin(), state.changed_products.end());
-    for (const auto& e : state.events) ++result.events_by_type[e.type];
+    record_outcome(result, state, bodies, applied);
     return result;
   });
 }

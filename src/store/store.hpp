@@ -98,6 +98,13 @@ struct BatchResult {
   std::vector<std::string> confirmed_sessions;  // checkouts confirmed: their carts are done
 };
 
+// Fills what a committed batch reports beyond applied/failed/stale: the orders and products
+// it changed (for cache invalidation), confirmed checkouts (whose carts are done), and its
+// events by type. `applied[i]` tells whether messages[i] was applied.
+void record_outcome(BatchResult& result, const domain::BatchState& state,
+                    const std::vector<domain::OrderMessage>& messages,
+                    const std::vector<bool>& applied);
+
 class Store {
  public:
   virtual ~Store() = default;
