@@ -31,7 +31,7 @@ json::object check_json(const obs::DependencyCheck& c) {
 asio::awaitable<Response> liveness(ApiContext& ctx, Request&) {
   const auto r = ctx.health.last();
   co_return json_response(200,
-                          json::object{{"status", r.healthy() ? "healthy" : "degraded"},
+                          json::object{{"status", r.degraded() ? "degraded" : "healthy"},
                                        {"timestamp", format_rfc3339(now_ms())},
                                        {"uptime_s", uptime_s(ctx)},
                                        {"services", json::object{{"database", r.database.status},
@@ -48,16 +48,25 @@ asio::awaitable<Response> deep_health(ApiContext& ctx, Request&) {
   const auto r = co_await ctx.health.check_now(std::chrono::milliseconds(2000));
   auto queue = check_json(r.queue);
   queue["depth"] = r.queue_depth;
-  auto res =
-      json_response(r.healthy() ? 200 : 503,
-                    json::object{{"status", !r.healthy()   ? "unhealthy"
-                                            : r.degraded() ? "degraded"
-                                                           : "healthy"},
-                                 {"checks", json::object{{"database", check_json(r.database)},
-                                                         {"queue", std::move(queue)},
-                                                         {"cache", check_json(r.cache)}}},
-                                 {"uptime_s", uptime_s(ctx)},
-                                 {"version", ORDERFLOW_VERSION}});
+  auto database = check_json(r.database);
+  if (!r.replicas.empty()) {
+    json::array replicas;
+    for (const auto& replica : r.replicas) {
+      auto o = check_json(replica.check);
+      o["name"] = replica.name;
+      replicas.push_back(std::move(o));
+    }
+    database["replicas"] = std::move(replicas);
+  }
+  auto res = json_response(r.healthy() ? 200 : 503,
+                           json::object{{"status", !r.healthy()   ? "unhealthy"
+                                                   : r.degraded() ? "degraded"
+                                                                  : "healthy"},
+                                        {"checks", json::object{{"database", std::move(database)},
+                                                                {"queue", std::move(queue)},
+                                                                {"cache", check_json(r.cache)}}},
+                                        {"uptime_s", uptime_s(ctx)},
+                                        {"version", ORDERFLOW_VERSION}});
   if (!r.healthy()) res.set("Retry-After", "5");
   co_return res;
 }

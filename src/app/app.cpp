@@ -61,6 +61,7 @@ struct Backends {
   virtual store::Store& store() = 0;
   virtual store::CartStore& carts() = 0;
   virtual std::string describe() const = 0;  // for the start-up log, without secrets
+  virtual pg::ReadRouter* read_router() { return nullptr; }
 };
 
 // The embedded default: one SQLite file.
@@ -89,23 +90,31 @@ struct SqliteBackends final : Backends {
 struct PgBackends final : Backends {
   PgBackends(const Config& c, asio::io_context& io)
       : pool(io.get_executor(), pg::PoolOptions{*c.database_url, c.db_pool_size}),
+        reads(pool, c.database_replica_urls, replica_options(c)),
         queue_(pool, c.queue),
-        store_(pool, queue_),
+        store_(pool, queue_, &reads),
         carts_(pool, c.cart_ttl) {
     run_on(io, pg::migrate(pool));
+  }
+  static pg::PoolOptions replica_options(const Config& c) {
+    pg::PoolOptions o;
+    o.size = c.db_pool_size;
+    // A replica that does not answer soon is skipped: the primary can serve the read.
+    o.connect_timeout = std::chrono::milliseconds(1000);
+    return o;
   }
   queue::Queue& queue() override { return queue_; }
   store::Store& store() override { return store_; }
   store::CartStore& carts() override { return carts_; }
+  pg::ReadRouter* read_router() override { return &reads; }
   std::string describe() const override {
-    // Host and database only: the URL may carry a password.
-    const auto& url = pool.options().conninfo;
-    const auto at = url.rfind('@');
-    return "postgresql://" +
-           (at == std::string::npos ? url.substr(url.find("//") + 2) : url.substr(at + 1));
+    auto out = "postgresql://" + pg::without_credentials(pool.options().conninfo);
+    for (const auto& r : reads.status()) out += ", replica " + r.name;
+    return out;
   }
 
   pg::Pool pool;
+  pg::ReadRouter reads;
   queue::PgQueue queue_;
   store::PgStore store_;
   store::PgCartStore carts_;
@@ -180,6 +189,15 @@ int serve(Config cfg) {
                    handler_stats, after_commit);
   obs::HealthMonitor health(backends.store(), backends.queue(),
                             cfg.cache_backend == "off" ? nullptr : cache.get());
+  if (auto* reads = backends.read_router(); reads && reads->has_replicas())
+    health.watch_replicas([reads]() -> asio::awaitable<std::vector<obs::ReplicaCheck>> {
+      std::vector<obs::ReplicaCheck> out;
+      const auto replicas = co_await reads->probe();
+      for (const auto& r : replicas)
+        out.push_back(
+            {r.name, {r.healthy ? "connected" : "disconnected", r.latency_ms, r.last_error}});
+      co_return out;
+    });
   std::atomic<bool> ready{false};
   api::ApiContext ctx{backends.store(),
                       backends.queue(),

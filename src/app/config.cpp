@@ -100,6 +100,19 @@ T number(const std::string& name, const std::string& v, T lo, T hi) {
   }
 }
 
+// A secret mounted as a file (container secret stores): its content without trailing
+// whitespace or newline.
+std::string read_secret_file(const std::string& name, const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream content;
+  content << in.rdbuf();
+  auto value = content.str();
+  value.erase(value.find_last_not_of(" \t\r\n") + 1);
+  if (!in || value.empty())
+    throw ConfigError(name + " names a file that cannot be read or is empty: " + path);
+  return value;
+}
+
 std::chrono::milliseconds duration(const std::string& name, const std::string& v) {
   auto d = parse_duration(v);
   if (!d) throw ConfigError(name + " must be a duration such as 500ms, 30s, 5m; got '" + v + "'");
@@ -112,15 +125,19 @@ Config load_config(const EnvLookup& env) {
   const auto with = [&](const char* name, auto apply) {
     if (auto v = env(name)) apply(std::string(name), *v);
   };
-  with("DATABASE_URL", [&](auto, auto v) { c.database_url = v; });
-  // Secret stores mount secrets as files: DATABASE_URL_FILE names one holding the URL.
-  with("DATABASE_URL_FILE", [&](auto n, auto v) {
-    std::ifstream in(v);
-    std::string url;
-    if (!in || !std::getline(in, url) || url.empty())
-      throw ConfigError(n + " names a file that cannot be read or is empty: " + v);
-    c.database_url = url;
-  });
+  // A secret NAME may instead come from the file that NAME_FILE names.
+  const auto with_secret = [&](const char* name, auto apply) {
+    const std::string file_var = std::string(name) + "_FILE";
+    const auto direct = env(name), file = env(file_var);
+    if (direct && file) throw ConfigError(file_var + " and " + name + " are both set: set one");
+    if (file)
+      apply(std::string(name), read_secret_file(file_var, *file));
+    else if (direct)
+      apply(std::string(name), *direct);
+  };
+  with_secret("DATABASE_URL", [&](auto, auto v) { c.database_url = v; });
+  with_secret("DATABASE_REPLICA_URLS",
+              [&](auto, auto v) { c.database_replica_urls = split_list(v); });
   with("DB_POOL_SIZE",
        [&](auto n, auto v) { c.db_pool_size = number<std::size_t>(n, v, 1, 1000); });
   with("HOST", [&](auto, auto v) { c.host = v; });
@@ -138,7 +155,7 @@ Config load_config(const EnvLookup& env) {
   with("SHUTDOWN_GRACE", [&](auto n, auto v) { c.shutdown_grace = duration(n, v); });
   with("SHUTDOWN_DELAY", [&](auto n, auto v) { c.shutdown_delay = duration(n, v); });
   with("CORS_ORIGINS", [&](auto, auto v) { c.cors_origins = split_list(v); });
-  with("ADMIN_TOKEN", [&](auto, auto v) { c.admin_token = v; });
+  with_secret("ADMIN_TOKEN", [&](auto, auto v) { c.admin_token = v; });
   with("CURRENCY", [&](auto n, auto v) {
     if (v.size() != 3 ||
         !std::all_of(v.begin(), v.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
@@ -184,6 +201,8 @@ Config load_config(const EnvLookup& env) {
     c.demo_data = v == "true";
   });
   with("SQLITE_BUSY_TIMEOUT", [&](auto n, auto v) { c.sqlite_busy_timeout = duration(n, v); });
+  if (!c.database_replica_urls.empty() && !c.database_url)
+    throw ConfigError("DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are of a primary");
   return c;
 }
 

@@ -28,6 +28,8 @@ struct Config {
   std::string sqlite_path;  // default: <data_dir>/orderflow.db
   // PostgreSQL instead of SQLite when set (DATABASE_URL or the file named by DATABASE_URL_FILE).
   std::optional<std::string> database_url;
+  // Read replicas for lists and totals (DATABASE_REPLICA_URLS, comma-separated).
+  std::vector<std::string> database_replica_urls;
   std::size_t db_pool_size = 20;
   std::string log_level = "info";
   int http_threads = 0;  // 0: one per core

@@ -78,6 +78,10 @@ asio::awaitable<HealthMonitor::Report> HealthMonitor::check_now(
     const auto cache_stats = co_await within<cache::Stats>(cache_->stats(), deadline, error);
     r.cache = {cache_stats ? "connected" : "disconnected", since_ms(t0), error};
   }
+  if (replica_probe_) {
+    auto replicas = co_await within<std::vector<ReplicaCheck>>(replica_probe_(), deadline, error);
+    if (replicas) r.replicas = std::move(*replicas);
+  }
   {
     std::lock_guard lock(mutex_);
     last_ = r;

@@ -3,8 +3,10 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "cache/cache.hpp"
 #include "queue/queue.hpp"
@@ -22,6 +24,13 @@ struct DependencyCheck {
   std::string error;
 };
 
+struct ReplicaCheck {
+  std::string name;
+  DependencyCheck check;
+};
+// Checks every read replica now.
+using ReplicaProbe = std::function<boost::asio::awaitable<std::vector<ReplicaCheck>>()>;
+
 // Checks the dependencies in the background (for /health, which does no I/O) and on demand
 // with a deadline (for /api/health).
 class HealthMonitor {
@@ -32,15 +41,25 @@ class HealthMonitor {
     last_.cache.status = cache ? "connected" : "disabled";
   }
 
+  // Read replicas, when there are any: one that is down degrades the service (the primary
+  // serves its reads).
+  void watch_replicas(ReplicaProbe probe) { replica_probe_ = std::move(probe); }
+
   void start(boost::asio::io_context& io, std::chrono::milliseconds every);
   void stop() { stopping_ = true; }
 
   struct Report {
     DependencyCheck database, queue, cache;
     std::int64_t queue_depth = 0;
-    // The cache is an optimisation: without it the service is degraded, not down.
+    std::vector<ReplicaCheck> replicas;
+    // The cache and replicas are optimisations: without them the service is degraded, not down.
     bool healthy() const { return database.status == "connected" && queue.status == "connected"; }
-    bool degraded() const { return !healthy() || cache.status == "disconnected"; }
+    bool degraded() const {
+      if (!healthy() || cache.status == "disconnected") return true;
+      for (const auto& r : replicas)
+        if (r.check.status != "connected") return true;
+      return false;
+    }
   };
   boost::asio::awaitable<Report> check_now(std::chrono::milliseconds deadline);
   Report last() const;
@@ -51,8 +70,9 @@ class HealthMonitor {
   store::Store& store_;
   queue::Queue& queue_;
   cache::Cache* cache_;
+  ReplicaProbe replica_probe_;
   mutable std::mutex mutex_;
-  Report last_{{"connected", 0, {}}, {"connected", 0, {}}, {"disabled", 0, {}}, 0};
+  Report last_{{"connected", 0, {}}, {"connected", 0, {}}, {"disabled", 0, {}}, 0, {}};
   bool stopping_ = false;
 };
 

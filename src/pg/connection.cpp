@@ -36,6 +36,28 @@ std::string text_array(const std::vector<std::string>& items) {
   return out + "}";
 }
 
+std::string without_credentials(std::string_view conninfo) {
+  if (const auto scheme = conninfo.find("://"); scheme != std::string_view::npos) {
+    // Query parameters may hold a password too.
+    const auto rest = conninfo.substr(scheme + 3, conninfo.find('?') - scheme - 3);
+    const auto at = rest.rfind('@');
+    return std::string(at == std::string_view::npos ? rest : rest.substr(at + 1));
+  }
+  std::string out;
+  std::size_t i = 0;
+  while (i < conninfo.size()) {
+    auto end = conninfo.find(' ', i);
+    if (end == std::string_view::npos) end = conninfo.size();
+    const auto item = conninfo.substr(i, end - i);
+    if (!item.empty() && !item.starts_with("password=")) {
+      if (!out.empty()) out += ' ';
+      out += item;
+    }
+    i = end + 1;
+  }
+  return out;
+}
+
 std::size_t Result::column(std::string_view name) const {
   for (std::size_t i = 0; i < columns.size(); ++i)
     if (columns[i] == name) return i;

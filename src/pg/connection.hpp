@@ -22,6 +22,10 @@ using Params = std::vector<std::optional<std::string>>;
 // A text[] literal for "= ANY($n::text[])": every element quoted and escaped.
 std::string text_array(const std::vector<std::string>& items);
 
+// A connection string fit for logs: "postgresql://user:secret@host/db" → "host/db", and a
+// key=value string without its password.
+std::string without_credentials(std::string_view conninfo);
+
 // One statement of a request. Statements run as named prepared statements (prepared on first
 // use on each connection) unless `prepare` is false (DDL, BEGIN/COMMIT, one-off SQL).
 struct Statement {

@@ -301,7 +301,7 @@ asio::awaitable<Page<Order>> PgStore::list_orders(OrderFilter f) {
                    (f.oldest_first ? "ASC, order_id ASC" : "DESC, order_id DESC") + " LIMIT $" +
                    std::to_string(n + 1) + " OFFSET $" + std::to_string(n + 2),
                page_params});
-  const auto r = co_await pool_.execute(std::move(s));
+  const auto r = co_await read(std::move(s));
   Page<Order> page;
   page.total = i64(r.at(0).rows.at(0).at(0));
   for (const auto& row : r.at(1).rows) page.data.push_back(order_from_row(row));
@@ -323,10 +323,11 @@ asio::awaitable<std::optional<std::vector<StoredEvent>>> PgStore::order_events(
 }
 
 asio::awaitable<OrderTotals> PgStore::order_totals() {
-  const auto r = co_await pool_.query(
-      "SELECT status, count(*), COALESCE(sum(total), 0) FROM orders GROUP BY status");
+  std::vector<Statement> s;
+  s.push_back({"SELECT status, count(*), COALESCE(sum(total), 0) FROM orders GROUP BY status", {}});
+  const auto r = co_await read(std::move(s));
   OrderTotals t;
-  for (const auto& row : r.rows) {
+  for (const auto& row : r.at(0).rows) {
     t.by_status[*row[0]] = i64(row[1]);
     t.total += i64(row[1]);
     if (*row[0] == "confirmed" || *row[0] == "shipped" || *row[0] == "delivered")
@@ -337,7 +338,7 @@ asio::awaitable<OrderTotals> PgStore::order_totals() {
 
 asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> batch,
                                                   const domain::ProcessingRules& rules) {
-  co_return co_await in_transaction<
+  auto outcome = co_await in_transaction<
       BatchResult>(pool_, [&](pg::Pool::Lease& tx) -> asio::awaitable<BatchResult> {
     BatchResult result;
     const auto now = now_ms();
@@ -439,6 +440,17 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
     record_outcome(result, state, bodies, applied);
     co_return result;
   });
+  if (!outcome.applied.empty()) co_await wrote();
+  co_return outcome;
+}
+
+asio::awaitable<std::vector<Result>> PgStore::read(std::vector<Statement> statements) {
+  if (!reads_) co_return co_await pool_.execute(std::move(statements));
+  co_return co_await reads_->read(std::move(statements));
+}
+
+asio::awaitable<void> PgStore::wrote() {
+  if (reads_) co_await reads_->note_write();
 }
 
 asio::awaitable<void> PgStore::ping() {
@@ -446,11 +458,14 @@ asio::awaitable<void> PgStore::ping() {
 }
 
 asio::awaitable<std::vector<domain::Category>> PgStore::list_categories() {
-  const auto r = co_await pool_.query(
-      "SELECT c.slug, c.name, count(p.product_id) FROM categories c LEFT JOIN products p "
-      "ON p.category = c.slug GROUP BY c.slug, c.name ORDER BY c.name, c.slug");
+  std::vector<Statement> s;
+  s.push_back(
+      {"SELECT c.slug, c.name, count(p.product_id) FROM categories c LEFT JOIN products p "
+       "ON p.category = c.slug GROUP BY c.slug, c.name ORDER BY c.name, c.slug",
+       {}});
+  const auto r = co_await read(std::move(s));
   std::vector<domain::Category> out;
-  for (const auto& row : r.rows) out.push_back({*row[0], *row[1], i64(row[2])});
+  for (const auto& row : r.at(0).rows) out.push_back({*row[0], *row[1], i64(row[2])});
   co_return out;
 }
 
@@ -459,6 +474,7 @@ asio::awaitable<bool> PgStore::create_category(domain::Category c) {
   const auto r = co_await pool_.query(
       "INSERT INTO categories(slug, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
       std::move(params));
+  co_await wrote();
   co_return r.affected == 1;
 }
 
@@ -497,7 +513,7 @@ asio::awaitable<Page<domain::CatalogProduct>> PgStore::list_products(ProductFilt
                    ", p.product_id LIMIT $" + std::to_string(n + 1) + " OFFSET $" +
                    std::to_string(n + 2),
                page_params});
-  const auto r = co_await pool_.execute(std::move(s));
+  const auto r = co_await read(std::move(s));
   Page<domain::CatalogProduct> page;
   page.total = i64(r.at(0).rows.at(0).at(0));
   for (const auto& row : r.at(1).rows) page.data.push_back(product_from_row(row));
@@ -528,6 +544,7 @@ asio::awaitable<ProductWrite> PgStore::create_product(domain::ProductFields f) {
   s.push_back({std::string(kProductSelect) + " WHERE p.product_id = $1", {id}});
   try {
     const auto r = co_await pool_.execute(std::move(s));
+    co_await wrote();
     co_return ProductWrite{WriteOutcome::ok, product_from_row(r.at(1).rows.at(0))};
   } catch (const pg::QueryError& e) {
     if (e.sqlstate() == "23505") co_return ProductWrite{WriteOutcome::duplicate, std::nullopt};
@@ -538,7 +555,7 @@ asio::awaitable<ProductWrite> PgStore::create_product(domain::ProductFields f) {
 }
 
 asio::awaitable<ProductWrite> PgStore::update_product(std::string id, domain::ProductFields f) {
-  co_return co_await in_transaction<
+  auto outcome = co_await in_transaction<
       ProductWrite>(pool_, [&](pg::Pool::Lease& tx) -> asio::awaitable<ProductWrite> {
     std::vector<Statement> s;
     s.push_back({std::string(kProductSelect) + " WHERE p.product_id = $1 FOR UPDATE OF p", {id}});
@@ -566,11 +583,13 @@ asio::awaitable<ProductWrite> PgStore::update_product(std::string id, domain::Pr
     const auto w = co_await tx.execute(std::move(u));
     co_return ProductWrite{WriteOutcome::ok, product_from_row(w.at(1).rows.at(0))};
   });
+  co_await wrote();
+  co_return outcome;
 }
 
 asio::awaitable<ProductWrite> PgStore::change_inventory(std::string id,
                                                         domain::InventoryChange change) {
-  co_return co_await in_transaction<
+  auto outcome = co_await in_transaction<
       ProductWrite>(pool_, [&](pg::Pool::Lease& tx) -> asio::awaitable<ProductWrite> {
     std::vector<Statement> s;
     s.push_back({std::string(kProductSelect) + " WHERE p.product_id = $1 FOR UPDATE OF p", {id}});
@@ -589,38 +608,44 @@ asio::awaitable<ProductWrite> PgStore::change_inventory(std::string id,
     const auto w = co_await tx.execute(std::move(u));
     co_return ProductWrite{WriteOutcome::ok, product_from_row(w.at(1).rows.at(0))};
   });
+  co_await wrote();
+  co_return outcome;
 }
 
 asio::awaitable<bool> PgStore::delete_product(std::string id) {
   Params params{id};
   const auto r =
       co_await pool_.query("DELETE FROM products WHERE product_id = $1", std::move(params));
+  co_await wrote();
   co_return r.affected > 0;
 }
 
 asio::awaitable<bool> PgStore::load_demo_catalog(domain::DemoCatalog demo) {
-  co_return co_await in_transaction<bool>(pool_, [&](pg::Pool::Lease& tx) -> asio::awaitable<bool> {
-    // Several processes may start at once: one loads, the others find it done.
-    std::vector<Statement> check;
-    check.push_back(plain("SELECT pg_advisory_xact_lock(7021800207081650296)"));
-    check.push_back(
-        plain("SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM categories)"));
-    const auto r = co_await tx.execute(std::move(check));
-    if (i64(r.at(1).rows.at(0).at(0)) > 0) co_return false;
-    const auto now = num(now_ms());
-    std::vector<Statement> inserts;
-    for (const auto& c : demo.categories)
-      inserts.push_back({"INSERT INTO categories(slug, name, created_at) VALUES ($1,$2,$3)",
-                         {c.slug, c.name, now}});
-    for (const auto& p : demo.products)
-      inserts.push_back(
-          {"INSERT INTO products(product_id, sku, name, description, price, category, stock, "
-           "reserved, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,0,$8,$8)",
-           {p.product_id, p.sku, p.name, p.description, num(p.price), p.category_slug, num(p.stock),
-            now}});
-    co_await tx.execute(std::move(inserts));
-    co_return true;
-  });
+  auto outcome =
+      co_await in_transaction<bool>(pool_, [&](pg::Pool::Lease& tx) -> asio::awaitable<bool> {
+        // Several processes may start at once: one loads, the others find it done.
+        std::vector<Statement> check;
+        check.push_back(plain("SELECT pg_advisory_xact_lock(7021800207081650296)"));
+        check.push_back(
+            plain("SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM categories)"));
+        const auto r = co_await tx.execute(std::move(check));
+        if (i64(r.at(1).rows.at(0).at(0)) > 0) co_return false;
+        const auto now = num(now_ms());
+        std::vector<Statement> inserts;
+        for (const auto& c : demo.categories)
+          inserts.push_back({"INSERT INTO categories(slug, name, created_at) VALUES ($1,$2,$3)",
+                             {c.slug, c.name, now}});
+        for (const auto& p : demo.products)
+          inserts.push_back(
+              {"INSERT INTO products(product_id, sku, name, description, price, category, stock, "
+               "reserved, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,0,$8,$8)",
+               {p.product_id, p.sku, p.name, p.description, num(p.price), p.category_slug,
+                num(p.stock), now}});
+        co_await tx.execute(std::move(inserts));
+        co_return true;
+      });
+  co_await wrote();
+  co_return outcome;
 }
 
 namespace {

@@ -2,6 +2,7 @@
 #include <mutex>
 
 #include "pg/pool.hpp"
+#include "pg/replicas.hpp"
 #include "queue/pg_queue.hpp"
 #include "store/store.hpp"
 
@@ -9,10 +10,14 @@ namespace orderflow::store {
 
 // The store on PostgreSQL, sharing the database with PgQueue so that an accept (intake +
 // message) and a worker batch (changes + message deletion) are each one transaction.
+// With read replicas, lists (orders, products, categories) and order totals are read through
+// `reads`; everything else, including orders by id, their events, products by id (they carry the
+// stock a checkout acts on) and idempotency checks, reads the primary.
 class PgStore final : public Store {
  public:
   ~PgStore() override;
-  PgStore(pg::Pool& pool, queue::PgQueue& queue) : pool_(pool), queue_(queue) {}
+  PgStore(pg::Pool& pool, queue::PgQueue& queue, pg::ReadRouter* reads = nullptr)
+      : pool_(pool), queue_(queue), reads_(reads) {}
 
   boost::asio::awaitable<AcceptResult> accept_order(AcceptRequest request) override;
   boost::asio::awaitable<OrderLookup> find_order(std::string order_id) override;
@@ -42,10 +47,15 @@ class PgStore final : public Store {
   boost::asio::awaitable<std::vector<pg::Result>> execute_grouped(
       std::vector<pg::Statement> statements);
   boost::asio::awaitable<void> flush_accepts();
+  // A read that may be slightly stale: on a replica when there are any.
+  boost::asio::awaitable<std::vector<pg::Result>> read(std::vector<pg::Statement> statements);
+  // After a write that lists show: this process's next lists must see it.
+  boost::asio::awaitable<void> wrote();
 
   struct PendingAccept;
   pg::Pool& pool_;
   queue::PgQueue& queue_;
+  pg::ReadRouter* reads_;
   std::mutex accept_mutex_;
   std::vector<std::shared_ptr<PendingAccept>> pending_accepts_;
   bool flushing_ = false;

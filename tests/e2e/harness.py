@@ -20,6 +20,10 @@ def psql(url, sql):
     subprocess.run(["psql", url, "-qc", sql], check=True, capture_output=True)
 
 
+def psql_ok(url, sql="SELECT 1"):
+    return subprocess.run(["psql", url, "-qc", sql], capture_output=True).returncode == 0
+
+
 def needs_sqlite(test):
     """For tests that inject faults through the SQLite file itself."""
     import unittest
@@ -124,6 +128,13 @@ class Server:
                 pass  # a restart on the same data directory: the database is there already
             self.database_url = base.rsplit("/", 1)[0] + "/" + name
             self.env["DATABASE_URL"] = self.database_url
+            # The replicas stream the whole cluster: the same database name is there too.
+            replicas = os.environ.get("DATABASE_REPLICA_URLS")
+            if replicas:
+                urls = [r.strip().rsplit("/", 1)[0] + "/" + name for r in replicas.split(",")]
+                self.env["DATABASE_REPLICA_URLS"] = ",".join(urls)
+                for url in urls:
+                    wait_until(lambda: psql_ok(url), what=f"{name} on the replica")
         self.env.update(env or {})
         self.args = list(args)
         self.proc = None

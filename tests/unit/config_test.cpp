@@ -64,15 +64,28 @@ TEST(Config, RejectsBadValuesNamingTheVariable) {
   }
 }
 
-TEST(Config, DatabaseUrlFromAFile) {
-  const auto path = std::filesystem::temp_directory_path() / "orderflow-config-test-url";
-  {
-    std::ofstream out(path);
-    out << "postgresql://app@db:5432/shop\n";
-  }
-  const auto c = app::load_config(env({{"DATABASE_URL_FILE", path.string()}}));
+TEST(Config, SecretsFromFiles) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto write = [&](const char* name, const char* content) {
+    std::ofstream(dir / name) << content;
+    return (dir / name).string();
+  };
+  const auto c = app::load_config(
+      env({{"DATABASE_URL_FILE", write("orderflow-test-url", "postgresql://app@db:5432/shop\n")},
+           {"DATABASE_REPLICA_URLS_FILE",
+            write("orderflow-test-replicas", "postgresql://r1/shop, postgresql://r2/shop\n")},
+           {"ADMIN_TOKEN_FILE", write("orderflow-test-token", "s3cret\n")}}));
   EXPECT_EQ(c.database_url, "postgresql://app@db:5432/shop");
-  std::filesystem::remove(path);
+  EXPECT_EQ(c.database_replica_urls,
+            (std::vector<std::string>{"postgresql://r1/shop", "postgresql://r2/shop"}));
+  EXPECT_EQ(c.admin_token, "s3cret");
+  // A secret set both ways is ambiguous.
+  EXPECT_THROW(
+      app::load_config(env(
+          {{"ADMIN_TOKEN", "a"}, {"ADMIN_TOKEN_FILE", (dir / "orderflow-test-token").string()}})),
+      app::ConfigError);
+  for (const auto* f : {"orderflow-test-url", "orderflow-test-replicas", "orderflow-test-token"})
+    std::filesystem::remove(dir / f);
 }
 
 TEST(Time, Rfc3339RoundTrip) {

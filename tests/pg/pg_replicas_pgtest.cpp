@@ -1,0 +1,171 @@
+// Read replicas against the real streaming replica that scripts/services starts: which reads go
+// there, read-your-writes when the replica is behind, and a failed replica skipped then retried.
+#include <gtest/gtest.h>
+
+#include "../conformance/backends.hpp"
+#include "pg/replicas.hpp"
+
+namespace orderflow::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The replica's URL for the primary database `primary_url` names.
+std::string replica_of(const std::string& primary_url) {
+  const char* urls = std::getenv("DATABASE_REPLICA_URLS");
+  if (!urls || !*urls)
+    throw std::runtime_error("DATABASE_REPLICA_URLS is not set: run through scripts/test");
+  std::string first(urls);
+  first = first.substr(0, first.find(','));
+  return first.substr(0, first.rfind('/')) + primary_url.substr(primary_url.rfind('/'));
+}
+
+class PgReplicas : public ::testing::Test {
+ public:  // the Resume guard below calls on_replica
+  void SetUp() override {
+    primary_ = std::make_unique<pg::Pool>(io_.get_executor(), pg::PoolOptions{db_.url(), 4});
+    run(io_, pg::migrate(*primary_));
+    replica_url_ = replica_of(db_.url()) + "?application_name=orderflow_replica_test";
+    // The new database reaches the replica by streaming: wait for its schema there.
+    pg::Pool replica(io_.get_executor(), pg::PoolOptions{replica_url_, 1});
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    for (;;) {
+      try {
+        run(io_, replica.query("SELECT 1 FROM products LIMIT 1"));
+        break;
+      } catch (const std::exception& e) {
+        if (std::chrono::steady_clock::now() > deadline)
+          FAIL() << "the replica never showed the new database: " << e.what();
+        sleep_ms(50);
+      }
+    }
+  }
+  void open(std::vector<std::string> replica_urls) {
+    reads_ = std::make_unique<pg::ReadRouter>(*primary_, replica_urls, pg::PoolOptions{{}, 2});
+    queue_ = std::make_unique<queue::PgQueue>(*primary_, queue::QueueOptions{});
+    store_ = std::make_unique<store::PgStore>(*primary_, *queue_, reads_.get());
+  }
+  template <typename T>
+  T await(asio::awaitable<T> op) {
+    return run(io_, std::move(op));
+  }
+  // Runs SQL on the replica through a connection of its own (not the router's).
+  std::string on_replica(const std::string& sql) {
+    pg::Pool admin(io_.get_executor(), pg::PoolOptions{replica_of(db_.url()), 1});
+    const auto r = await(admin.query(sql));
+    return r.rows.empty() || !r.rows[0][0] ? "" : *r.rows[0][0];
+  }
+  bool read_on_standby() {
+    std::vector<pg::Statement> s;
+    s.push_back({"SELECT pg_is_in_recovery()", {}});
+    return await(reads_->read(std::move(s))).at(0).rows.at(0).at(0) == "t";
+  }
+  domain::CatalogProduct some_product() {
+    store::ProductFilter f;
+    return await(store_->list_products(f)).data.at(0);
+  }
+
+  asio::io_context io_;
+  ScratchDatabase db_{io_};
+  std::string replica_url_;
+  std::unique_ptr<pg::Pool> primary_;
+  std::unique_ptr<pg::ReadRouter> reads_;
+  std::unique_ptr<queue::PgQueue> queue_;
+  std::unique_ptr<store::PgStore> store_;
+};
+
+TEST_F(PgReplicas, ParsesAndFormatsWalPositions) {
+  EXPECT_EQ(pg::parse_lsn("16/B374D848"), (0x16ULL << 32) | 0xB374D848ULL);
+  EXPECT_EQ(pg::format_lsn((0x16ULL << 32) | 0xB374D848ULL), "16/B374D848");
+  EXPECT_EQ(pg::parse_lsn("0/0"), 0u);
+  EXPECT_FALSE(pg::parse_lsn("16B374D848"));
+  EXPECT_FALSE(pg::parse_lsn("x/1"));
+  EXPECT_FALSE(pg::parse_lsn("/1"));
+}
+
+TEST_F(PgReplicas, ListsGoToTheReplicaAndOrdersByIdToThePrimary) {
+  open({replica_url_});
+  await(store_->load_demo_catalog(domain::demo_catalog()));
+  // Wait until the replica has replayed the demo catalog, as it soon does.
+  for (int i = 0; i < 200 && reads_->stats().replica_reads == 0; ++i) {
+    await(store_->list_categories());
+    sleep_ms(10);
+  }
+  EXPECT_TRUE(read_on_standby());
+  const auto p = some_product();
+  const auto before = reads_->stats();
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_FALSE(await(store_->list_products({})).data.empty());
+    EXPECT_FALSE(await(store_->list_categories()).empty());
+    await(store_->list_orders({}));
+    await(store_->order_totals());
+  }
+  const auto after = reads_->stats();
+  EXPECT_EQ(after.replica_reads - before.replica_reads, 80u);
+  EXPECT_EQ(after.primary_reads, before.primary_reads);
+
+  // Reads that must see the latest write bypass the router.
+  await(store_->find_products({p.product_id}));
+  await(store_->find_order("no-such-order"));
+  await(store_->order_events("no-such-order"));
+  const auto last = reads_->stats();
+  EXPECT_EQ(last.replica_reads + last.primary_reads, after.replica_reads + after.primary_reads);
+}
+
+TEST_F(PgReplicas, AReplicaBehindThisProcessesWriteIsNotRead) {
+  open({replica_url_});
+  await(store_->load_demo_catalog(domain::demo_catalog()));
+  const auto p = some_product();
+  // Replay stops: the replica keeps the old price however long we wait.
+  on_replica("SELECT pg_wal_replay_pause()");
+  struct Resume {
+    PgReplicas* t;
+    ~Resume() { t->on_replica("SELECT pg_wal_replay_resume()"); }
+  } resume{this};
+  domain::ProductFields change;
+  change.price = p.price + 1;
+  ASSERT_EQ(await(store_->update_product(p.product_id, change)).outcome, store::WriteOutcome::ok);
+  const auto before = reads_->stats();
+  store::ProductFilter f;
+  f.q = p.sku;
+  const auto listed = await(store_->list_products(f));
+  ASSERT_EQ(listed.data.size(), 1u);
+  EXPECT_EQ(listed.data[0].price, p.price + 1) << "a stale price from the paused replica";
+  EXPECT_EQ(reads_->stats().primary_reads, before.primary_reads + 1);
+  // Once replay resumes the replica catches up and serves reads again.
+  on_replica("SELECT pg_wal_replay_resume()");
+  for (int i = 0; i < 200 && reads_->stats().replica_reads == before.replica_reads; ++i) {
+    EXPECT_EQ(await(store_->list_products(f)).data.at(0).price, p.price + 1);
+    sleep_ms(10);
+  }
+  EXPECT_GT(reads_->stats().replica_reads, before.replica_reads);
+}
+
+TEST_F(PgReplicas, AFailedReplicaIsSkippedThenTriedAgain) {
+  // The first replica refuses connections (nothing listens on port 1).
+  open({"postgresql://postgres@127.0.0.1:1/none", replica_url_});
+  await(store_->load_demo_catalog(domain::demo_catalog()));
+  for (int i = 0; i < 20; ++i) EXPECT_FALSE(await(store_->list_categories()).empty());
+  auto status = reads_->status();
+  ASSERT_EQ(status.size(), 2u);
+  EXPECT_FALSE(status[0].healthy);
+  EXPECT_NE(status[0].last_error, "");
+  EXPECT_EQ(status[0].name, "127.0.0.1:1/none");
+
+  // The working replica loses its connections: reads fall back at once, then return to it.
+  for (int i = 0; i < 200 && !read_on_standby(); ++i) sleep_ms(10);
+  EXPECT_EQ(on_replica("SELECT count(pg_terminate_backend(pid)) > 0 FROM pg_stat_activity "
+                       "WHERE application_name = 'orderflow_replica_test'"),
+            "t");
+  sleep_ms(100);
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(read_on_standby()) << "read " << i;
+  EXPECT_FALSE(reads_->status()[1].healthy);
+  sleep_ms(1100);  // the first backoff
+  bool back = false;
+  for (int i = 0; i < 10 && !back; ++i) back = read_on_standby();
+  EXPECT_TRUE(back);
+  EXPECT_TRUE(reads_->status()[1].healthy);
+}
+
+}  // namespace
+}  // namespace orderflow::testing
