@@ -258,18 +258,21 @@ asio::awaitable<AcceptResult> PgStore::accept_order(AcceptRequest req) {
 }
 
 asio::awaitable<OrderLookup> PgStore::find_order(std::string order_id) {
+  // Each statement sees its own snapshot (READ COMMITTED). Asking for the queued snapshot
+  // first means a worker committing in between shows up as the order (the second statement
+  // sees it), never as neither: asked the other way round, that race answered 404.
   std::vector<Statement> s;
-  s.push_back(
-      {std::string("SELECT ") + kOrderColumns + " FROM orders WHERE order_id = $1", {order_id}});
   s.push_back(
       {"SELECT request, created_at FROM order_intake WHERE order_id = $1 AND state = 'queued'",
        {order_id}});
+  s.push_back(
+      {std::string("SELECT ") + kOrderColumns + " FROM orders WHERE order_id = $1", {order_id}});
   const auto r = co_await pool_.execute(std::move(s));
   OrderLookup out;
-  if (!r.at(0).rows.empty()) {
-    out.order = order_from_row(r.at(0).rows[0]);
-  } else if (!r.at(1).rows.empty()) {
-    const auto& row = r.at(1).rows[0];
+  if (!r.at(1).rows.empty()) {
+    out.order = order_from_row(r.at(1).rows[0]);
+  } else if (!r.at(0).rows.empty()) {
+    const auto& row = r.at(0).rows[0];
     out.queued = QueuedOrder{domain::order_request_from_message(json::parse(*row[0]).as_object()),
                              i64(row[1])};
   }
