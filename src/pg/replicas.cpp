@@ -108,7 +108,10 @@ void ReadRouter::record(std::size_t index, const std::string& error) {
 asio::awaitable<std::vector<Result>> ReadRouter::read(std::vector<Statement> statements) {
   const auto floor = floor_.load();
   const bool primary_only = now_ms() < primary_only_until_ms_.load();
-  for (std::size_t attempt = 0; attempt < replicas_.size() && !primary_only; ++attempt) {
+  // A replica's answer that is behind this process's writes: used only if the primary fails,
+  // since during a primary outage a slightly stale list beats a 503.
+  std::optional<std::vector<Result>> behind_answer;
+  for (std::size_t attempt = 0; attempt < replicas_.size(); ++attempt) {
     const auto index = pick();
     if (!index) break;
     // The position test rides in the same round trip as the read itself.
@@ -117,11 +120,10 @@ asio::awaitable<std::vector<Result>> ReadRouter::read(std::vector<Statement> sta
         {"SELECT COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)", {format_lsn(floor)}});
     request.insert(request.end(), statements.begin(), statements.end());
     std::string error;
-    bool behind = false, refused = false;
+    bool refused = false;
     std::vector<Result> results;
     try {
       results = co_await replicas_[*index]->pool->execute(std::move(request));
-      behind = results.at(0).rows.at(0).at(0) != "t";
     } catch (const ConnectionError& e) {
       error = e.what();
     } catch (const QueryError&) {
@@ -131,18 +133,30 @@ asio::awaitable<std::vector<Result>> ReadRouter::read(std::vector<Statement> sta
       record(*index, error);
       continue;
     }
-    if (behind || refused) break;
+    if (refused) break;
     record(*index, {});
+    const bool behind = primary_only || results.at(0).rows.at(0).at(0) != "t";
+    results.erase(results.begin());
+    if (behind) {
+      behind_answer = std::move(results);
+      break;
+    }
     {
       std::lock_guard lock(mutex_);
       ++replicas_[*index]->reads;
     }
     ++replica_reads_;
-    results.erase(results.begin());
     co_return results;
   }
-  ++primary_reads_;
-  co_return co_await primary_.execute(std::move(statements));
+  try {
+    auto results = co_await primary_.execute(std::move(statements));
+    ++primary_reads_;
+    co_return results;
+  } catch (const ConnectionError&) {
+    if (!behind_answer) throw;
+  }
+  ++stale_reads_;
+  co_return std::move(*behind_answer);
 }
 
 asio::awaitable<void> ReadRouter::note_write() {
@@ -188,7 +202,7 @@ asio::awaitable<std::vector<ReplicaStatus>> ReadRouter::probe() {
 }
 
 ReadStats ReadRouter::stats() const {
-  return {replica_reads_.load(), primary_reads_.load()};
+  return {replica_reads_.load(), primary_reads_.load(), stale_reads_.load()};
 }
 
 }  // namespace orderflow::pg

@@ -32,12 +32,15 @@ struct ReadStats {
   // Sent to the primary: no replica configured or healthy, a replica behind this process's
   // latest write, or a replica refused the query.
   std::uint64_t primary_reads = 0;
+  // Answered by a replica behind this process's writes because the primary was unreachable.
+  std::uint64_t stale_reads = 0;
 };
 
 // Sends reads that may be slightly stale round-robin to the read replicas, and everything else
 // to the primary. A replica serves a read only once it has replayed this process's latest write
-// (read-your-writes: a price change is seen by the next listing from this process); one that
-// fails is skipped, with backoff, until a later read tries it again.
+// (read-your-writes: a price change is seen by the next listing from this process), unless the
+// primary is unreachable; one that fails is skipped, with backoff, until a later read tries it
+// again.
 class ReadRouter {
  public:
   // Replica pools get `replica_options` with each URL as conninfo.
@@ -70,7 +73,7 @@ class ReadRouter {
   std::size_t next_ = 0;
   std::atomic<std::uint64_t> floor_{0};  // WAL position replicas must have replayed
   std::atomic<std::int64_t> primary_only_until_ms_{0};
-  std::atomic<std::uint64_t> replica_reads_{0}, primary_reads_{0};
+  std::atomic<std::uint64_t> replica_reads_{0}, primary_reads_{0}, stale_reads_{0};
 };
 
 }  // namespace orderflow::pg

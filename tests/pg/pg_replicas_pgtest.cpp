@@ -141,6 +141,23 @@ TEST_F(PgReplicas, AReplicaBehindThisProcessesWriteIsNotRead) {
   EXPECT_GT(reads_->stats().replica_reads, before.replica_reads);
 }
 
+TEST_F(PgReplicas, WithThePrimaryDownAReplicaBehindStillAnswers) {
+  // A router whose primary is unreachable (nothing listens on port 1).
+  pg::Pool dead(io_.get_executor(), pg::PoolOptions{"postgresql://postgres@127.0.0.1:1/none", 1});
+  pg::ReadRouter router(dead, {replica_url_}, pg::PoolOptions{{}, 1});
+  // The primary cannot say where it is after a write: the replica counts as behind...
+  await(router.note_write());
+  std::vector<pg::Statement> s;
+  s.push_back({"SELECT pg_is_in_recovery()", {}});
+  // ...but with the primary unreachable its answer beats a 503.
+  EXPECT_EQ(await(router.read(s)).at(0).rows.at(0).at(0), "t");
+  EXPECT_EQ(router.stats().stale_reads, 1u);
+  EXPECT_EQ(router.stats().replica_reads, 0u);
+  // Without a replica answer the primary's failure is the caller's.
+  pg::ReadRouter no_replicas(dead, {}, pg::PoolOptions{});
+  EXPECT_THROW(await(no_replicas.read(s)), pg::ConnectionError);
+}
+
 TEST_F(PgReplicas, AFailedReplicaIsSkippedThenTriedAgain) {
   // The first replica refuses connections (nothing listens on port 1).
   open({"postgresql://postgres@127.0.0.1:1/none", replica_url_});
