@@ -362,9 +362,9 @@ std::size_t Connection::in_flight() const {
 }
 
 void Connection::close() {
-  asio::post(impl_->strand, [impl = impl_] {
-    if (!impl->broken) impl->fail_all("connection closed");
-  });
+  // At once, not posted: the executor may never run again, and a request left in flight keeps
+  // the coroutines awaiting it, which keep this connection (a reference cycle, a leak at exit).
+  if (!impl_->broken) impl_->fail_all("connection closed");
 }
 
 }  // namespace orderflow::pg

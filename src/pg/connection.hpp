@@ -82,7 +82,9 @@ class Connection {
 
   bool broken() const;
   std::size_t in_flight() const;
-  void close();  // fails what is in flight with ConnectionError
+  // Fails what is in flight with ConnectionError, at once. For owners' destructors: only while
+  // no thread runs the executor (the service's I/O threads have stopped).
+  void close();
 
   struct Impl;
 

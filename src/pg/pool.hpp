@@ -32,6 +32,7 @@ struct PoolStats {
 class Pool {
  public:
   Pool(boost::asio::any_io_executor executor, PoolOptions options);
+  // Closes the connections at once: destroy a pool only while no thread runs its executor.
   ~Pool();
 
   boost::asio::awaitable<std::vector<Result>> execute(std::vector<Statement> statements);

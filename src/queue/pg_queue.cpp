@@ -79,7 +79,7 @@ pg::Statement PgQueue::send_statement(const OutgoingMessage& m, std::int64_t now
       "WHERE queue_name = $1 AND dedup_id = $3)) AS message_id, "
       "NOT EXISTS (SELECT 1 FROM claim) AS deduplicated";
   return {sql,
-          {name_, node_, dedup, uuid_v7(), m.group_id, num(now),
+          {name_, node_ + ":send", dedup, uuid_v7(), m.group_id, num(now),
            num(now + options_.dedup_window.count()), m.body}};
 }
 
@@ -132,9 +132,10 @@ asio::awaitable<std::vector<Message>> PgQueue::receive(std::size_t max, millisec
     const auto seen = notifier_->generation();
     const auto now = num(now_ms());
     std::vector<pg::Statement> statements;
-    statements.push_back({exhaust_sql, {name_, node_, now, num(options_.max_retries)}});
+    statements.push_back(
+        {exhaust_sql, {name_, node_ + ":receive", now, num(options_.max_retries)}});
     statements.push_back({receive_sql,
-                          {name_, node_, now, num(static_cast<std::int64_t>(max)),
+                          {name_, node_ + ":receive", now, num(static_cast<std::int64_t>(max)),
                            num(options_.visibility_timeout.count())}});
     const auto results = co_await pool_.execute(std::move(statements));
     std::vector<Message> got;
@@ -152,7 +153,7 @@ pg::Statement PgQueue::remove_statement(const Message& m) const {
       "WITH gone AS (DELETE FROM queue_messages WHERE message_id = $3 AND receipt = $4 "
       "AND NOT in_dlq RETURNING 1), c AS (" +
       bump({{"deleted", "SELECT count(*) FROM gone"}}) + ") SELECT count(*) AS n FROM gone";
-  return {sql, {name_, node_, m.message_id, m.receipt}};
+  return {sql, {name_, node_ + ":apply", m.message_id, m.receipt}};
 }
 
 asio::awaitable<bool> PgQueue::remove(const Message& m) {
@@ -184,8 +185,8 @@ pg::Statement PgQueue::fail_statement(const Message& m, const std::string& error
   std::vector<std::string> delays;
   for (const auto& d : options_.retry_delays) delays.push_back(num(d.count()));
   return {sql,
-          {name_, node_, m.message_id, m.receipt, error, num(now), num(options_.max_retries),
-           pg::text_array(delays)}};
+          {name_, node_ + ":apply", m.message_id, m.receipt, error, num(now),
+           num(options_.max_retries), pg::text_array(delays)}};
 }
 
 asio::awaitable<bool> PgQueue::fail(const Message& m, std::string error) {

@@ -44,7 +44,9 @@ class PgQueue final : public Queue {
   pg::Pool& pool_;
   QueueOptions options_;
   std::string name_;
-  std::string node_;  // this instance's counter row
+  // This instance's counter rows are "<node>:send", ":receive" and ":apply", so that accepts,
+  // receives and worker transactions do not wait for each other's row locks.
+  std::string node_;
   std::string channel_;
   // Shared with the listener's handler, which may outlive this queue by a moment.
   std::shared_ptr<Notifier> notifier_ = std::make_shared<Notifier>();

@@ -91,24 +91,32 @@ domain::CatalogProduct product_from_row(const Row& r) {
           *r[6], i64(r[7]), i64(r[8]), i64(r[9]), i64(r[10])};
 }
 
-// Runs `body` inside BEGIN … COMMIT on a leased connection; rolls back when it throws.
+// Runs `body` inside BEGIN … COMMIT on a leased connection; rolls back when it throws. A
+// transaction that PostgreSQL aborted as a deadlock victim or a serialisation failure is run
+// again (its body reads everything it needs inside the transaction), a few times.
 template <typename T, typename Body>
 asio::awaitable<T> in_transaction(pg::Pool& pool, Body body) {
-  auto lease = co_await pool.lease();
-  std::vector<Statement> begin;
-  begin.push_back(plain("BEGIN"));
-  co_await lease.execute(std::move(begin));
-  std::exception_ptr failed;
-  std::optional<T> out;
-  try {
-    out.emplace(co_await body(lease));
-    std::vector<Statement> commit;
-    commit.push_back(plain("COMMIT"));
-    co_await lease.execute(std::move(commit));
-  } catch (...) {
-    failed = std::current_exception();
-  }
-  if (failed) {
+  constexpr int kAttempts = 4;
+  for (int attempt = 1;; ++attempt) {
+    auto lease = co_await pool.lease();
+    std::vector<Statement> begin;
+    begin.push_back(plain("BEGIN"));
+    co_await lease.execute(std::move(begin));
+    std::exception_ptr failed;
+    bool retry = false;
+    std::optional<T> out;
+    try {
+      out.emplace(co_await body(lease));
+      std::vector<Statement> commit;
+      commit.push_back(plain("COMMIT"));
+      co_await lease.execute(std::move(commit));
+    } catch (const pg::QueryError& e) {
+      failed = std::current_exception();
+      retry = (e.sqlstate() == "40P01" || e.sqlstate() == "40001") && attempt < kAttempts;
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    if (!failed) co_return std::move(*out);
     try {
       std::vector<Statement> rollback;
       rollback.push_back(plain("ROLLBACK"));
@@ -116,9 +124,8 @@ asio::awaitable<T> in_transaction(pg::Pool& pool, Body body) {
     } catch (const std::exception&) {
       // A broken connection rolls back by itself.
     }
-    std::rethrow_exception(failed);
+    if (!retry) std::rethrow_exception(failed);
   }
-  co_return std::move(*out);
 }
 
 }  // namespace
@@ -360,14 +367,14 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
     std::vector<Statement> writes;
     std::vector<queue::Message> work;
     std::vector<domain::OrderMessage> bodies;
-    for (auto& m : batch) {
+    for (const auto& m : batch) {  // copied, not moved: a deadlock victim runs this again
       if (auto it = receipts.find(m.message_id); it == receipts.end() || it->second != m.receipt) {
         result.stale.push_back(m.message_id);
         continue;
       }
       try {
         bodies.push_back(domain::decode_message(m.body));
-        work.push_back(std::move(m));
+        work.push_back(m);
       } catch (const std::exception& e) {
         writes.push_back(queue_.fail_statement(m, e.what(), now));
         result.failed.emplace_back(m.message_id, e.what());

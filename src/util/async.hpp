@@ -28,8 +28,12 @@ asio::awaitable<void> await_completion(Submit submit) {
         auto work = asio::make_work_guard(asio::get_associated_executor(handler));
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         submit(Completion([shared, work](std::exception_ptr ep) mutable {
+          // Moved out, so that a completion kept after its call (say, in a request that the
+          // awaiting coroutine still holds) does not keep that coroutine alive in a cycle.
           auto ex = work.get_executor();
-          asio::post(ex, [shared, ep, work = std::move(work)]() mutable { (*shared)(ep); });
+          asio::post(ex, [shared = std::move(shared), ep, work = std::move(work)]() mutable {
+            (*shared)(ep);
+          });
         }));
       },
       asio::use_awaitable);

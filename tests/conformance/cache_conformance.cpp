@@ -1,8 +1,12 @@
 // The cache contract, run against every cache backend.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "cache/memory_cache.hpp"
+#include "cache/redis_cache.hpp"
 #include "harness.hpp"
+#include "util/ids.hpp"
 
 namespace orderflow::testing {
 namespace {
@@ -11,7 +15,24 @@ using namespace std::chrono_literals;
 
 struct MemoryCacheBackend {
   static constexpr const char* kName = "memory";
+  explicit MemoryCacheBackend(asio::io_context&) {}
   cache::MemoryCache cache{1 << 20};
+};
+
+// The Redis of REDIS_URL (scripts/services starts one); each test under a prefix of its own.
+struct RedisCacheBackend {
+  static constexpr const char* kName = "redis";
+  explicit RedisCacheBackend(asio::io_context& io)
+      : io(io), client(io.get_executor(), options()), cache(client, "test:" + uuid_v7() + ":") {}
+  ~RedisCacheBackend() { run(io, cache.clear()); }
+  static redis::Options options() {
+    const char* url = std::getenv("REDIS_URL");
+    if (!url) throw std::runtime_error("REDIS_URL is not set: run the tests through scripts/test");
+    return redis::parse_url(url).value();
+  }
+  asio::io_context& io;
+  redis::Client client;
+  cache::RedisCache cache;
 };
 
 template <typename Backend>
@@ -32,10 +53,11 @@ class CacheConformance : public ::testing::Test {
   }
 
   asio::io_context io_;
-  Backend backend_;
+  Backend backend_{io_};
 };
 
-TYPED_TEST_SUITE(CacheConformance, ::testing::Types<MemoryCacheBackend>, BackendNames);
+using CacheBackends = ::testing::Types<MemoryCacheBackend, RedisCacheBackend>;
+TYPED_TEST_SUITE(CacheConformance, CacheBackends, BackendNames);
 
 TYPED_TEST(CacheConformance, MissThenHit) {
   EXPECT_FALSE(this->get("k").value);

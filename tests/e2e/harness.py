@@ -180,7 +180,7 @@ class Server:
     def read_log(self):
         try:
             with open(self.log_path, "rb") as f:
-                return f.read().decode(errors="replace")[-4000:]
+                return f.read().decode(errors="replace")[-int(os.environ.get("E2E_LOG_TAIL", "4000")):]
         except OSError:
             return ""
 

@@ -380,7 +380,11 @@ class OversellTest(unittest.TestCase):
                 results = list(pool.map(order, range(100)))
             self.assertTrue(all(r.status == 202 for r in results))
             ids = [r.json()["order_id"] for r in results]
-            statuses = [wait_processed(c, oid) for oid in ids]
+            try:
+                statuses = [wait_processed(c, oid) for oid in ids]
+            except AssertionError:
+                print("server log, queue and handler stats at the timeout:", s.read_log(), c.get("/sqs/stats").body, c.get("/handler/stats").body)
+                raise
             confirmed = statuses.count("confirmed")
             failed = [c.get(f"/api/orders/{oid}").json()["failure_reason"] for oid, st in zip(ids, statuses)
                       if st == "failed"]

@@ -1,0 +1,176 @@
+#include "cache/redis_cache.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include <algorithm>
+
+#include "obs/log.hpp"
+
+namespace orderflow::cache {
+
+namespace asio = boost::asio;
+using redis::Command;
+using redis::Reply;
+
+namespace {
+// Sets the entry unless the key's generation moved on since the lookup that read the value.
+constexpr const char* kFill =
+    "if ARGV[3] == 'any' or (redis.call('GET', KEYS[2]) or '0') == ARGV[3] then "
+    "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end return 1";
+// Generations outlive any request that could still carry an older one.
+constexpr const char* kGenerationTtlMs = "600000";
+
+std::string glob_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::int64_t info_field(const std::string& info, const std::string& name) {
+  const auto at = info.find(name + ":");
+  if (at == std::string::npos) return 0;
+  return std::stoll(info.substr(at + name.size() + 1));
+}
+}  // namespace
+
+RedisCache::RedisCache(redis::Client& client, std::string prefix)
+    : client_(client), prefix_(std::move(prefix)) {
+  client_.on_reconnect([this] {
+    if (!invalidation_lost_.exchange(false)) return;
+    asio::co_spawn(
+        client_.executor(),
+        [this]() -> asio::awaitable<void> {
+          try {
+            const auto n = co_await clear_now();
+            log::warn("redis is back: cleared the cache, since invalidations were lost",
+                      {{"cleared", n}});
+          } catch (const std::exception&) {
+            invalidation_lost_ = true;  // the next reconnect tries again
+          }
+        },
+        asio::detached);
+  });
+}
+
+asio::awaitable<Lookup> RedisCache::get(std::string key, std::optional<milliseconds> slide) {
+  std::vector<Command> cmds;
+  cmds.push_back({"GET", entry(key)});
+  cmds.push_back({"GET", generation(key)});
+  if (slide) cmds.push_back({"PEXPIRE", entry(key), std::to_string(slide->count())});
+  std::vector<Reply> r;
+  try {
+    r = co_await client_.pipeline(std::move(cmds));
+  } catch (const redis::ConnectionError&) {
+    // Down: a miss, and a stamp no fill can match (the fill is skipped anyway).
+  }
+  Lookup out;
+  if (r.empty()) {
+    ++misses_;
+    out.stamp = 0;
+    co_return out;
+  }
+  if (r[0].type == Reply::Type::string) out.value = std::move(r[0].str);
+  const auto gen = r[1].text();
+  out.stamp = gen ? std::stoull(*gen) : 0;
+  ++(out.value ? hits_ : misses_);
+  co_return out;
+}
+
+asio::awaitable<void> RedisCache::put(std::string key, std::string value, milliseconds ttl,
+                                      std::uint64_t stamp) {
+  std::vector<Command> cmds;
+  cmds.push_back({"EVAL", kFill, "2", entry(key), generation(key), std::move(value),
+                  std::to_string(std::max<std::int64_t>(1, ttl.count())),
+                  stamp == kUnconditional ? "any" : std::to_string(stamp)});
+  try {
+    co_await client_.pipeline(std::move(cmds));
+  } catch (const redis::ConnectionError&) {
+    // A fill is an optimisation: skipped while Redis is down.
+  }
+}
+
+asio::awaitable<void> RedisCache::invalidate(std::vector<std::string> keys) {
+  if (keys.empty()) co_return;
+  std::vector<Command> cmds;
+  for (const auto& k : keys) {
+    cmds.push_back({"DEL", entry(k)});
+    cmds.push_back({"INCR", generation(k)});
+    cmds.push_back({"PEXPIRE", generation(k), kGenerationTtlMs});
+  }
+  try {
+    co_await client_.pipeline(std::move(cmds));
+  } catch (const redis::ConnectionError&) {
+    invalidation_lost_ = true;
+  }
+}
+
+asio::awaitable<Stats> RedisCache::stats() {
+  Stats s;
+  s.backend = "redis";
+  s.hits = hits_;
+  s.misses = misses_;
+  // Server-wide figures: Redis does not split them by prefix.
+  std::vector<Command> cmds;
+  cmds.push_back({"INFO", "stats"});
+  cmds.push_back({"INFO", "memory"});
+  const auto info = co_await client_.pipeline(std::move(cmds));
+  s.evictions = info_field(info.at(0).str, "evicted_keys");
+  s.memory_bytes = info_field(info.at(1).str, "used_memory");
+  std::string cursor = "0";
+  do {
+    Command scan{"SCAN", cursor, "MATCH", glob_escape(prefix_ + "c:") + "*", "COUNT", "1000"};
+    const auto r = co_await client_.command(std::move(scan));
+    cursor = r.elements.at(0).str;
+    s.keys += static_cast<std::int64_t>(r.elements.at(1).elements.size());
+  } while (cursor != "0");
+  co_return s;
+}
+
+asio::awaitable<KeyList> RedisCache::keys(std::string prefix, std::size_t limit) {
+  KeyList out;
+  const auto namespace_len = prefix_.size() + 2;
+  std::string cursor = "0";
+  do {
+    Command scan{"SCAN",  cursor, "MATCH", glob_escape(prefix_ + "c:" + prefix) + "*",
+                 "COUNT", "1000"};
+    const auto r = co_await client_.command(std::move(scan));
+    cursor = r.elements.at(0).str;
+    for (const auto& k : r.elements.at(1).elements) {
+      if (out.keys.size() == limit) {
+        out.truncated = true;
+        break;
+      }
+      out.keys.push_back(k.str.substr(namespace_len));
+    }
+  } while (cursor != "0" && !out.truncated);
+  std::sort(out.keys.begin(), out.keys.end());
+  co_return out;
+}
+
+asio::awaitable<std::int64_t> RedisCache::clear() {
+  co_return co_await clear_now();
+}
+
+asio::awaitable<std::int64_t> RedisCache::clear_now() {
+  std::int64_t cleared = 0;
+  std::string cursor = "0";
+  do {
+    // Entries and generations alike: only this service's prefix.
+    Command scan{"SCAN", cursor, "MATCH", glob_escape(prefix_) + "[cg]:*", "COUNT", "1000"};
+    const auto r = co_await client_.command(std::move(scan));
+    cursor = r.elements.at(0).str;
+    Command unlink{"UNLINK"};
+    for (const auto& k : r.elements.at(1).elements) {
+      if (k.str.compare(prefix_.size(), 2, "c:") == 0) ++cleared;
+      unlink.push_back(k.str);
+    }
+    if (unlink.size() > 1) co_await client_.command(std::move(unlink));
+  } while (cursor != "0");
+  co_return cleared;
+}
+
+}  // namespace orderflow::cache

@@ -1,0 +1,41 @@
+#pragma once
+#include <atomic>
+
+#include "cache/cache.hpp"
+#include "redis/client.hpp"
+
+namespace orderflow::cache {
+
+// The cache in Redis, shared by every process configured with the same Redis and key prefix.
+// Entries are "<prefix>c:<key>". An invalidation also bumps "<prefix>g:<key>", the key's
+// generation: a lookup returns it as its stamp, and a fill carrying an older one is dropped
+// (one Lua script), so a reader cannot put back what a concurrent write just invalidated, even
+// from another process.
+//
+// Redis down: lookups miss, fills and invalidations are skipped, stats/keys/clear throw (503).
+// An invalidation that could not be sent may leave a stale entry behind, so after Redis comes
+// back this process clears its prefix once.
+class RedisCache final : public Cache {
+ public:
+  RedisCache(redis::Client& client, std::string prefix);
+
+  boost::asio::awaitable<Lookup> get(std::string key, std::optional<milliseconds> slide) override;
+  boost::asio::awaitable<void> put(std::string key, std::string value, milliseconds ttl,
+                                   std::uint64_t stamp) override;
+  boost::asio::awaitable<void> invalidate(std::vector<std::string> keys) override;
+  boost::asio::awaitable<Stats> stats() override;
+  boost::asio::awaitable<KeyList> keys(std::string prefix, std::size_t limit) override;
+  boost::asio::awaitable<std::int64_t> clear() override;
+
+ private:
+  std::string entry(const std::string& key) const { return prefix_ + "c:" + key; }
+  std::string generation(const std::string& key) const { return prefix_ + "g:" + key; }
+  boost::asio::awaitable<std::int64_t> clear_now();
+
+  redis::Client& client_;
+  std::string prefix_;
+  std::atomic<std::int64_t> hits_{0}, misses_{0};
+  std::atomic<bool> invalidation_lost_{false};
+};
+
+}  // namespace orderflow::cache
