@@ -22,6 +22,7 @@
 #include "api/views.hpp"
 #include "app/config.hpp"
 #include "cache/memory_cache.hpp"
+#include "cache/redis_cache.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "obs/log.hpp"
@@ -29,6 +30,7 @@
 #include "queue/pg_queue.hpp"
 #include "queue/sqlite_queue.hpp"
 #include "store/pg_store.hpp"
+#include "store/redis_cart_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "util/ids.hpp"
 #include "util/time.hpp"
@@ -125,9 +127,19 @@ std::unique_ptr<Backends> open_backends(const Config& c, asio::io_context& io) {
   return std::make_unique<SqliteBackends>(c);
 }
 
-std::unique_ptr<cache::Cache> make_cache(const Config& c) {
+std::unique_ptr<cache::Cache> make_cache(const Config& c, redis::Client* redis) {
   if (c.cache_backend == "off") return std::make_unique<cache::NullCache>();
+  if (c.cache_backend == "redis")
+    return std::make_unique<cache::RedisCache>(*redis, c.redis_key_prefix);
   return std::make_unique<cache::MemoryCache>(c.cache_max_bytes);
+}
+
+service::CacheTtls cache_ttls(const Config& c) {
+  return {c.cache_ttl_product, c.cache_ttl_listing, c.cache_ttl_categories, c.cache_ttl_order};
+}
+
+std::unique_ptr<redis::Client> redis_client(const Config& c, asio::io_context& io) {
+  return c.redis ? std::make_unique<redis::Client>(io.get_executor(), *c.redis) : nullptr;
 }
 
 // Removes expired carts now and then.
@@ -160,16 +172,20 @@ int serve(Config cfg) {
   auto backends_owner = open_backends(cfg, io);
   auto& backends = *backends_owner;
 
-  auto cache = make_cache(cfg);
+  // Redis, when configured, holds the cache and the carts, shared with the other processes.
+  const auto redis = redis_client(cfg, io);
+  std::unique_ptr<store::RedisCartStore> redis_carts;
+  if (redis)
+    redis_carts =
+        std::make_unique<store::RedisCartStore>(*redis, cfg.redis_key_prefix, cfg.cart_ttl);
+  store::CartStore& cart_store = redis_carts ? *redis_carts : backends.carts();
+  auto cache = make_cache(cfg, redis.get());
   service::HandlerStats handler_stats;
   service::OrderService orders(backends.store(), backends.queue(), *cache,
                                {cfg.currency, cfg.idempotency_ttl.count(), cfg.cache_ttl_order});
-  service::CatalogService catalog(
-      backends.store(), *cache,
-      {cfg.cache_ttl_product, cfg.cache_ttl_listing, cfg.cache_ttl_categories, cfg.cache_ttl_order},
-      cfg.currency);
-  service::CartService carts(backends.store(), backends.carts(), orders);
-  if (cfg.demo_data && run_on(io, backends.store().load_demo_catalog(domain::demo_catalog())))
+  service::CatalogService catalog(backends.store(), *cache, cache_ttls(cfg), cfg.currency);
+  service::CartService carts(backends.store(), cart_store, orders);
+  if (cfg.demo_data && run_on(io, catalog.load_demo_catalog(domain::demo_catalog())))
     log::info("demo catalog loaded (turn off with --no-demo-data)");
 
   // After a batch commits: what it changed leaves the cache, and confirmed checkouts empty
@@ -179,7 +195,7 @@ int serve(Config cfg) {
     for (const auto& id : r.changed_orders) keys.push_back(service::OrderService::cache_key(id));
     co_await cache->invalidate(std::move(keys));
     if (!r.changed_products.empty()) co_await catalog.invalidate_products(r.changed_products);
-    for (const auto& session : r.confirmed_sessions) co_await backends.carts().clear(session);
+    for (const auto& session : r.confirmed_sessions) co_await cart_store.clear(session);
   };
   std::optional<service::Worker> worker;
   if (cfg.role != Role::api)
@@ -231,13 +247,15 @@ int serve(Config cfg) {
   const auto port = server.start();
   health.start(io, std::chrono::seconds(5));
   if (worker) worker->start(io);
-  if (cfg.role != Role::worker)
-    asio::co_spawn(io, cart_cleanup(backends.carts(), cfg.cart_cleanup_interval), asio::detached);
+  if (cfg.role != Role::worker && !redis_carts)  // Redis expires carts by itself
+    asio::co_spawn(io, cart_cleanup(cart_store, cfg.cart_cleanup_interval), asio::detached);
   ready = true;
   log::info("listening", {{"host", cfg.host},
                           {"port", port},
                           {"role", to_string(cfg.role)},
                           {"database", backends.describe()},
+                          {"cache", cfg.cache_backend},
+                          {"carts", redis_carts ? "redis" : "database"},
                           {"version", ORDERFLOW_VERSION}});
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -345,7 +363,11 @@ int run(int argc, char** argv) {
     }
     if (demo_cmd->parsed()) {
       const auto b = open_backends(cfg, io);
-      const bool loaded = run_on(io, b->store().load_demo_catalog(domain::demo_catalog()));
+      // Through the catalog service, so that a shared cache forgets the empty catalog.
+      const auto redis = redis_client(cfg, io);
+      const auto cache = make_cache(cfg, redis.get());
+      service::CatalogService catalog(b->store(), *cache, cache_ttls(cfg), cfg.currency);
+      const bool loaded = run_on(io, catalog.load_demo_catalog(domain::demo_catalog()));
       std::cout << (loaded ? "demo catalog loaded\n"
                            : "the catalog is not empty: nothing loaded\n");
       return 0;

@@ -184,8 +184,25 @@ Config load_config(const EnvLookup& env) {
   with("WORKER_CONCURRENCY",
        [&](auto n, auto v) { c.worker_concurrency = number<int>(n, v, 1, 64); });
   with("SQLITE_READERS", [&](auto n, auto v) { c.sqlite_readers = number<int>(n, v, 1, 64); });
+  with_secret("REDIS_URL", [&](auto n, auto v) {
+    c.redis = redis::parse_url(v);
+    if (!c.redis) throw ConfigError(n + " must look like redis://[:password@]host[:port][/db]");
+  });
+  // The seeds' separate variables: on their own, or refining REDIS_URL.
+  const auto redis_part = [&]() -> redis::Options& {
+    if (!c.redis) c.redis.emplace();
+    return *c.redis;
+  };
+  with("REDIS_HOST", [&](auto, auto v) { redis_part().host = v; });
+  with("REDIS_PORT", [&](auto n, auto v) { redis_part().port = number<int>(n, v, 1, 65535); });
+  with_secret("REDIS_PASSWORD", [&](auto, auto v) { redis_part().password = v; });
+  with("REDIS_DB", [&](auto n, auto v) { redis_part().db = number<int>(n, v, 0, 10'000); });
+  with("REDIS_KEY_PREFIX", [&](auto, auto v) { c.redis_key_prefix = v; });
+  if (c.redis) c.cache_backend = "redis";
   with("CACHE_BACKEND", [&](auto n, auto v) {
-    if (v != "memory" && v != "off") throw ConfigError(n + " must be memory or off");
+    if (v != "memory" && v != "redis" && v != "off")
+      throw ConfigError(n + " must be memory, redis or off");
+    if (v == "redis" && !c.redis) throw ConfigError(n + "=redis needs REDIS_URL or REDIS_HOST");
     c.cache_backend = v;
   });
   with("CACHE_MAX_BYTES",

@@ -9,6 +9,7 @@
 
 #include "domain/money.hpp"
 #include "queue/queue.hpp"
+#include "redis/client.hpp"
 
 namespace orderflow::app {
 
@@ -50,7 +51,11 @@ struct Config {
   std::size_t worker_batch_size = 256;
   int worker_concurrency = 2;
   int sqlite_readers = 2;
-  std::string cache_backend = "memory";  // memory | off
+  // Redis (REDIS_URL, or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD/REDIS_DB): cache and carts there,
+  // shared by every process using it, under REDIS_KEY_PREFIX.
+  std::optional<redis::Options> redis;
+  std::string redis_key_prefix = "orderflow:";
+  std::string cache_backend = "memory";  // memory | redis | off; redis when Redis is configured
   std::size_t cache_max_bytes = 64 * 1024 * 1024;
   std::chrono::milliseconds cache_ttl_product{3'600'000}, cache_ttl_listing{1'800'000},
       cache_ttl_categories{3'600'000}, cache_ttl_order{3'600'000};

@@ -45,6 +45,8 @@ class Cache {
   virtual boost::asio::awaitable<Stats> stats() = 0;
   virtual boost::asio::awaitable<KeyList> keys(std::string prefix, std::size_t limit) = 0;
   virtual boost::asio::awaitable<std::int64_t> clear() = 0;
+  // Throws when the cache cannot be reached (health checks; cheaper than stats()).
+  virtual boost::asio::awaitable<void> ping() = 0;
 };
 
 }  // namespace orderflow::cache

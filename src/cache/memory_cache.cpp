@@ -153,6 +153,13 @@ asio::awaitable<void> NullCache::put(std::string, std::string, milliseconds, std
 asio::awaitable<void> NullCache::invalidate(std::vector<std::string>) {
   co_return;
 }
+asio::awaitable<void> MemoryCache::ping() {
+  co_return;
+}
+asio::awaitable<void> NullCache::ping() {
+  co_return;
+}
+
 asio::awaitable<Stats> NullCache::stats() {
   co_return Stats{"off", 0, misses_.load(), 0, 0, 0};
 }

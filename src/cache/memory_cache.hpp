@@ -22,6 +22,7 @@ class MemoryCache final : public Cache {
   boost::asio::awaitable<Stats> stats() override;
   boost::asio::awaitable<KeyList> keys(std::string prefix, std::size_t limit) override;
   boost::asio::awaitable<std::int64_t> clear() override;
+  boost::asio::awaitable<void> ping() override;
 
   // The synchronous core, also used by the awaitable wrappers.
   Lookup get_now(const std::string& key, std::optional<milliseconds> slide);
@@ -63,6 +64,7 @@ class NullCache final : public Cache {
   boost::asio::awaitable<Stats> stats() override;
   boost::asio::awaitable<KeyList> keys(std::string, std::size_t) override;
   boost::asio::awaitable<std::int64_t> clear() override;
+  boost::asio::awaitable<void> ping() override;
 
  private:
   std::atomic<std::int64_t> misses_{0};

@@ -1,8 +1,5 @@
 #include "cache/redis_cache.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-
 #include <algorithm>
 
 #include "obs/log.hpp"
@@ -38,25 +35,31 @@ std::int64_t info_field(const std::string& info, const std::string& name) {
 }  // namespace
 
 RedisCache::RedisCache(redis::Client& client, std::string prefix)
-    : client_(client), prefix_(std::move(prefix)) {
-  client_.on_reconnect([this] {
-    if (!invalidation_lost_.exchange(false)) return;
-    asio::co_spawn(
-        client_.executor(),
-        [this]() -> asio::awaitable<void> {
-          try {
-            const auto n = co_await clear_now();
-            log::warn("redis is back: cleared the cache, since invalidations were lost",
-                      {{"cleared", n}});
-          } catch (const std::exception&) {
-            invalidation_lost_ = true;  // the next reconnect tries again
-          }
-        },
-        asio::detached);
-  });
+    : client_(client), prefix_(std::move(prefix)) {}
+
+asio::awaitable<bool> RedisCache::usable() {
+  if (!invalidation_lost_) co_return true;
+  // An invalidation was lost while Redis was unreachable: an entry may be stale. Until this
+  // process has cleared its prefix (once Redis answers again), the cache is not used.
+  if (clearing_.exchange(true)) co_return false;
+  bool cleared = false;
+  try {
+    const auto n = co_await clear_now();
+    log::warn("redis answers again: cache cleared, since invalidations were lost",
+              {{"cleared", n}});
+    cleared = true;
+  } catch (const std::exception&) {
+  }
+  if (cleared) invalidation_lost_ = false;
+  clearing_ = false;
+  co_return cleared;
 }
 
 asio::awaitable<Lookup> RedisCache::get(std::string key, std::optional<milliseconds> slide) {
+  if (!co_await usable()) {
+    ++misses_;
+    co_return Lookup{std::nullopt, 0};
+  }
   std::vector<Command> cmds;
   cmds.push_back({"GET", entry(key)});
   cmds.push_back({"GET", generation(key)});
@@ -82,6 +85,7 @@ asio::awaitable<Lookup> RedisCache::get(std::string key, std::optional<milliseco
 
 asio::awaitable<void> RedisCache::put(std::string key, std::string value, milliseconds ttl,
                                       std::uint64_t stamp) {
+  if (invalidation_lost_) co_return;  // it would be cleared anyway
   std::vector<Command> cmds;
   cmds.push_back({"EVAL", kFill, "2", entry(key), generation(key), std::move(value),
                   std::to_string(std::max<std::int64_t>(1, ttl.count())),
@@ -149,6 +153,11 @@ asio::awaitable<KeyList> RedisCache::keys(std::string prefix, std::size_t limit)
   } while (cursor != "0" && !out.truncated);
   std::sort(out.keys.begin(), out.keys.end());
   co_return out;
+}
+
+asio::awaitable<void> RedisCache::ping() {
+  redis::Command ping{"PING"};
+  co_await client_.command(std::move(ping));
 }
 
 asio::awaitable<std::int64_t> RedisCache::clear() {

@@ -13,8 +13,8 @@ namespace orderflow::cache {
 // from another process.
 //
 // Redis down: lookups miss, fills and invalidations are skipped, stats/keys/clear throw (503).
-// An invalidation that could not be sent may leave a stale entry behind, so after Redis comes
-// back this process clears its prefix once.
+// An invalidation that could not be sent may leave a stale entry behind, so this process stops
+// using the cache until it has cleared its prefix, which it does as soon as Redis answers again.
 class RedisCache final : public Cache {
  public:
   RedisCache(redis::Client& client, std::string prefix);
@@ -26,16 +26,19 @@ class RedisCache final : public Cache {
   boost::asio::awaitable<Stats> stats() override;
   boost::asio::awaitable<KeyList> keys(std::string prefix, std::size_t limit) override;
   boost::asio::awaitable<std::int64_t> clear() override;
+  boost::asio::awaitable<void> ping() override;
 
  private:
   std::string entry(const std::string& key) const { return prefix_ + "c:" + key; }
   std::string generation(const std::string& key) const { return prefix_ + "g:" + key; }
   boost::asio::awaitable<std::int64_t> clear_now();
+  // False while a lost invalidation is not yet made good (tries to, first).
+  boost::asio::awaitable<bool> usable();
 
   redis::Client& client_;
   std::string prefix_;
   std::atomic<std::int64_t> hits_{0}, misses_{0};
-  std::atomic<bool> invalidation_lost_{false};
+  std::atomic<bool> invalidation_lost_{false}, clearing_{false};
 };
 
 }  // namespace orderflow::cache

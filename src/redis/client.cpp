@@ -125,8 +125,6 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   Clock::time_point retry_after{};
   std::chrono::milliseconds backoff;
   std::string last_error, drop_reason;
-  bool failed_before = false;
-  std::function<void()> reconnect_handler;
 
   static Impl* of(const redisAsyncContext* c) { return static_cast<Impl*>(c->data); }
 
@@ -257,8 +255,6 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     self->waiting.clear();
     for (auto& r : waiting)
       if (!r->finished && self->ac) self->send(r);
-    if (std::exchange(self->failed_before, false) && self->reconnect_handler)
-      self->reconnect_handler();
   }
 
   static void on_disconnect(const redisAsyncContext* c, int status) {
@@ -283,7 +279,6 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
 
   void note_failure(const std::string& why) {
     last_error = why;
-    failed_before = true;
     retry_after = Clock::now() + backoff;
     backoff = std::min(backoff * 2, options.max_backoff);
   }
@@ -356,18 +351,8 @@ asio::awaitable<Reply> Client::command(Command cmd) {
   co_return std::move(replies[0]);
 }
 
-void Client::on_reconnect(std::function<void()> handler) {
-  asio::post(impl_->strand, [impl = impl_, handler = std::move(handler)]() mutable {
-    impl->reconnect_handler = std::move(handler);
-  });
-}
-
 bool Client::connected() const {
   return impl_->is_ready;
-}
-
-asio::any_io_executor Client::executor() const {
-  return impl_->strand;
 }
 
 const Options& Client::options() const {

@@ -74,11 +74,8 @@ class Client {
   // One command; an error reply throws ReplyError.
   boost::asio::awaitable<Reply> command(Command command);
 
-  // Called on the client's strand after a connect that follows a failure.
-  void on_reconnect(std::function<void()> handler);
   bool connected() const;
   const Options& options() const;
-  boost::asio::any_io_executor executor() const;
 
   struct Impl;
 

@@ -162,6 +162,14 @@ asio::awaitable<void> CatalogService::delete_product(std::string id) {
   co_await invalidate_products(changed);
 }
 
+asio::awaitable<bool> CatalogService::load_demo_catalog(domain::DemoCatalog demo) {
+  std::vector<std::string> ids;
+  for (const auto& p : demo.products) ids.push_back(p.product_id);
+  const bool loaded = co_await store_.load_demo_catalog(std::move(demo));
+  if (loaded) co_await invalidate_products(ids);
+  co_return loaded;
+}
+
 asio::awaitable<void> CatalogService::invalidate_products(const std::vector<std::string>& ids) {
   std::vector<std::string> keys{kGenerationKey};
   for (const auto& id : ids) keys.push_back(product_key(id));

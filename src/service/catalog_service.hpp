@@ -38,6 +38,9 @@ class CatalogService {
                                                                const boost::json::value& body);
   boost::asio::awaitable<void> delete_product(std::string id);
 
+  // Loads the demo catalog into an empty catalog (false when it was not empty). What a shared
+  // cache held about the empty catalog, perhaps cached by another process, is invalidated.
+  boost::asio::awaitable<bool> load_demo_catalog(domain::DemoCatalog demo);
   // After any change to products (admin or worker): their own keys and every listing.
   boost::asio::awaitable<void> invalidate_products(const std::vector<std::string>& ids);
 

@@ -8,8 +8,10 @@
 #include "pg/schema.hpp"
 #include "queue/pg_queue.hpp"
 #include "queue/sqlite_queue.hpp"
+#include "redis/client.hpp"
 #include "sqlite/database.hpp"
 #include "store/pg_store.hpp"
+#include "store/redis_cart_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "util/ids.hpp"
 
@@ -19,6 +21,7 @@ namespace orderflow::testing {
 class SqliteBackend {
  public:
   static constexpr const char* kName = "sqlite";
+  static constexpr bool kSweepsExpired = true;
   SqliteBackend(queue::QueueOptions options, asio::io_context&) : options_(std::move(options)) {
     open();
   }
@@ -90,6 +93,7 @@ class ScratchDatabase {
 class PgBackend {
  public:
   static constexpr const char* kName = "postgres";
+  static constexpr bool kSweepsExpired = true;
   PgBackend(queue::QueueOptions options, asio::io_context& io)
       : io_(io), db_(io), options_(std::move(options)) {
     open();
@@ -128,6 +132,30 @@ class PgBackend {
   std::unique_ptr<queue::PgQueue> queue_;
   std::unique_ptr<store::PgStore> store_;
   std::unique_ptr<store::PgCartStore> carts_;
+};
+
+// The Redis of REDIS_URL (scripts/services starts one).
+inline redis::Options redis_from_env() {
+  const char* url = std::getenv("REDIS_URL");
+  if (!url) throw std::runtime_error("REDIS_URL is not set: run the tests through scripts/test");
+  return redis::parse_url(url).value();
+}
+
+// Carts in Redis, under a key prefix of their own per test.
+class RedisCartBackend {
+ public:
+  static constexpr const char* kName = "redis";
+  static constexpr bool kSweepsExpired = false;  // Redis expires keys by itself
+  RedisCartBackend(queue::QueueOptions, asio::io_context& io)
+      : client_(io.get_executor(), redis_from_env()) {}
+  store::CartStore& carts(std::chrono::milliseconds ttl) {
+    carts_ = std::make_unique<store::RedisCartStore>(client_, "test:" + uuid_v7() + ":", ttl);
+    return *carts_;
+  }
+
+ private:
+  redis::Client client_;
+  std::unique_ptr<store::RedisCartStore> carts_;
 };
 
 }  // namespace orderflow::testing

@@ -3,9 +3,9 @@
 
 #include <cstdlib>
 
+#include "backends.hpp"
 #include "cache/memory_cache.hpp"
 #include "cache/redis_cache.hpp"
-#include "harness.hpp"
 #include "util/ids.hpp"
 
 namespace orderflow::testing {
@@ -23,13 +23,10 @@ struct MemoryCacheBackend {
 struct RedisCacheBackend {
   static constexpr const char* kName = "redis";
   explicit RedisCacheBackend(asio::io_context& io)
-      : io(io), client(io.get_executor(), options()), cache(client, "test:" + uuid_v7() + ":") {}
+      : io(io),
+        client(io.get_executor(), redis_from_env()),
+        cache(client, "test:" + uuid_v7() + ":") {}
   ~RedisCacheBackend() { run(io, cache.clear()); }
-  static redis::Options options() {
-    const char* url = std::getenv("REDIS_URL");
-    if (!url) throw std::runtime_error("REDIS_URL is not set: run the tests through scripts/test");
-    return redis::parse_url(url).value();
-  }
   asio::io_context& io;
   redis::Client client;
   cache::RedisCache cache;

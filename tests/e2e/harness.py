@@ -14,6 +14,10 @@ BIN = os.environ.get("ORDERFLOW_BIN", os.path.join(os.path.dirname(__file__), ".
 # "postgres": every server runs on a database of its own (one per data directory) on the
 # PostgreSQL server of DATABASE_URL; else on the embedded SQLite file.
 ON_POSTGRES = os.environ.get("ORDERFLOW_E2E_DATABASE") == "postgres"
+# With ORDERFLOW_E2E_REDIS=1 every server keeps its cache and carts in the Redis of REDIS_URL,
+# under a key prefix of its own (one per data directory).
+ON_REDIS = os.environ.get("ORDERFLOW_E2E_REDIS") == "1"
+CACHE_BACKEND = "redis" if ON_REDIS else "memory"
 
 
 def psql(url, sql):
@@ -135,6 +139,9 @@ class Server:
                 self.env["DATABASE_REPLICA_URLS"] = ",".join(urls)
                 for url in urls:
                     wait_until(lambda: psql_ok(url), what=f"{name} on the replica")
+        if ON_REDIS:
+            self.env["REDIS_URL"] = os.environ["REDIS_URL"]
+            self.env["REDIS_KEY_PREFIX"] = "e2e-" + hashlib.sha1(self.data_dir.encode()).hexdigest()[:12] + ":"
         self.env.update(env or {})
         self.args = list(args)
         self.proc = None
@@ -196,6 +203,29 @@ class Server:
                 drop_database(self.database_url)
         if running and code != 0:
             raise AssertionError(f"server exited with {code} on SIGTERM:\n{log}")
+
+
+class Services:
+    """A PostgreSQL (primary + replica) and a Redis of the test's own (scripts/services), for
+    tests that stop or freeze them."""
+    SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../scripts/services")
+
+    def __init__(self):
+        # World-traversable (the servers run as their own users), unlike mkdtemp's 0700.
+        self.dir = os.path.join(tempfile.gettempdir(), "orderflow-services-" + os.urandom(4).hex())
+        self.run("start")
+        with open(os.path.join(self.dir, "env")) as f:
+            self.env = dict(line.strip().split("=", 1) for line in f if "=" in line)
+
+    def run(self, command):
+        subprocess.run([self.SCRIPT, command, self.dir], check=True, capture_output=True)
+
+    def stop(self):
+        self.run("stop")
+
+
+def can_start_services():
+    return os.geteuid() == 0 or shutil.which("sudo") is not None
 
 
 def drop_database(url):

@@ -4,28 +4,14 @@ Retry-After, promptly (no hang), the process must not crash, lists keep answerin
 replica, and once PostgreSQL is back the service resumes by itself and every accepted order is
 processed exactly once."""
 import concurrent.futures
-import os
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
 import unittest
 import uuid
 
-from harness import Client, Server, wait_until
+from harness import Client, Server, Services, can_start_services, wait_until
 
-SERVICES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../scripts/services")
 CLIENTS = 8
-
-
-def services(command, directory):
-    subprocess.run([SERVICES, command, directory], check=True, capture_output=True)
-
-
-def read_env(path):
-    with open(path) as f:
-        return dict(line.strip().split("=", 1) for line in f if "=" in line)
 
 
 class Load:
@@ -64,14 +50,12 @@ class Load:
             return sum(1 for t, s, _, _ in self.answers if s == status and t >= since)
 
 
-@unittest.skipUnless(os.geteuid() == 0 or shutil.which("sudo"), "starts PostgreSQL as its own user")
+@unittest.skipUnless(can_start_services(), "starts PostgreSQL as its own user")
 class PostgresOutageTest(unittest.TestCase):
     def setUp(self):
-        # World-traversable (the servers run as their own users), unlike mkdtemp's 0700.
-        self.dir = os.path.join(tempfile.gettempdir(), "orderflow-outage-" + uuid.uuid4().hex[:8])
-        services("start", self.dir)
-        self.addCleanup(services, "stop", self.dir)
-        env = read_env(os.path.join(self.dir, "env"))
+        self.services = Services()
+        self.addCleanup(self.services.stop)
+        env = self.services.env
         self.server = Server(env={
             "DATABASE_URL": env["DATABASE_URL"],
             "DATABASE_REPLICA_URLS": env["DATABASE_REPLICA_URLS"],
@@ -84,7 +68,7 @@ class PostgresOutageTest(unittest.TestCase):
         load = Load(self.server.port)
         try:
             wait_until(lambda: load.count(202) >= 200, timeout=30, what="orders accepted")
-            services("pg-crash", self.dir)
+            self.services.run("pg-crash")
             down_at = time.time()
             # Writes now fail fast with 503 and Retry-After.
             wait_until(lambda: load.count(503, since=down_at) >= 50, timeout=20,
@@ -101,7 +85,7 @@ class PostgresOutageTest(unittest.TestCase):
             self.assertEqual(c.get("/api/orders?customer_id=outage&limit=1").status, 200)
             time.sleep(1)
 
-            services("pg-start", self.dir)
+            self.services.run("pg-start")
             up_at = time.time()
             wait_until(lambda: load.count(202, since=up_at) >= 100, timeout=30,
                        what="orders accepted again after PostgreSQL came back")

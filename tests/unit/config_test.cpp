@@ -98,3 +98,34 @@ TEST(Time, Rfc3339RoundTrip) {
   EXPECT_FALSE(parse_rfc3339("2026-13-01T00:00:00Z"));
   EXPECT_FALSE(parse_rfc3339("2026-11-22T10:00:00"));
 }
+
+TEST(Config, RedisFromAUrlOrTheSeedsVariables) {
+  auto c = app::load_config(env({{"REDIS_URL", "redis://:s3cret@10.0.0.5:6380/2"}}));
+  ASSERT_TRUE(c.redis);
+  EXPECT_EQ(c.redis->host, "10.0.0.5");
+  EXPECT_EQ(c.redis->port, 6380);
+  EXPECT_EQ(c.redis->password, "s3cret");
+  EXPECT_FALSE(c.redis->username);
+  EXPECT_EQ(c.redis->db, 2);
+  EXPECT_EQ(c.cache_backend, "redis");  // the default once Redis is configured
+
+  c = app::load_config(env({{"REDIS_HOST", "cache"},
+                            {"REDIS_PORT", "6390"},
+                            {"REDIS_PASSWORD", "pw"},
+                            {"REDIS_DB", "3"},
+                            {"REDIS_KEY_PREFIX", "shop1:"},
+                            {"CACHE_BACKEND", "memory"}}));
+  ASSERT_TRUE(c.redis);
+  EXPECT_EQ(c.redis->host, "cache");
+  EXPECT_EQ(c.redis->port, 6390);
+  EXPECT_EQ(c.redis->password, "pw");
+  EXPECT_EQ(c.redis->db, 3);
+  EXPECT_EQ(c.redis_key_prefix, "shop1:");
+  EXPECT_EQ(c.cache_backend, "memory");
+
+  EXPECT_FALSE(app::load_config(env({})).redis);
+  EXPECT_EQ(app::load_config(env({})).cache_backend, "memory");
+  EXPECT_THROW(app::load_config(env({{"CACHE_BACKEND", "redis"}})), app::ConfigError);
+  EXPECT_THROW(app::load_config(env({{"REDIS_URL", "http://x"}})), app::ConfigError);
+  EXPECT_THROW(app::load_config(env({{"REDIS_URL", "redis://h/x"}})), app::ConfigError);
+}
