@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -166,6 +168,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                                         "request body exceeds " +
                                             std::to_string(options.max_body_bytes) + " bytes")),
             version, false);
+        co_await discard_unread(stream);
         co_return;
       }
       const bool keep_alive = msg.keep_alive();
@@ -183,6 +186,19 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         keep = keep_alive && !draining;
       }
       if (!co_await write(stream, std::move(response), version, keep) || !keep) co_return;
+    }
+  }
+
+  // Reads and drops what the client is still sending (up to a limit, for a short time) before
+  // the connection closes: closing with unread data resets it, and the client, still sending
+  // its body, would lose the answer (nginx and Apache call this a lingering close).
+  asio::awaitable<void> discard_unread(beast::tcp_stream& stream) {
+    stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 16384> chunk;
+    for (std::size_t total = 0; total < 16 * 1024 * 1024;) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(chunk), use_tuple);
+      if (ec) break;
+      total += n;
     }
   }
 

@@ -1,5 +1,8 @@
 #include "pg/replicas.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <cstdio>
 
 #include "obs/log.hpp"
@@ -173,6 +176,35 @@ asio::awaitable<void> ReadRouter::note_write() {
   }
   auto seen = floor_.load();
   while (seen < *lsn && !floor_.compare_exchange_weak(seen, *lsn)) {
+  }
+}
+
+asio::awaitable<bool> ReadRouter::wait_replayed(std::chrono::milliseconds limit) {
+  const auto target = format_lsn(floor_.load());
+  const auto deadline = Clock::now() + limit;
+  asio::steady_timer pause(primary_.executor());
+  for (;;) {
+    bool all = true;
+    for (std::size_t i = 0; i < replicas_.size() && all; ++i) {
+      {
+        std::lock_guard lock(mutex_);
+        if (!replicas_[i]->last_error.empty()) continue;  // not read while failing
+      }
+      std::string error;
+      try {
+        Params params{target};
+        const auto r = co_await replicas_[i]->pool->query(
+            "SELECT COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)", std::move(params));
+        all = r.rows.at(0).at(0) == "t";
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      if (!error.empty()) record(i, error);
+    }
+    if (all) co_return true;
+    if (Clock::now() >= deadline) co_return false;
+    pause.expires_after(std::chrono::milliseconds(20));
+    co_await pause.async_wait(asio::use_awaitable);
   }
 }
 

@@ -55,6 +55,10 @@ class ReadRouter {
   // Never throws: when the primary cannot say its position, reads use it for a while.
   boost::asio::awaitable<void> note_write();
 
+  // Waits until every healthy replica has replayed this process's writes so far; false when
+  // `limit` ran out first.
+  boost::asio::awaitable<bool> wait_replayed(std::chrono::milliseconds limit);
+
   bool has_replicas() const { return !replicas_.empty(); }
   std::vector<ReplicaStatus> status() const;
   // Asks every replica now (for health checks); one that answers is used again at once.

@@ -1,5 +1,8 @@
 #include "service/catalog_service.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -7,6 +10,7 @@
 
 #include "cache/cache_aside.hpp"
 #include "http/problem.hpp"
+#include "obs/log.hpp"
 #include "util/ids.hpp"
 
 namespace orderflow::service {
@@ -174,6 +178,22 @@ asio::awaitable<void> CatalogService::invalidate_products(const std::vector<std:
   std::vector<std::string> keys{kGenerationKey};
   for (const auto& id : ids) keys.push_back(product_key(id));
   co_await cache_.invalidate(std::move(keys));
+  // Lists read from replicas: another process sharing the cache may refill a listing from a
+  // replica that has not replayed this change yet. Retire the listings again once they have.
+  if (store_.lists_may_lag()) {
+    const auto executor = co_await asio::this_coro::executor;
+    asio::co_spawn(executor, retire_listings_after_replicas(), asio::detached);
+  }
+}
+
+asio::awaitable<void> CatalogService::retire_listings_after_replicas() {
+  try {
+    co_await store_.replicas_caught_up();
+    std::vector<std::string> keys{kGenerationKey};
+    co_await cache_.invalidate(std::move(keys));
+  } catch (const std::exception& e) {
+    log::warn("listings not retired after the replicas caught up", {{"error", e.what()}});
+  }
 }
 
 }  // namespace orderflow::service

@@ -48,6 +48,7 @@ class CatalogService {
 
  private:
   boost::asio::awaitable<std::string> generation();
+  boost::asio::awaitable<void> retire_listings_after_replicas();
   boost::json::object checked(const store::ProductWrite& w, const std::string& id);
 
   store::Store& store_;

@@ -463,6 +463,10 @@ asio::awaitable<void> PgStore::wrote() {
   if (reads_) co_await reads_->note_write();
 }
 
+asio::awaitable<void> PgStore::replicas_caught_up() {
+  if (lists_may_lag()) co_await reads_->wait_replayed(std::chrono::seconds(10));
+}
+
 asio::awaitable<void> PgStore::ping() {
   co_await pool_.query("SELECT 1");
 }

@@ -28,6 +28,8 @@ class PgStore final : public Store {
   boost::asio::awaitable<BatchResult> apply_batch(std::vector<queue::Message> batch,
                                                   const domain::ProcessingRules& rules) override;
   boost::asio::awaitable<void> ping() override;
+  bool lists_may_lag() const override { return reads_ && reads_->has_replicas(); }
+  boost::asio::awaitable<void> replicas_caught_up() override;
 
   boost::asio::awaitable<std::vector<domain::Category>> list_categories() override;
   boost::asio::awaitable<bool> create_category(domain::Category c) override;

@@ -120,6 +120,11 @@ class Store {
   virtual boost::asio::awaitable<BatchResult> apply_batch(std::vector<queue::Message> batch,
                                                           const domain::ProcessingRules& rules) = 0;
   virtual boost::asio::awaitable<void> ping() = 0;
+  // Whether lists may be read from replicas that lag behind the writes.
+  virtual bool lists_may_lag() const { return false; }
+  // Returns once the replicas have replayed this process's writes so far (gives up after a
+  // while); at once when lists do not lag.
+  virtual boost::asio::awaitable<void> replicas_caught_up() { co_return; }
 
   // Catalog and inventory.
   virtual boost::asio::awaitable<std::vector<domain::Category>> list_categories() = 0;

@@ -2,8 +2,12 @@
 // there, read-your-writes when the replica is behind, and a failed replica skipped then retried.
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+
 #include "../conformance/backends.hpp"
+#include "cache/redis_cache.hpp"
 #include "pg/replicas.hpp"
+#include "service/catalog_service.hpp"
 
 namespace orderflow::testing {
 namespace {
@@ -139,6 +143,52 @@ TEST_F(PgReplicas, AReplicaBehindThisProcessesWriteIsNotRead) {
     sleep_ms(10);
   }
   EXPECT_GT(reads_->stats().replica_reads, before.replica_reads);
+}
+
+TEST_F(PgReplicas, AListingCachedFromALaggingReplicaIsRetiredOnceItCatchesUp) {
+  // Two processes sharing one Redis cache and one replica: A changes a price, B lists.
+  redis::Client redis(io_.get_executor(), redis_from_env());
+  const auto prefix = "test:" + uuid_v7() + ":";
+  cache::RedisCache cache_a(redis, prefix), cache_b(redis, prefix);
+  open({replica_url_});
+  pg::ReadRouter reads_b(*primary_, {replica_url_}, pg::PoolOptions{{}, 2});
+  queue::PgQueue queue_b(*primary_, queue::QueueOptions{});
+  store::PgStore store_b(*primary_, queue_b, &reads_b);
+  service::CatalogService a(*store_, cache_a, {}, "USD"), b(store_b, cache_b, {}, "USD");
+  await(a.load_demo_catalog(domain::demo_catalog()));
+  const auto p = some_product();
+  store::ProductFilter only;
+  only.q = p.sku;
+  const auto listed_price = [&] {
+    const auto doc = boost::json::parse(await(b.products(only)));
+    return std::string(doc.at("data").at(0).at("price").as_string());
+  };
+  for (int i = 0; i < 200 && reads_b.stats().replica_reads == 0; ++i) {
+    listed_price();
+    await(cache_b.clear());
+    sleep_ms(10);
+  }
+  ASSERT_GT(reads_b.stats().replica_reads, 0u);
+  const auto old_price = listed_price();
+
+  on_replica("SELECT pg_wal_replay_pause()");
+  struct Resume {
+    PgReplicas* t;
+    ~Resume() { t->on_replica("SELECT pg_wal_replay_resume()"); }
+  } resume{this};
+  await(a.update_product(p.product_id, boost::json::parse(R"({"price":"99.99"})")));
+  // B knows nothing of A's write: its listing comes from the paused replica, and is cached.
+  EXPECT_EQ(listed_price(), old_price);
+  EXPECT_EQ(listed_price(), old_price);
+  on_replica("SELECT pg_wal_replay_resume()");
+  // Once the replica has replayed the change, A retires the listings again.
+  std::string seen;
+  for (int i = 0; i < 250 && seen != "99.99"; ++i) {
+    sleep_ms(20);
+    seen = listed_price();
+  }
+  EXPECT_EQ(seen, "99.99") << "a stale listing outlived the replica's lag";
+  await(cache_a.clear());
 }
 
 TEST_F(PgReplicas, WithThePrimaryDownAReplicaBehindStillAnswers) {
