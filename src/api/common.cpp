@@ -1,7 +1,6 @@
 #include "api/common.hpp"
 
 #include <openssl/crypto.h>
-#include <boost/json/serialize.hpp>
 
 #include <charconv>
 
@@ -14,7 +13,7 @@ namespace json = boost::json;
 http::Response json_response(int status, const json::value& body) {
   http::Response r;
   r.status = status;
-  r.body = json::serialize(body);
+  r.body = to_json_text(body);
   return r;
 }
 

@@ -1,6 +1,7 @@
 #include "http/problem.hpp"
 
-#include <boost/json/serialize.hpp>
+#include "util/json.hpp"
+
 #include <boost/json/value.hpp>
 
 namespace orderflow::http {
@@ -66,7 +67,7 @@ Response problem_response(const ApiError& e, const std::string& request_id) {
   Response r;
   r.status = e.status();
   r.content_type = "application/problem+json";
-  r.body = json::serialize(body);
+  r.body = to_json_text(body);
   for (const auto& [k, v] : e.headers()) r.set(k, v);
   return r;
 }

@@ -23,4 +23,8 @@ inline std::optional<std::string> get_optional_string(const boost::json::object&
 // Parses JSON text; returns nullopt on malformed input instead of throwing.
 std::optional<boost::json::value> try_parse_json(std::string_view text);
 
+// JSON text for responses: as boost::json::serialize, but doubles in their shortest plain form
+// (0.106, not Boost 1.81's 1.06E-1), and non-finite doubles as null.
+std::string to_json_text(const boost::json::value& v);
+
 }  // namespace orderflow
