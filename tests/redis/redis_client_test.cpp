@@ -1,0 +1,181 @@
+// The asynchronous Redis client against a real redis-server of the test's own (a child process
+// on a free port), which the tests freeze, stop and restart.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <csignal>
+
+#include "../conformance/harness.hpp"
+#include "redis/client.hpp"
+
+extern char** environ;
+
+namespace orderflow::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+int free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+// redis-server with a password, no persistence, on a free loopback port.
+class PrivateRedis {
+ public:
+  PrivateRedis() : port_(free_port()) { start(); }
+  ~PrivateRedis() { stop(); }
+  void start() {
+    const auto port = std::to_string(port_);
+    std::vector<std::string> args{"redis-server",
+                                  "--port",
+                                  port,
+                                  "--bind",
+                                  "127.0.0.1",
+                                  "--save",
+                                  "",
+                                  "--appendonly",
+                                  "no",
+                                  "--requirepass",
+                                  "pw",
+                                  "--logfile",
+                                  ""};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawnp(&pid_, "redis-server", nullptr, nullptr, argv.data(), environ) != 0)
+      throw std::runtime_error("cannot start redis-server");
+    for (int i = 0; i < 100; ++i) {  // until it accepts connections
+      asio::io_context io;
+      asio::ip::tcp::socket s(io);
+      boost::system::error_code ec;
+      s.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port_)}, ec);
+      if (!ec) return;
+      sleep_ms(20);
+    }
+    throw std::runtime_error("redis-server did not start");
+  }
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGCONT);
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = 0;
+  }
+  void freeze() { ::kill(pid_, SIGSTOP); }
+  void thaw() { ::kill(pid_, SIGCONT); }
+  redis::Options options(std::optional<std::string> password = "pw", int db = 0) const {
+    redis::Options o;
+    o.port = port_;
+    o.password = std::move(password);
+    o.db = db;
+    o.command_timeout = 300ms;
+    o.min_backoff = 50ms;
+    o.max_backoff = 200ms;
+    return o;
+  }
+
+ private:
+  int port_;
+  pid_t pid_ = 0;
+};
+
+class RedisClient : public ::testing::Test {
+ protected:
+  template <typename T>
+  T await(asio::awaitable<T> op) {
+    return run(io_, std::move(op));
+  }
+  redis::Reply command(redis::Client& c, redis::Command cmd) { return await(c.command(cmd)); }
+  // Retries until Redis answers (after a backoff) or `limit` runs out.
+  bool answers(redis::Client& c, std::chrono::milliseconds limit = 3s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      try {
+        return command(c, {"PING"}).str == "PONG";
+      } catch (const redis::ConnectionError&) {
+        sleep_ms(20);
+      }
+    }
+    return false;
+  }
+
+  asio::io_context io_;
+  PrivateRedis server_;
+};
+
+TEST_F(RedisClient, AuthenticatesAndSelectsItsDatabase) {
+  redis::Client db3(io_.get_executor(), server_.options("pw", 3));
+  redis::Client db0(io_.get_executor(), server_.options("pw", 0));
+  EXPECT_EQ(command(db3, {"SET", "k", "three"}).str, "OK");
+  EXPECT_EQ(command(db3, {"GET", "k"}).text(), "three");
+  EXPECT_TRUE(command(db0, {"GET", "k"}).is_nil());
+}
+
+TEST_F(RedisClient, AWrongPasswordIsRefused) {
+  redis::Client wrong(io_.get_executor(), server_.options("nope"));
+  EXPECT_THROW(command(wrong, {"PING"}), redis::ConnectionError);
+  redis::Client none(io_.get_executor(), server_.options(std::nullopt));
+  EXPECT_THROW(command(none, {"PING"}), redis::ReplyError);  // NOAUTH
+}
+
+TEST_F(RedisClient, PipelinesManyConcurrentRequests) {
+  redis::Client c(io_.get_executor(), server_.options());
+  constexpr int kRequests = 500;
+  int ok = 0;
+  for (int i = 0; i < kRequests; ++i)
+    asio::co_spawn(
+        io_,
+        [&, i]() -> asio::awaitable<void> {
+          redis::Command incr{"INCRBY", "n", std::to_string(i)};
+          co_await c.command(std::move(incr));
+          ++ok;
+        },
+        asio::detached);
+  // Not io_.run(): the connection always waits to read, so the context never runs dry.
+  io_.restart();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (ok < kRequests && std::chrono::steady_clock::now() < deadline) io_.run_one_for(100ms);
+  EXPECT_EQ(ok, kRequests);
+  EXPECT_EQ(command(c, {"GET", "n"}).text(), std::to_string(kRequests * (kRequests - 1) / 2));
+  const auto replies = await(c.pipeline({{"SET", "a", "1"}, {"NOSUCHCOMMAND"}, {"GET", "a"}}));
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_EQ(replies[1].type, redis::Reply::Type::error);  // returned, not thrown
+  EXPECT_EQ(replies[2].text(), "1");
+}
+
+TEST_F(RedisClient, AFrozenServerTimesOutAndIsUsedAgainAfterwards) {
+  redis::Client c(io_.get_executor(), server_.options());
+  ASSERT_TRUE(answers(c));
+  server_.freeze();
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(command(c, {"PING"}), redis::ConnectionError);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(waited, 1s) << "the command timeout (300 ms) did not apply";
+  // While backing off, requests fail at once.
+  const auto t1 = std::chrono::steady_clock::now();
+  EXPECT_THROW(command(c, {"PING"}), redis::ConnectionError);
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, 100ms);
+  server_.thaw();
+  EXPECT_TRUE(answers(c));
+}
+
+TEST_F(RedisClient, ReconnectsAfterARestart) {
+  redis::Client c(io_.get_executor(), server_.options());
+  ASSERT_TRUE(answers(c));
+  server_.stop();
+  EXPECT_THROW(command(c, {"PING"}), redis::ConnectionError);
+  EXPECT_FALSE(c.connected());
+  server_.start();
+  EXPECT_TRUE(answers(c));
+  EXPECT_TRUE(c.connected());
+}
+
+}  // namespace
+}  // namespace orderflow::testing
