@@ -182,6 +182,7 @@ asio::awaitable<void> CatalogService::invalidate_products(const std::vector<std:
   // replica that has not replayed this change yet. Retire the listings again once they have.
   if (store_.lists_may_lag()) {
     const auto executor = co_await asio::this_coro::executor;
+    ++retirements_pending_;
     asio::co_spawn(executor, retire_listings_after_replicas(), asio::detached);
   }
 }
@@ -194,6 +195,7 @@ asio::awaitable<void> CatalogService::retire_listings_after_replicas() {
   } catch (const std::exception& e) {
     log::warn("listings not retired after the replicas caught up", {{"error", e.what()}});
   }
+  --retirements_pending_;
 }
 
 }  // namespace orderflow::service

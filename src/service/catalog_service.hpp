@@ -2,6 +2,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -45,6 +46,8 @@ class CatalogService {
   boost::asio::awaitable<void> invalidate_products(const std::vector<std::string>& ids);
 
   const std::string& currency() const { return currency_; }
+  // Listing retirements still waiting for the replicas (they run in the background).
+  int retirements_pending() const { return retirements_pending_; }
 
  private:
   boost::asio::awaitable<std::string> generation();
@@ -55,6 +58,7 @@ class CatalogService {
   cache::Cache& cache_;
   CacheTtls ttls_;
   std::string currency_;
+  std::atomic<int> retirements_pending_{0};
 };
 
 }  // namespace orderflow::service

@@ -6,11 +6,7 @@
 #include <algorithm>
 #include <set>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-
 #include "store/sql_text.hpp"
-#include "util/async.hpp"
 #include "util/ids.hpp"
 #include "util/time.hpp"
 
@@ -130,76 +126,7 @@ asio::awaitable<T> in_transaction(pg::Pool& pool, Body body) {
 
 }  // namespace
 
-struct PgStore::PendingAccept {
-  std::vector<Statement> statements;
-  std::vector<Result> results;
-  Completion done;
-};
-
 PgStore::~PgStore() = default;
-
-asio::awaitable<std::vector<Result>> PgStore::execute_grouped(std::vector<Statement> statements) {
-  auto pending = std::make_shared<PendingAccept>();
-  pending->statements = std::move(statements);
-  co_await await_completion([&](Completion done) {
-    pending->done = std::move(done);
-    bool lead;
-    {
-      std::lock_guard lock(accept_mutex_);
-      pending_accepts_.push_back(pending);
-      lead = !flushing_;
-      flushing_ = true;
-    }
-    if (lead) asio::co_spawn(pool_.executor(), flush_accepts(), asio::detached);
-  });
-  co_return std::move(pending->results);
-}
-
-// One flusher at a time takes everything pending and commits it as one request; what arrives
-// meanwhile forms the next batch. If the batch fails on a statement (a concurrent twin's unique
-// violation, say), each accept runs again alone so that only the culprit fails.
-asio::awaitable<void> PgStore::flush_accepts() {
-  for (;;) {
-    std::vector<std::shared_ptr<PendingAccept>> batch;
-    {
-      std::lock_guard lock(accept_mutex_);
-      if (pending_accepts_.empty()) {
-        flushing_ = false;
-        co_return;
-      }
-      batch.swap(pending_accepts_);
-    }
-    std::vector<Statement> all;
-    for (const auto& p : batch) all.insert(all.end(), p->statements.begin(), p->statements.end());
-    bool one_failed = false;
-    std::exception_ptr broken;
-    try {
-      auto results = co_await pool_.execute(std::move(all));
-      std::size_t next = 0;
-      for (auto& p : batch) {
-        for (std::size_t i = 0; i < p->statements.size(); ++i)
-          p->results.push_back(std::move(results.at(next++)));
-        p->done(nullptr);
-      }
-    } catch (const pg::QueryError&) {
-      one_failed = true;
-    } catch (...) {
-      broken = std::current_exception();
-    }
-    if (broken)
-      for (auto& p : batch) p->done(broken);
-    if (!one_failed) continue;
-    for (auto& p : batch) {
-      std::exception_ptr error;
-      try {
-        p->results = co_await pool_.execute(p->statements);
-      } catch (...) {
-        error = std::current_exception();
-      }
-      p->done(error);
-    }
-  }
-}
 
 asio::awaitable<AcceptResult> PgStore::accept_order(AcceptRequest req) {
   // Look first; create when nothing binds. A concurrent twin that created in between shows up
@@ -253,7 +180,7 @@ asio::awaitable<AcceptResult> PgStore::accept_order(AcceptRequest req) {
           req.message.dedup_id.value_or(sha256_hex(req.message.body))}});
     create.push_back({"SELECT pg_notify($1, '')", {queue_.channel()}});
     try {
-      const auto r = co_await execute_grouped(std::move(create));
+      const auto r = co_await accepts_.execute(std::move(create));
       queue_.notify_sent();
       co_return AcceptResult{AcceptOutcome::created, req.order_id,
                              r.at(0).at(0, "message_id").value_or(""), req.accepted_at};

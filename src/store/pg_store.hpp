@@ -1,6 +1,7 @@
 #pragma once
 #include <mutex>
 
+#include "pg/group_commit.hpp"
 #include "pg/pool.hpp"
 #include "pg/replicas.hpp"
 #include "queue/pg_queue.hpp"
@@ -17,7 +18,7 @@ class PgStore final : public Store {
  public:
   ~PgStore() override;
   PgStore(pg::Pool& pool, queue::PgQueue& queue, pg::ReadRouter* reads = nullptr)
-      : pool_(pool), queue_(queue), reads_(reads) {}
+      : pool_(pool), queue_(queue), reads_(reads), accepts_(pool) {}
 
   boost::asio::awaitable<AcceptResult> accept_order(AcceptRequest request) override;
   boost::asio::awaitable<OrderLookup> find_order(std::string order_id) override;
@@ -45,22 +46,16 @@ class PgStore final : public Store {
   boost::asio::awaitable<bool> load_demo_catalog(domain::DemoCatalog demo) override;
 
  private:
-  // Group commit: concurrent accepts are sent as one transaction (one fsync for many orders).
-  boost::asio::awaitable<std::vector<pg::Result>> execute_grouped(
-      std::vector<pg::Statement> statements);
-  boost::asio::awaitable<void> flush_accepts();
   // A read that may be slightly stale: on a replica when there are any.
   boost::asio::awaitable<std::vector<pg::Result>> read(std::vector<pg::Statement> statements);
   // After a write that lists show: this process's next lists must see it.
   boost::asio::awaitable<void> wrote();
 
-  struct PendingAccept;
   pg::Pool& pool_;
   queue::PgQueue& queue_;
   pg::ReadRouter* reads_;
-  std::mutex accept_mutex_;
-  std::vector<std::shared_ptr<PendingAccept>> pending_accepts_;
-  bool flushing_ = false;
+  // Concurrent accepts are sent as one transaction: one fsync for many orders.
+  pg::GroupCommit accepts_;
 };
 
 class PgCartStore final : public CartStore {

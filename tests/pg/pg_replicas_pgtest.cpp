@@ -2,6 +2,10 @@
 // there, read-your-writes when the replica is behind, and a failed replica skipped then retried.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <boost/json/parse.hpp>
 
 #include "../conformance/backends.hpp"
@@ -25,7 +29,7 @@ std::string replica_of(const std::string& primary_url) {
 }
 
 class PgReplicas : public ::testing::Test {
- public:  // the Resume guard below calls on_replica
+ protected:
   void SetUp() override {
     primary_ = std::make_unique<pg::Pool>(io_.get_executor(), pg::PoolOptions{db_.url(), 4});
     run(io_, pg::migrate(*primary_));
@@ -59,6 +63,29 @@ class PgReplicas : public ::testing::Test {
     const auto r = await(admin.query(sql));
     return r.rows.empty() || !r.rows[0][0] ? "" : *r.rows[0][0];
   }
+  // Pauses WAL replay on the shared replica until destroyed. Tests that pause it run one at a
+  // time (ctest runs test cases in parallel processes): a lock file serialises them.
+  class ReplayPause {
+   public:
+    explicit ReplayPause(PgReplicas& t) : t_(t) {
+      fd_ = ::open("/tmp/orderflow-replica-replay.lock", O_CREAT | O_RDWR, 0666);
+      if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+      t_.on_replica("SELECT pg_wal_replay_pause()");
+    }
+    ~ReplayPause() {
+      resume();
+      if (fd_ >= 0) ::close(fd_);  // releases the lock
+    }
+    void resume() {
+      if (!resumed_) t_.on_replica("SELECT pg_wal_replay_resume()");
+      resumed_ = true;
+    }
+
+   private:
+    PgReplicas& t_;
+    int fd_ = -1;
+    bool resumed_ = false;
+  };
   bool read_on_standby() {
     std::vector<pg::Statement> s;
     s.push_back({"SELECT pg_is_in_recovery()", {}});
@@ -121,11 +148,7 @@ TEST_F(PgReplicas, AReplicaBehindThisProcessesWriteIsNotRead) {
   await(store_->load_demo_catalog(domain::demo_catalog()));
   const auto p = some_product();
   // Replay stops: the replica keeps the old price however long we wait.
-  on_replica("SELECT pg_wal_replay_pause()");
-  struct Resume {
-    PgReplicas* t;
-    ~Resume() { t->on_replica("SELECT pg_wal_replay_resume()"); }
-  } resume{this};
+  ReplayPause paused(*this);
   domain::ProductFields change;
   change.price = p.price + 1;
   ASSERT_EQ(await(store_->update_product(p.product_id, change)).outcome, store::WriteOutcome::ok);
@@ -137,7 +160,7 @@ TEST_F(PgReplicas, AReplicaBehindThisProcessesWriteIsNotRead) {
   EXPECT_EQ(listed.data[0].price, p.price + 1) << "a stale price from the paused replica";
   EXPECT_EQ(reads_->stats().primary_reads, before.primary_reads + 1);
   // Once replay resumes the replica catches up and serves reads again.
-  on_replica("SELECT pg_wal_replay_resume()");
+  paused.resume();
   for (int i = 0; i < 200 && reads_->stats().replica_reads == before.replica_reads; ++i) {
     EXPECT_EQ(await(store_->list_products(f)).data.at(0).price, p.price + 1);
     sleep_ms(10);
@@ -171,16 +194,12 @@ TEST_F(PgReplicas, AListingCachedFromALaggingReplicaIsRetiredOnceItCatchesUp) {
   ASSERT_GT(reads_b.stats().replica_reads, 0u);
   const auto old_price = listed_price();
 
-  on_replica("SELECT pg_wal_replay_pause()");
-  struct Resume {
-    PgReplicas* t;
-    ~Resume() { t->on_replica("SELECT pg_wal_replay_resume()"); }
-  } resume{this};
+  ReplayPause paused(*this);
   await(a.update_product(p.product_id, boost::json::parse(R"({"price":"99.99"})")));
   // B knows nothing of A's write: its listing comes from the paused replica, and is cached.
   EXPECT_EQ(listed_price(), old_price);
   EXPECT_EQ(listed_price(), old_price);
-  on_replica("SELECT pg_wal_replay_resume()");
+  paused.resume();
   // Once the replica has replayed the change, A retires the listings again.
   std::string seen;
   for (int i = 0; i < 250 && seen != "99.99"; ++i) {
@@ -188,6 +207,12 @@ TEST_F(PgReplicas, AListingCachedFromALaggingReplicaIsRetiredOnceItCatchesUp) {
     seen = listed_price();
   }
   EXPECT_EQ(seen, "99.99") << "a stale listing outlived the replica's lag";
+  // The retirements run in the background: let them finish before their objects go.
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  io_.restart();
+  while (a.retirements_pending() > 0 && std::chrono::steady_clock::now() < deadline)
+    io_.run_one_for(50ms);
+  EXPECT_EQ(a.retirements_pending(), 0);
   await(cache_a.clear());
 }
 
