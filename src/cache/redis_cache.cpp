@@ -27,6 +27,21 @@ std::string glob_escape(const std::string& s) {
   return out;
 }
 
+struct ScanPage {
+  std::string cursor;  // "0" once the scan is complete
+  std::vector<std::string> keys;
+};
+
+// One SCAN step over the keys matching `pattern` (a glob).
+asio::awaitable<ScanPage> scan_page(redis::Client& client, std::string cursor,
+                                    std::string pattern) {
+  Command scan{"SCAN", std::move(cursor), "MATCH", std::move(pattern), "COUNT", "1000"};
+  auto r = co_await client.command(std::move(scan));
+  ScanPage page{std::move(r.elements.at(0).str), {}};
+  for (auto& k : r.elements.at(1).elements) page.keys.push_back(std::move(k.str));
+  co_return page;
+}
+
 std::int64_t info_field(const std::string& info, const std::string& name) {
   const auto at = info.find(name + ":");
   if (at == std::string::npos) return 0;
@@ -44,7 +59,7 @@ asio::awaitable<bool> RedisCache::usable() {
   if (clearing_.exchange(true)) co_return false;
   bool cleared = false;
   try {
-    const auto n = co_await clear_now();
+    const auto n = co_await clear();
     log::warn("redis answers again: cache cleared, since invalidations were lost",
               {{"cleared", n}});
     cleared = true;
@@ -124,12 +139,12 @@ asio::awaitable<Stats> RedisCache::stats() {
   const auto info = co_await client_.pipeline(std::move(cmds));
   s.evictions = info_field(info.at(0).str, "evicted_keys");
   s.memory_bytes = info_field(info.at(1).str, "used_memory");
+  const auto pattern = glob_escape(prefix_ + "c:") + "*";
   std::string cursor = "0";
   do {
-    Command scan{"SCAN", cursor, "MATCH", glob_escape(prefix_ + "c:") + "*", "COUNT", "1000"};
-    const auto r = co_await client_.command(std::move(scan));
-    cursor = r.elements.at(0).str;
-    s.keys += static_cast<std::int64_t>(r.elements.at(1).elements.size());
+    auto page = co_await scan_page(client_, cursor, pattern);
+    cursor = std::move(page.cursor);
+    s.keys += static_cast<std::int64_t>(page.keys.size());
   } while (cursor != "0");
   co_return s;
 }
@@ -137,18 +152,17 @@ asio::awaitable<Stats> RedisCache::stats() {
 asio::awaitable<KeyList> RedisCache::keys(std::string prefix, std::size_t limit) {
   KeyList out;
   const auto namespace_len = prefix_.size() + 2;
+  const auto pattern = glob_escape(prefix_ + "c:" + prefix) + "*";
   std::string cursor = "0";
   do {
-    Command scan{"SCAN",  cursor, "MATCH", glob_escape(prefix_ + "c:" + prefix) + "*",
-                 "COUNT", "1000"};
-    const auto r = co_await client_.command(std::move(scan));
-    cursor = r.elements.at(0).str;
-    for (const auto& k : r.elements.at(1).elements) {
+    auto page = co_await scan_page(client_, cursor, pattern);
+    cursor = std::move(page.cursor);
+    for (const auto& k : page.keys) {
       if (out.keys.size() == limit) {
         out.truncated = true;
         break;
       }
-      out.keys.push_back(k.str.substr(namespace_len));
+      out.keys.push_back(k.substr(namespace_len));
     }
   } while (cursor != "0" && !out.truncated);
   std::sort(out.keys.begin(), out.keys.end());
@@ -161,21 +175,17 @@ asio::awaitable<void> RedisCache::ping() {
 }
 
 asio::awaitable<std::int64_t> RedisCache::clear() {
-  co_return co_await clear_now();
-}
-
-asio::awaitable<std::int64_t> RedisCache::clear_now() {
+  // Entries and generations alike: only this service's prefix.
+  const auto pattern = glob_escape(prefix_) + "[cg]:*";
   std::int64_t cleared = 0;
   std::string cursor = "0";
   do {
-    // Entries and generations alike: only this service's prefix.
-    Command scan{"SCAN", cursor, "MATCH", glob_escape(prefix_) + "[cg]:*", "COUNT", "1000"};
-    const auto r = co_await client_.command(std::move(scan));
-    cursor = r.elements.at(0).str;
+    auto page = co_await scan_page(client_, cursor, pattern);
+    cursor = std::move(page.cursor);
     Command unlink{"UNLINK"};
-    for (const auto& k : r.elements.at(1).elements) {
-      if (k.str.compare(prefix_.size(), 2, "c:") == 0) ++cleared;
-      unlink.push_back(k.str);
+    for (auto& k : page.keys) {
+      if (k.compare(prefix_.size(), 2, "c:") == 0) ++cleared;
+      unlink.push_back(std::move(k));
     }
     if (unlink.size() > 1) co_await client_.command(std::move(unlink));
   } while (cursor != "0");

@@ -31,7 +31,6 @@ class RedisCache final : public Cache {
  private:
   std::string entry(const std::string& key) const { return prefix_ + "c:" + key; }
   std::string generation(const std::string& key) const { return prefix_ + "g:" + key; }
-  boost::asio::awaitable<std::int64_t> clear_now();
   // False while a lost invalidation is not yet made good (tries to, first).
   boost::asio::awaitable<bool> usable();
 

@@ -15,6 +15,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 constexpr std::chrono::milliseconds kMinBackoff{1000}, kMaxBackoff{30'000};
+// True on a replica that has replayed the WAL up to $1; false on one behind, or on a server
+// that is not a replica at all.
+constexpr const char* kReplayedUpTo =
+    "SELECT COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)";
 // How long reads stay on the primary when it could not report its WAL position after a write.
 constexpr std::int64_t kPrimaryOnlyMs = 5000;
 }  // namespace
@@ -58,7 +62,6 @@ struct ReadRouter::Replica {
   Clock::time_point retry_at{};
   std::chrono::milliseconds backoff = kMinBackoff;
   std::string last_error;
-  std::uint64_t reads = 0;
   double latency_ms = 0;
 };
 
@@ -119,8 +122,7 @@ asio::awaitable<std::vector<Result>> ReadRouter::read(std::vector<Statement> sta
     if (!index) break;
     // The position test rides in the same round trip as the read itself.
     std::vector<Statement> request;
-    request.push_back(
-        {"SELECT COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)", {format_lsn(floor)}});
+    request.push_back({kReplayedUpTo, {format_lsn(floor)}});
     request.insert(request.end(), statements.begin(), statements.end());
     std::string error;
     bool refused = false;
@@ -143,10 +145,6 @@ asio::awaitable<std::vector<Result>> ReadRouter::read(std::vector<Statement> sta
     if (behind) {
       behind_answer = std::move(results);
       break;
-    }
-    {
-      std::lock_guard lock(mutex_);
-      ++replicas_[*index]->reads;
     }
     ++replica_reads_;
     co_return results;
@@ -193,8 +191,7 @@ asio::awaitable<bool> ReadRouter::wait_replayed(std::chrono::milliseconds limit)
       std::string error;
       try {
         Params params{target};
-        const auto r = co_await replicas_[i]->pool->query(
-            "SELECT COALESCE(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)", std::move(params));
+        const auto r = co_await replicas_[i]->pool->query(kReplayedUpTo, std::move(params));
         all = r.rows.at(0).at(0) == "t";
       } catch (const std::exception& e) {
         error = e.what();
@@ -212,8 +209,7 @@ std::vector<ReplicaStatus> ReadRouter::status() const {
   std::lock_guard lock(mutex_);
   std::vector<ReplicaStatus> out;
   for (const auto& r : replicas_)
-    out.push_back(
-        {r->name, r->last_error.empty(), r->last_error, r->reads, r->pool->stats(), r->latency_ms});
+    out.push_back({r->name, r->last_error.empty(), r->last_error, r->latency_ms});
   return out;
 }
 

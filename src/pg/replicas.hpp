@@ -22,8 +22,6 @@ struct ReplicaStatus {
   std::string name;  // host:port/database, without credentials
   bool healthy = true;
   std::string last_error;
-  std::uint64_t reads = 0;  // answered by this replica
-  PoolStats pool;
   double latency_ms = 0;  // of the last probe()
 };
 

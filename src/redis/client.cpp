@@ -158,18 +158,22 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     if (state == State::idle) connect();
   }
 
+  // Queues one command on the connection; its reply goes to `callback` with `privdata`.
+  bool write_command(const Command& cmd, redisCallbackFn* callback, void* privdata) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lens;
+    for (const auto& a : cmd) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    return redisAsyncCommandArgv(ac, callback, privdata, static_cast<int>(argv.size()), argv.data(),
+                                 lens.data()) == REDIS_OK;
+  }
+
   void send(const std::shared_ptr<Request>& r) {
     for (std::size_t i = 0; i < r->commands.size(); ++i) {
-      const auto& cmd = r->commands[i];
-      std::vector<const char*> argv;
-      std::vector<std::size_t> lens;
-      for (const auto& a : cmd) {
-        argv.push_back(a.data());
-        lens.push_back(a.size());
-      }
       auto* slot = new Slot{r, i};
-      if (redisAsyncCommandArgv(ac, &Impl::on_reply, slot, static_cast<int>(argv.size()),
-                                argv.data(), lens.data()) != REDIS_OK) {
+      if (!write_command(r->commands[i], &Impl::on_reply, slot)) {
         delete slot;
         return drop(ac && ac->errstr ? ac->errstr : "cannot send the command");
       }
@@ -219,24 +223,14 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       Command auth{"AUTH"};
       if (options.username) auth.push_back(*options.username);
       auth.push_back(*options.password);
-      handshake(auth);
+      write_command(auth, &Impl::on_handshake, nullptr);
     }
-    if (options.db != 0) handshake({"SELECT", std::to_string(options.db)});
+    if (options.db != 0)
+      write_command({"SELECT", std::to_string(options.db)}, &Impl::on_handshake, nullptr);
     connect_timer.expires_after(options.connect_timeout);
     connect_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (!ec && self->state == State::connecting) self->drop("cannot connect: timed out");
     });
-  }
-
-  void handshake(const Command& cmd) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    for (const auto& a : cmd) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    redisAsyncCommandArgv(ac, &Impl::on_handshake, nullptr, static_cast<int>(argv.size()),
-                          argv.data(), lens.data());
   }
 
   static void on_connect(const redisAsyncContext* c, int status) {
@@ -353,10 +347,6 @@ asio::awaitable<Reply> Client::command(Command cmd) {
 
 bool Client::connected() const {
   return impl_->is_ready;
-}
-
-const Options& Client::options() const {
-  return impl_->options;
 }
 
 }  // namespace orderflow::redis

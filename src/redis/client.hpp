@@ -75,7 +75,6 @@ class Client {
   boost::asio::awaitable<Reply> command(Command command);
 
   bool connected() const;
-  const Options& options() const;
 
   struct Impl;
 
