@@ -22,6 +22,10 @@ struct QueueOptions {
   milliseconds poll_interval{250};
 };
 
+// The delay before a message that failed on its n-th delivery is delivered again:
+// retry_delays[n-1] (the last one repeating), with ±10 % jitter so that retries spread out.
+milliseconds retry_delay(const QueueOptions& options, int receive_count);
+
 struct OutgoingMessage {
   std::string group_id;
   std::optional<std::string> dedup_id;  // SHA-256 of the body when absent

@@ -13,17 +13,6 @@ namespace orderflow::queue {
 namespace asio = boost::asio;
 using sqlite::Connection;
 
-namespace {
-// A delay with ±10 % jitter, so that retries of many failed messages spread out.
-std::int64_t jittered(milliseconds delay) {
-  const auto base = delay.count();
-  const auto spread = base / 10;
-  if (spread == 0) return base;
-  return base - spread +
-         static_cast<std::int64_t>(random_below(static_cast<std::uint64_t>(2 * spread + 1)));
-}
-}  // namespace
-
 SqliteQueue::SqliteQueue(sqlite::Database& db, QueueOptions options, std::string name)
     : db_(db), options_(std::move(options)), name_(std::move(name)) {}
 
@@ -153,12 +142,8 @@ bool SqliteQueue::fail_in(Connection& c, const Message& m, const std::string& er
     dead_letter_in(c, m.message_id, error, now);
     return true;
   }
-  const auto& delays = options_.retry_delays;
-  const auto delay = delays.empty()
-                         ? milliseconds{0}
-                         : delays[std::min<std::size_t>(m.receive_count - 1, delays.size() - 1)];
   c.exec("UPDATE queue_messages SET receipt=NULL, visible_at=?2, last_error=?3 WHERE message_id=?1",
-         m.message_id, now + jittered(delay), error);
+         m.message_id, now + retry_delay(options_, m.receive_count).count(), error);
   count_in(c, "retried", 1);
   return true;
 }

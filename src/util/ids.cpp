@@ -52,11 +52,12 @@ bool is_valid_client_id(std::string_view id) {
   return true;
 }
 
-std::string sha256_hex(std::string_view bytes) {
+namespace {
+std::string digest_hex(std::string_view bytes, const EVP_MD* md) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("sha256 failed");
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, md, nullptr) != 1)
+    throw std::runtime_error("digest failed");
   std::string out;
   out.reserve(len * 2);
   for (unsigned int i = 0; i < len; ++i) {
@@ -64,6 +65,15 @@ std::string sha256_hex(std::string_view bytes) {
     out.push_back(kHex[digest[i] & 0xF]);
   }
   return out;
+}
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+  return digest_hex(bytes, EVP_sha256());
+}
+
+std::string sha1_hex(std::string_view bytes) {
+  return digest_hex(bytes, EVP_sha1());
 }
 
 }  // namespace orderflow

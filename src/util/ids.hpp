@@ -17,4 +17,7 @@ std::uint64_t random_below(std::uint64_t bound);
 // Lower-case hex SHA-256 of the bytes.
 std::string sha256_hex(std::string_view bytes);
 
+// Lower-case hex SHA-1 (what Redis names scripts by; not for anything secret).
+std::string sha1_hex(std::string_view bytes);
+
 }  // namespace orderflow

@@ -7,6 +7,7 @@
 #include "pg/pool.hpp"
 #include "pg/schema.hpp"
 #include "queue/pg_queue.hpp"
+#include "queue/redis_queue.hpp"
 #include "queue/sqlite_queue.hpp"
 #include "redis/client.hpp"
 #include "sqlite/database.hpp"
@@ -156,6 +157,35 @@ class RedisCartBackend {
  private:
   redis::Client client_;
   std::unique_ptr<store::RedisCartStore> carts_;
+};
+
+// The queue in Redis, under a key prefix of its own per test. reopen() makes a new client and
+// queue on the same keys (a restart).
+class RedisQueueBackend {
+ public:
+  static constexpr const char* kName = "redis";
+  RedisQueueBackend(queue::QueueOptions options, asio::io_context& io)
+      : io_(io), options_(std::move(options)), prefix_("test:" + uuid_v7() + ":") {
+    open();
+  }
+  queue::Queue& queue() { return *queue_; }
+  void reopen() {
+    queue_.reset();
+    client_.reset();
+    open();
+  }
+
+ private:
+  void open() {
+    client_ = std::make_unique<redis::Client>(io_.get_executor(), redis_from_env());
+    queue_ = std::make_unique<queue::RedisQueue>(io_.get_executor(), *client_, redis_from_env(),
+                                                 options_, prefix_);
+  }
+  asio::io_context& io_;
+  queue::QueueOptions options_;
+  std::string prefix_;
+  std::unique_ptr<redis::Client> client_;
+  std::unique_ptr<queue::RedisQueue> queue_;
 };
 
 }  // namespace orderflow::testing

@@ -63,8 +63,8 @@ class QueueConformance : public ::testing::Test {
   std::unique_ptr<Backend> backend_;
 };
 
-using Backends = ::testing::Types<SqliteBackend, PgBackend>;
-TYPED_TEST_SUITE(QueueConformance, Backends, BackendNames);
+using QueueBackends = ::testing::Types<SqliteBackend, PgBackend, RedisQueueBackend>;
+TYPED_TEST_SUITE(QueueConformance, QueueBackends, BackendNames);
 
 TYPED_TEST(QueueConformance, SendReceiveDelete) {
   const auto id = this->send("g", "hello");
