@@ -28,9 +28,11 @@
 #include "obs/log.hpp"
 #include "pg/schema.hpp"
 #include "queue/pg_queue.hpp"
+#include "queue/redis_queue.hpp"
 #include "queue/sqlite_queue.hpp"
 #include "store/pg_store.hpp"
 #include "store/redis_cart_store.hpp"
+#include "store/redis_intake_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "util/ids.hpp"
 #include "util/time.hpp"
@@ -89,14 +91,21 @@ struct SqliteBackends final : Backends {
 };
 
 // PostgreSQL (DATABASE_URL): migrated at start, safe when several processes start at once.
+// With QUEUE_BACKEND=redis, the queue and the orders' intake are in Redis.
 struct PgBackends final : Backends {
-  PgBackends(const Config& c, asio::io_context& io)
+  PgBackends(const Config& c, asio::io_context& io, redis::Client* redis)
       : pool(io.get_executor(), pg::PoolOptions{*c.database_url, c.db_pool_size}),
         reads(pool, c.database_replica_urls, replica_options(c)),
-        queue_(pool, c.queue),
-        store_(pool, queue_, &reads),
         carts_(pool, c.cart_ttl) {
     run_on(io, pg::migrate(pool));
+    if (c.redis_queue) {
+      redis_queue.emplace(io.get_executor(), *redis, *c.redis, c.queue, c.redis_key_prefix);
+      database_store.emplace(pool, nullptr, &reads);
+      intake.emplace(*database_store, *redis_queue, c.idempotency_ttl);
+    } else {
+      pg_queue.emplace(pool, c.queue);
+      database_store.emplace(pool, &*pg_queue, &reads);
+    }
   }
   static pg::PoolOptions replica_options(const Config& c) {
     pg::PoolOptions o;
@@ -105,8 +114,14 @@ struct PgBackends final : Backends {
     o.connect_timeout = std::chrono::milliseconds(1000);
     return o;
   }
-  queue::Queue& queue() override { return queue_; }
-  store::Store& store() override { return store_; }
+  queue::Queue& queue() override {
+    if (redis_queue) return *redis_queue;
+    return *pg_queue;
+  }
+  store::Store& store() override {
+    if (intake) return *intake;
+    return *database_store;
+  }
   store::CartStore& carts() override { return carts_; }
   pg::ReadRouter* read_router() override { return &reads; }
   std::string describe() const override {
@@ -117,13 +132,16 @@ struct PgBackends final : Backends {
 
   pg::Pool pool;
   pg::ReadRouter reads;
-  queue::PgQueue queue_;
-  store::PgStore store_;
+  std::optional<queue::PgQueue> pg_queue;
+  std::optional<queue::RedisQueue> redis_queue;
+  std::optional<store::PgStore> database_store;
+  std::optional<store::RedisIntakeStore> intake;
   store::PgCartStore carts_;
 };
 
-std::unique_ptr<Backends> open_backends(const Config& c, asio::io_context& io) {
-  if (c.database_url) return std::make_unique<PgBackends>(c, io);
+std::unique_ptr<Backends> open_backends(const Config& c, asio::io_context& io,
+                                        redis::Client* redis) {
+  if (c.database_url) return std::make_unique<PgBackends>(c, io, redis);
   return std::make_unique<SqliteBackends>(c);
 }
 
@@ -169,11 +187,12 @@ int serve(Config cfg) {
   log::set_level(cfg.log_level);
   // First, so that it outlives everything whose handlers it may hold.
   asio::io_context io;
-  auto backends_owner = open_backends(cfg, io);
+  // Redis, when configured, holds the cache and the carts (and with QUEUE_BACKEND=redis the
+  // queue), shared with the other processes.
+  const auto redis = redis_client(cfg, io);
+  auto backends_owner = open_backends(cfg, io, redis.get());
   auto& backends = *backends_owner;
 
-  // Redis, when configured, holds the cache and the carts, shared with the other processes.
-  const auto redis = redis_client(cfg, io);
   std::unique_ptr<store::RedisCartStore> redis_carts;
   if (redis)
     redis_carts =
@@ -254,6 +273,7 @@ int serve(Config cfg) {
                           {"port", port},
                           {"role", to_string(cfg.role)},
                           {"database", backends.describe()},
+                          {"queue", cfg.redis_queue ? "redis" : "database"},
                           {"cache", cfg.cache_backend},
                           {"carts", redis_carts ? "redis" : "database"},
                           {"version", ORDERFLOW_VERSION}});
@@ -356,15 +376,15 @@ int run(int argc, char** argv) {
     if (no_demo_data) cfg.demo_data = false;
 
     asio::io_context io;
+    const auto redis = redis_client(cfg, io);
     if (migrate_cmd->parsed()) {
-      const auto b = open_backends(cfg, io);
+      const auto b = open_backends(cfg, io, redis.get());
       std::cout << "database ready: " << b->describe() << "\n";
       return 0;
     }
     if (demo_cmd->parsed()) {
-      const auto b = open_backends(cfg, io);
+      const auto b = open_backends(cfg, io, redis.get());
       // Through the catalog service, so that a shared cache forgets the empty catalog.
-      const auto redis = redis_client(cfg, io);
       const auto cache = make_cache(cfg, redis.get());
       service::CatalogService catalog(b->store(), *cache, cache_ttls(cfg), cfg.currency);
       const bool loaded = run_on(io, catalog.load_demo_catalog(domain::demo_catalog()));
@@ -373,7 +393,7 @@ int run(int argc, char** argv) {
       return 0;
     }
     if (queue_cmd->parsed()) {
-      const auto b = open_backends(cfg, io);
+      const auto b = open_backends(cfg, io, redis.get());
       json::value out;
       if (q_stats->parsed()) out = api::queue_stats_json(run_on(io, b->queue().stats()));
       if (q_purge->parsed()) out = json::object{{"purged", run_on(io, b->queue().purge())}};

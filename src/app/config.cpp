@@ -220,6 +220,13 @@ Config load_config(const EnvLookup& env) {
   with("SQLITE_BUSY_TIMEOUT", [&](auto n, auto v) { c.sqlite_busy_timeout = duration(n, v); });
   if (!c.database_replica_urls.empty() && !c.database_url)
     throw ConfigError("DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are of a primary");
+  with("QUEUE_BACKEND", [&](auto n, auto v) {
+    if (v != "database" && v != "redis") throw ConfigError(n + " must be database or redis");
+    if (v == "redis" && !c.redis) throw ConfigError(n + "=redis needs REDIS_URL or REDIS_HOST");
+    // The Redis queue is for several processes; the embedded SQLite file serves only one.
+    if (v == "redis" && !c.database_url) throw ConfigError(n + "=redis needs DATABASE_URL");
+    c.redis_queue = v == "redis";
+  });
   return c;
 }
 

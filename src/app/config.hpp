@@ -48,6 +48,8 @@ struct Config {
   std::chrono::milliseconds idempotency_ttl{24 * 3600 * 1000};
 
   queue::QueueOptions queue;
+  // QUEUE_BACKEND=redis: the queue and the orders' intake in Redis; otherwise in the database.
+  bool redis_queue = false;
   std::size_t worker_batch_size = 256;
   int worker_concurrency = 2;
   int sqlite_readers = 2;

@@ -121,6 +121,13 @@ const std::vector<std::vector<const char*>> kMigrations = {
         "ALTER TABLE queue_counters ADD COLUMN node TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE queue_counters DROP CONSTRAINT queue_counters_pkey",
         "ALTER TABLE queue_counters ADD PRIMARY KEY (queue_name, node)",
+    },
+    {
+        // Messages applied from a queue outside this database (QUEUE_BACKEND=redis).
+        R"sql(CREATE TABLE queue_inbox (
+      message_id TEXT PRIMARY KEY,
+      applied_at BIGINT NOT NULL))sql",
+        "CREATE INDEX queue_inbox_applied ON queue_inbox(applied_at)",
     }};
 
 Statement plain(std::string sql) {

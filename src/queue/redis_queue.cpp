@@ -20,7 +20,7 @@ namespace {
 // l:<group> (the group's message ids in order), all (every message by sent at), delayed
 // (groups waiting out a retry delay, by due time), dlq (dead-letter stream), dlqidx (message
 // id → its dlq entry), dd:<dedup id> (deduplication, expiring), receipts (a counter), stats.
-const std::string kLibrary = R"lua(
+constexpr const char* kLibrary = R"lua(
 local base = ARGV[1]
 local stream, workers = base .. 't', 'workers'
 local function now_ms()
@@ -70,7 +70,7 @@ end
 )lua";
 
 std::string with_library(const char* body) {
-  return kLibrary + body;
+  return std::string(kLibrary) + body;
 }
 
 // ARGV: base, dedup window, then group, dedup id, message id, body for each message.
@@ -234,7 +234,7 @@ constexpr milliseconds kMaxBlock{2000};
 
 }  // namespace
 
-const std::string& RedisQueue::lua_library() {
+const char* RedisQueue::lua_library() {
   return kLibrary;
 }
 
@@ -353,6 +353,16 @@ asio::awaitable<std::vector<Message>> RedisQueue::receive(std::size_t max, milli
     const auto block = std::min({left, options_.poll_interval, kMaxBlock});
     tokens = co_await wait_for_tokens(max, block);
   }
+}
+
+asio::awaitable<std::vector<bool>> RedisQueue::are_current(const std::vector<Message>& batch) {
+  std::vector<Command> reads;
+  for (const auto& m : batch) reads.push_back({"HGET", base_ + "m:" + m.message_id, "r"});
+  const auto replies = co_await client_.pipeline(std::move(reads));
+  std::vector<bool> out;
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    out.push_back(replies.at(i).type == Reply::Type::string && replies[i].str == batch[i].receipt);
+  co_return out;
 }
 
 asio::awaitable<bool> RedisQueue::remove(const Message& m) {

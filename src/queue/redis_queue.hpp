@@ -40,6 +40,9 @@ class RedisQueue final : public Queue {
   boost::asio::awaitable<QueueStats> stats() override;
   const QueueOptions& options() const override { return options_; }
 
+  // Whether each delivery's receipt is still current (its visibility timeout has not handed
+  // the message to another consumer).
+  boost::asio::awaitable<std::vector<bool>> are_current(const std::vector<Message>& batch);
   // Deletes the `done` messages and reports the `failed` ones, in one round trip each.
   boost::asio::awaitable<void> settle(std::vector<Message> done,
                                       std::vector<std::pair<Message, std::string>> failed);
@@ -50,7 +53,7 @@ class RedisQueue final : public Queue {
   // Lua functions scripts can start with, given the key base as ARGV[1]: send_one(group,
   // dedup_id, message_id, body, dedup_window_ms, now) returns {message_id, 1 if deduplicated};
   // now_ms() is the server's clock.
-  static const std::string& lua_library();
+  static const char* lua_library();
   redis::Client& client() { return client_; }
 
  private:

@@ -47,6 +47,7 @@ void HandlerStats::record_batch(const store::BatchResult& r, double apply_ms,
     processed_ += static_cast<std::int64_t>(r.applied.size());
     failed_ += static_cast<std::int64_t>(r.failed.size());
     stale_ += static_cast<std::int64_t>(r.stale.size());
+    already_applied_ += static_cast<std::int64_t>(r.already_applied.size());
     for (const auto& [type, n] : r.events_by_type) events_[type] += n;
   }
   if (!r.applied.empty()) apply_ms_.record(apply_ms);
@@ -59,7 +60,11 @@ json::object HandlerStats::to_json() const {
   {
     std::lock_guard lock(mutex_);
     for (const auto& [type, n] : events_) events[type] = n;
-    o = {{"batches", batches_}, {"processed", processed_}, {"failed", failed_}, {"stale", stale_}};
+    o = {{"batches", batches_},
+         {"processed", processed_},
+         {"failed", failed_},
+         {"stale", stale_},
+         {"already_applied", already_applied_}};
   }
   o["events_by_type"] = std::move(events);
   o["batch_apply_ms"] = apply_ms_.percentiles();

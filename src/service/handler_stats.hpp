@@ -34,7 +34,7 @@ class HandlerStats {
 
  private:
   mutable std::mutex mutex_;
-  std::int64_t batches_ = 0, processed_ = 0, failed_ = 0, stale_ = 0;
+  std::int64_t batches_ = 0, processed_ = 0, failed_ = 0, stale_ = 0, already_applied_ = 0;
   std::map<std::string, std::int64_t> events_;
   LatencyWindow apply_ms_, end_to_end_ms_;
 };

@@ -129,6 +129,7 @@ asio::awaitable<T> in_transaction(pg::Pool& pool, Body body) {
 PgStore::~PgStore() = default;
 
 asio::awaitable<AcceptResult> PgStore::accept_order(AcceptRequest req) {
+  if (!queue_) throw std::logic_error("accepts go through the queue's own intake");
   // Look first; create when nothing binds. A concurrent twin that created in between shows up
   // as a unique violation: look again, and it replays.
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -170,18 +171,18 @@ asio::awaitable<AcceptResult> PgStore::accept_order(AcceptRequest req) {
       co_return r;
     }
     std::vector<Statement> create;
-    create.push_back(queue_.send_statement(req.message, req.accepted_at));
+    create.push_back(queue_->send_statement(req.message, req.accepted_at));
     create.push_back(
         {"INSERT INTO order_intake(order_id, idempotency_key, request_hash, request, "
          "message_id, created_at) SELECT $1, $2, $3, $4, message_id, $5 FROM "
          "queue_dedup WHERE queue_name = $6 AND dedup_id = $7",
          {req.order_id, req.idempotency_key, req.request_hash, req.request_json,
-          num(req.accepted_at), queue_.name(),
+          num(req.accepted_at), queue_->name(),
           req.message.dedup_id.value_or(sha256_hex(req.message.body))}});
-    create.push_back({"SELECT pg_notify($1, '')", {queue_.channel()}});
+    create.push_back({"SELECT pg_notify($1, '')", {queue_->channel()}});
     try {
       const auto r = co_await accepts_.execute(std::move(create));
-      queue_.notify_sent();
+      queue_->notify_sent();
       co_return AcceptResult{AcceptOutcome::created, req.order_id,
                              r.at(0).at(0, "message_id").value_or(""), req.accepted_at};
     } catch (const pg::QueryError& e) {
@@ -279,23 +280,45 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
       BatchResult>(pool_, [&](pg::Pool::Lease& tx) -> asio::awaitable<BatchResult> {
     BatchResult result;
     const auto now = now_ms();
-    // Lock the messages: a delivery whose receipt is no longer current is not ours to apply.
     std::vector<std::string> ids;
     for (const auto& m : batch) ids.push_back(m.message_id);
-    std::vector<Statement> lock;
-    lock.push_back(
-        {"SELECT message_id, receipt FROM queue_messages WHERE message_id = ANY($1::text[]) "
-         "AND NOT in_dlq ORDER BY seq FOR UPDATE",
-         {pg::text_array(ids)}});
-    const auto current = (co_await tx.execute(std::move(lock))).at(0);
+    std::vector<Statement> claim;
+    if (queue_) {
+      // Lock the messages: a delivery whose receipt is no longer current is not ours to apply.
+      claim.push_back(
+          {"SELECT message_id, receipt FROM queue_messages WHERE message_id = ANY($1::text[]) "
+           "AND NOT in_dlq ORDER BY seq FOR UPDATE",
+           {pg::text_array(ids)}});
+    } else {
+      // Record them in the inbox; one already there was applied before. A concurrent batch
+      // with the same message waits here for that one's commit, then finds it.
+      claim.push_back(
+          {"INSERT INTO queue_inbox(message_id, applied_at) SELECT unnest($1::text[]), $2 "
+           "ON CONFLICT DO NOTHING RETURNING message_id, ''",
+           {pg::text_array(ids), num(now)}});
+    }
+    const auto claimed = (co_await tx.execute(std::move(claim))).at(0);
     std::map<std::string, std::string> receipts;
-    for (const auto& row : current.rows) receipts[*row[0]] = row[1].value_or("");
+    for (const auto& row : claimed.rows) receipts[*row[0]] = row[1].value_or("");
 
     std::vector<Statement> writes;
+    std::vector<std::string> not_applied;  // inbox rows to take back: they are tried again
+    const auto failed = [&](const queue::Message& m, const std::string& error) {
+      if (queue_)
+        writes.push_back(queue_->fail_statement(m, error, now));
+      else
+        not_applied.push_back(m.message_id);
+      result.failed.emplace_back(m.message_id, error);
+    };
     std::vector<queue::Message> work;
     std::vector<domain::OrderMessage> bodies;
     for (const auto& m : batch) {  // copied, not moved: a deadlock victim runs this again
-      if (auto it = receipts.find(m.message_id); it == receipts.end() || it->second != m.receipt) {
+      const auto it = receipts.find(m.message_id);
+      if (it == receipts.end()) {
+        (queue_ ? result.stale : result.already_applied).push_back(m.message_id);
+        continue;
+      }
+      if (queue_ && it->second != m.receipt) {
         result.stale.push_back(m.message_id);
         continue;
       }
@@ -303,8 +326,7 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
         bodies.push_back(domain::decode_message(m.body));
         work.push_back(m);
       } catch (const std::exception& e) {
-        writes.push_back(queue_.fail_statement(m, e.what(), now));
-        result.failed.emplace_back(m.message_id, e.what());
+        failed(m, e.what());
       }
     }
     // Lock and load what the batch touches: its orders, their event sequence, its products
@@ -346,8 +368,7 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
     std::vector<bool> applied(work.size(), true);
     for (const auto& [i, error] : outcome.failed) {
       applied[i] = false;
-      writes.push_back(queue_.fail_statement(work[i], error, now));
-      result.failed.emplace_back(work[i].message_id, error);
+      failed(work[i], error);
     }
     for (const auto& id : state.changed_orders) {
       if (const auto& o = state.orders.at(id))
@@ -370,15 +391,29 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
                         {id, std::string(intake_state_name(st))}});
     for (std::size_t i = 0; i < work.size(); ++i) {
       if (!applied[i]) continue;
-      writes.push_back(queue_.remove_statement(work[i]));
+      if (queue_) writes.push_back(queue_->remove_statement(work[i]));
       result.applied.push_back(work[i].message_id);
     }
+    if (!not_applied.empty())
+      writes.push_back({"DELETE FROM queue_inbox WHERE message_id = ANY($1::text[])",
+                        {pg::text_array(not_applied)}});
     if (!writes.empty()) co_await tx.execute(std::move(writes));
     record_outcome(result, state, bodies, applied);
     co_return result;
   });
   if (!outcome.applied.empty()) co_await wrote();
+  if (!queue_) co_await forget_old_inbox_entries();
   co_return outcome;
+}
+
+asio::awaitable<void> PgStore::forget_old_inbox_entries() {
+  // A message is redelivered within its retries, or after a redrive: a week covers both.
+  constexpr std::int64_t kKeep = 7 * 24 * 3'600'000LL, kEvery = 3'600'000;
+  const auto now = now_ms();
+  auto last = inbox_swept_at_.load();
+  if (now - last < kEvery || !inbox_swept_at_.compare_exchange_strong(last, now)) co_return;
+  Params cutoff{num(now - kKeep)};
+  co_await pool_.query("DELETE FROM queue_inbox WHERE applied_at < $1", std::move(cutoff));
 }
 
 asio::awaitable<std::vector<Result>> PgStore::read(std::vector<Statement> statements) {

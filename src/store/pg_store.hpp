@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <mutex>
 
 #include "pg/group_commit.hpp"
@@ -11,13 +12,16 @@ namespace orderflow::store {
 
 // The store on PostgreSQL, sharing the database with PgQueue so that an accept (intake +
 // message) and a worker batch (changes + message deletion) are each one transaction.
+// Without a PgQueue (the queue is elsewhere), accept_order is not available, and a batch
+// records its message ids in the inbox table instead: a message already there was applied
+// before (a redelivery) and is reported as already_applied, not applied again.
 // With read replicas, lists (orders, products, categories) and order totals are read through
 // `reads`; everything else, including orders by id, their events, products by id (they carry the
 // stock a checkout acts on) and idempotency checks, reads the primary.
 class PgStore final : public Store {
  public:
   ~PgStore() override;
-  PgStore(pg::Pool& pool, queue::PgQueue& queue, pg::ReadRouter* reads = nullptr)
+  PgStore(pg::Pool& pool, queue::PgQueue* queue, pg::ReadRouter* reads = nullptr)
       : pool_(pool), queue_(queue), reads_(reads), accepts_(pool) {}
 
   boost::asio::awaitable<AcceptResult> accept_order(AcceptRequest request) override;
@@ -50,12 +54,15 @@ class PgStore final : public Store {
   boost::asio::awaitable<std::vector<pg::Result>> read(std::vector<pg::Statement> statements);
   // After a write that lists show: this process's next lists must see it.
   boost::asio::awaitable<void> wrote();
+  // Deletes inbox entries too old to meet their message again (at most once an hour).
+  boost::asio::awaitable<void> forget_old_inbox_entries();
 
   pg::Pool& pool_;
-  queue::PgQueue& queue_;
+  queue::PgQueue* queue_;  // null: the inbox table instead
   pg::ReadRouter* reads_;
   // Concurrent accepts are sent as one transaction: one fsync for many orders.
   pg::GroupCommit accepts_;
+  std::atomic<std::int64_t> inbox_swept_at_{0};
 };
 
 class PgCartStore final : public CartStore {

@@ -92,6 +92,9 @@ struct BatchResult {
   std::vector<std::string> applied;                         // applied and deleted
   std::vector<std::pair<std::string, std::string>> failed;  // message id, error: retried or DLQ
   std::vector<std::string> stale;  // receipt expired: another delivery owns the message
+  // Found in the inbox: applied by an earlier delivery, so not again (a queue in another
+  // system redelivers a message whose deletion was lost). Delete them like applied ones.
+  std::vector<std::string> already_applied;
   std::map<std::string, std::int64_t> events_by_type;
   // What the batch changed, for cache invalidation and cart clean-up after the commit.
   std::vector<std::string> changed_orders, changed_products;

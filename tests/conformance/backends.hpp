@@ -13,6 +13,7 @@
 #include "sqlite/database.hpp"
 #include "store/pg_store.hpp"
 #include "store/redis_cart_store.hpp"
+#include "store/redis_intake_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "util/ids.hpp"
 
@@ -117,7 +118,7 @@ class PgBackend {
     pool_ = std::make_unique<pg::Pool>(io_.get_executor(), pg::PoolOptions{db_.url(), 4});
     run(io_, pg::migrate(*pool_));
     queue_ = std::make_unique<queue::PgQueue>(*pool_, options_);
-    store_ = std::make_unique<store::PgStore>(*pool_, *queue_);
+    store_ = std::make_unique<store::PgStore>(*pool_, queue_.get());
   }
   void close() {
     carts_.reset();
@@ -186,6 +187,55 @@ class RedisQueueBackend {
   std::string prefix_;
   std::unique_ptr<redis::Client> client_;
   std::unique_ptr<queue::RedisQueue> queue_;
+};
+
+// QUEUE_BACKEND=redis: orders and catalog in a fresh PostgreSQL database, the intake and the
+// queue in Redis under a key prefix of their own.
+class PgRedisBackend {
+ public:
+  static constexpr const char* kName = "postgres_redis";
+  PgRedisBackend(queue::QueueOptions options, asio::io_context& io)
+      : io_(io), db_(io), options_(std::move(options)), prefix_("test:" + uuid_v7() + ":") {
+    open();
+  }
+  ~PgRedisBackend() { close(); }
+
+  queue::Queue& queue() { return *queue_; }
+  store::Store& store() { return *store_; }
+  store::Store& database_store() { return *orders_; }
+  store::RedisIntakeStore& intake_store() { return *store_; }
+  void reopen() {
+    close();
+    open();
+  }
+
+ private:
+  void open() {
+    pool_ = std::make_unique<pg::Pool>(io_.get_executor(), pg::PoolOptions{db_.url(), 4});
+    run(io_, pg::migrate(*pool_));
+    orders_ = std::make_unique<store::PgStore>(*pool_, nullptr);
+    client_ = std::make_unique<redis::Client>(io_.get_executor(), redis_from_env());
+    queue_ = std::make_unique<queue::RedisQueue>(io_.get_executor(), *client_, redis_from_env(),
+                                                 options_, prefix_);
+    store_ = std::make_unique<store::RedisIntakeStore>(*orders_, *queue_, std::chrono::hours(24));
+  }
+  void close() {
+    store_.reset();
+    queue_.reset();
+    client_.reset();
+    orders_.reset();
+    pool_.reset();
+  }
+
+  asio::io_context& io_;
+  ScratchDatabase db_;
+  queue::QueueOptions options_;
+  std::string prefix_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<store::PgStore> orders_;
+  std::unique_ptr<redis::Client> client_;
+  std::unique_ptr<queue::RedisQueue> queue_;
+  std::unique_ptr<store::RedisIntakeStore> store_;
 };
 
 }  // namespace orderflow::testing

@@ -60,7 +60,7 @@ class StoreConformance : public ::testing::Test {
   std::unique_ptr<service::OrderService> orders_;
 };
 
-using StoreConformanceBackends = ::testing::Types<SqliteBackend, PgBackend>;
+using StoreConformanceBackends = ::testing::Types<SqliteBackend, PgBackend, PgRedisBackend>;
 TYPED_TEST_SUITE(StoreConformance, StoreConformanceBackends, BackendNames);
 
 TYPED_TEST(StoreConformance, AcceptedOrderIsQueuedAndReadable) {

@@ -18,6 +18,8 @@ ON_POSTGRES = os.environ.get("ORDERFLOW_E2E_DATABASE") == "postgres"
 # under a key prefix of its own (one per data directory).
 ON_REDIS = os.environ.get("ORDERFLOW_E2E_REDIS") == "1"
 CACHE_BACKEND = "redis" if ON_REDIS else "memory"
+# With ORDERFLOW_E2E_QUEUE=redis as well, the queue and the orders' intake are in that Redis.
+ON_REDIS_QUEUE = ON_REDIS and os.environ.get("ORDERFLOW_E2E_QUEUE") == "redis"
 
 
 def psql(url, sql):
@@ -142,6 +144,8 @@ class Server:
         if ON_REDIS:
             self.env["REDIS_URL"] = os.environ["REDIS_URL"]
             self.env["REDIS_KEY_PREFIX"] = "e2e-" + hashlib.sha1(self.data_dir.encode()).hexdigest()[:12] + ":"
+            if ON_REDIS_QUEUE:
+                self.env["QUEUE_BACKEND"] = "redis"
         self.env.update(env or {})
         self.args = list(args)
         self.proc = None

@@ -9,6 +9,7 @@ import time
 import unittest
 import uuid
 
+import harness
 from harness import Server, needs_sqlite, wait_until
 
 RFC3339_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -116,7 +117,8 @@ class OperationsTest(Shared):
         for k in ("backend", "visible", "in_flight", "delayed", "dead_letter", "sent", "received",
                   "deleted", "deduplicated", "retried", "dead_lettered", "oldest_age_ms"):
             self.assertIn(k, q)
-        self.assertIn(q["backend"], ("sqlite", "postgres"))
+        expected = "redis" if harness.ON_REDIS_QUEUE else "postgres" if harness.ON_POSTGRES else "sqlite"
+        self.assertEqual(q["backend"], expected)
         self.assertGreaterEqual(q["sent"], 1)
         h = self.c.get("/handler/status").json()
         self.assertTrue(h["running"])

@@ -51,7 +51,7 @@ class PgReplicas : public ::testing::Test {
   void open(std::vector<std::string> replica_urls) {
     reads_ = std::make_unique<pg::ReadRouter>(*primary_, replica_urls, pg::PoolOptions{{}, 2});
     queue_ = std::make_unique<queue::PgQueue>(*primary_, queue::QueueOptions{});
-    store_ = std::make_unique<store::PgStore>(*primary_, *queue_, reads_.get());
+    store_ = std::make_unique<store::PgStore>(*primary_, queue_.get(), reads_.get());
   }
   template <typename T>
   T await(asio::awaitable<T> op) {
@@ -176,7 +176,7 @@ TEST_F(PgReplicas, AListingCachedFromALaggingReplicaIsRetiredOnceItCatchesUp) {
   open({replica_url_});
   pg::ReadRouter reads_b(*primary_, {replica_url_}, pg::PoolOptions{{}, 2});
   queue::PgQueue queue_b(*primary_, queue::QueueOptions{});
-  store::PgStore store_b(*primary_, queue_b, &reads_b);
+  store::PgStore store_b(*primary_, &queue_b, &reads_b);
   service::CatalogService a(*store_, cache_a, {}, "USD"), b(store_b, cache_b, {}, "USD");
   await(a.load_demo_catalog(domain::demo_catalog()));
   const auto p = some_product();

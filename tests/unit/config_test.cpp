@@ -129,3 +129,18 @@ TEST(Config, RedisFromAUrlOrTheSeedsVariables) {
   EXPECT_THROW(app::load_config(env({{"REDIS_URL", "http://x"}})), app::ConfigError);
   EXPECT_THROW(app::load_config(env({{"REDIS_URL", "redis://h/x"}})), app::ConfigError);
 }
+
+TEST(Config, RedisQueueNeedsRedisAndPostgres) {
+  EXPECT_FALSE(app::load_config(env({})).redis_queue);
+  const auto c = app::load_config(env({{"QUEUE_BACKEND", "redis"},
+                                       {"REDIS_URL", "redis://r:6379"},
+                                       {"DATABASE_URL", "postgresql://db/shop"}}));
+  EXPECT_TRUE(c.redis_queue);
+  EXPECT_FALSE(app::load_config(env({{"QUEUE_BACKEND", "database"}})).redis_queue);
+  EXPECT_THROW(
+      app::load_config(env({{"QUEUE_BACKEND", "redis"}, {"DATABASE_URL", "postgresql://db/shop"}})),
+      app::ConfigError);
+  EXPECT_THROW(app::load_config(env({{"QUEUE_BACKEND", "redis"}, {"REDIS_URL", "redis://r"}})),
+               app::ConfigError);
+  EXPECT_THROW(app::load_config(env({{"QUEUE_BACKEND", "kafka"}})), app::ConfigError);
+}

@@ -1,0 +1,75 @@
+// QUEUE_BACKEND=redis beyond the store contract: the inbox makes a redelivered message a no-op.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "backends.hpp"
+#include "cache/memory_cache.hpp"
+#include "http/problem.hpp"
+#include "service/order_service.hpp"
+
+namespace orderflow::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(RedisIntake, MessageRedeliveredAfterALostDeletionIsAppliedOnce) {
+  asio::io_context io;
+  queue::QueueOptions o;
+  o.visibility_timeout = 300ms;
+  PgRedisBackend backend(o, io);
+  cache::NullCache cache;
+  service::OrderService orders(backend.store(), backend.queue(), cache, {});
+  const domain::ProcessingRules rules{*domain::Rate::parse("0.08"),
+                                      [](const domain::Order&) { return false; }};
+  const auto accepted = run(
+      io, orders.accept(boost::json::parse(R"({"amount":"5.00"})"), std::nullopt, std::nullopt));
+  run(io, backend.store().apply_batch(run(io, backend.queue().receive(10, 0ms)), rules));
+  // A cancellation, unlike a create, is not idempotent by itself: applied twice, the second
+  // would be rejected as a transition from cancelled.
+  run(io, orders.request_status(accepted.order_id, boost::json::value("cancelled"), "req-1"));
+
+  // The batch commits in the database, and the process dies before Redis hears of it.
+  auto first = run(io, backend.queue().receive(10, 0ms));
+  ASSERT_EQ(first.size(), 1u);
+  const auto committed = run(io, backend.database_store().apply_batch(first, rules));
+  EXPECT_EQ(committed.applied.size(), 1u);
+
+  sleep_ms(400);
+  auto again = run(io, backend.queue().receive(10, 0ms));
+  ASSERT_EQ(again.size(), 1u) << "redelivered after the visibility timeout";
+  EXPECT_EQ(again[0].receive_count, 2);
+  const auto second = run(io, backend.store().apply_batch(again, rules));
+  EXPECT_TRUE(second.applied.empty());
+  EXPECT_EQ(second.already_applied, std::vector<std::string>{again[0].message_id});
+
+  const auto events = run(io, backend.store().order_events(accepted.order_id));
+  ASSERT_TRUE(events);
+  const auto count = [&](const char* type) {
+    return std::count_if(events->begin(), events->end(),
+                         [&](const auto& e) { return e.type == type; });
+  };
+  EXPECT_EQ(count("order.status_changed"), 1);
+  EXPECT_EQ(count("order.transition_rejected"), 0);
+  const auto stats = run(io, backend.queue().stats());
+  EXPECT_EQ(stats.visible + stats.in_flight + stats.delayed, 0) << "deleted the second time";
+}
+
+TEST(RedisIntake, ClientOrderIdKnownToTheDatabaseIsRefused) {
+  asio::io_context io;
+  PgRedisBackend backend(queue::QueueOptions{}, io);
+  cache::NullCache cache;
+  service::OrderService orders(backend.store(), backend.queue(), cache, {});
+  const auto body = boost::json::parse(R"({"order_id":"ord-1","amount":"5.00"})");
+  run(io, orders.accept(body, std::nullopt, std::nullopt));
+  const domain::ProcessingRules rules{*domain::Rate::parse("0.08"),
+                                      [](const domain::Order&) { return false; }};
+  run(io, backend.store().apply_batch(run(io, backend.queue().receive(10, 0ms)), rules));
+  // The intake record expires after the idempotency window; the database still knows the id.
+  redis::Client client(io.get_executor(), redis_from_env());
+  run(io, client.command({"DEL", backend.intake_store().intake_key("ord-1")}));
+  EXPECT_THROW(run(io, orders.accept(body, std::nullopt, std::nullopt)), http::ApiError);
+}
+
+}  // namespace
+}  // namespace orderflow::testing
