@@ -207,6 +207,9 @@ class Server:
                 drop_database(self.database_url)
         if running and code != 0:
             raise AssertionError(f"server exited with {code} on SIGTERM:\n{log}")
+        # Exited by itself before the end (a crash, a sanitizer report), not killed by the test.
+        if not running and code not in (None, 0, -signal.SIGKILL, -signal.SIGTERM):
+            raise AssertionError(f"server exited with {code} during the test:\n{log}")
 
 
 class Services:

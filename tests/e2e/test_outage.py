@@ -1,8 +1,9 @@
-"""PostgreSQL outage under load: the primary of a PostgreSQL of this test's own (scripts/services)
-stops as in a crash while clients send orders. Writes must answer 503 `unavailable` with
-Retry-After, promptly (no hang), the process must not crash, lists keep answering from the
-replica, and once PostgreSQL is back the service resumes by itself and every accepted order is
-processed exactly once."""
+"""Dependency outages under load, on a PostgreSQL and Redis of this test's own (scripts/services):
+the PostgreSQL primary, or with QUEUE_BACKEND=redis the Redis holding the queue, is killed as in
+a crash while clients send orders. Writes must answer 503 `unavailable` with Retry-After,
+promptly (no hang), the process must not crash, what does not need the lost server keeps
+answering, and once the server is back the service resumes by itself and every accepted order
+is processed exactly once."""
 import concurrent.futures
 import threading
 import time
@@ -12,6 +13,44 @@ import uuid
 from harness import Client, Server, Services, can_start_services, wait_until
 
 CLIENTS = 8
+
+
+def processed_once(c, accepted):
+    """Waits for the queue to drain; returns the accepted orders that were lost (not confirmed)
+    and those applied more than once."""
+
+    def drained():
+        r = c.get("/sqs/stats")
+        s = r.status == 200 and r.json()
+        return s and s["visible"] + s["in_flight"] + s["delayed"] == 0 and s
+
+    wait_until(drained, timeout=60, interval=0.2, what="the queue to drain")
+    lost, twice = [], []
+    for oid in accepted:
+        r = c.get(f"/api/orders/{oid}")
+        if r.status != 200 or r.json()["status"] != "confirmed":
+            lost.append((oid, r.status))
+            continue
+        types = [e["type"] for e in c.get(f"/api/orders/{oid}/events").json()["events"]]
+        if types.count("order.accepted") != 1:
+            twice.append(oid)
+    return lost, twice
+
+
+def check_outage_answers(test, load, down_at, up_at):
+    """Only 202 and 503 `unavailable` (problem+json, Retry-After), none slow; returns the
+    answers during the outage and the slowest of them in seconds."""
+    outage = [a for a in load.answers if down_at <= a[0] < up_at]
+    test.assertLessEqual({s for _, s, _, _ in load.answers}, {202, 503},
+                         "only 202 and 503 while a dependency failed")
+    for _, status, _, r in outage:
+        if status == 503:
+            test.assertTrue(r.header("Content-Type").startswith("application/problem+json"))
+            test.assertEqual(r.json()["code"], "unavailable")
+            test.assertIsNotNone(r.header("Retry-After"))
+    slowest = max(seconds for _, _, seconds, _ in outage)
+    test.assertLess(slowest, 12, "a request hung while the dependency was down")
+    return outage, slowest
 
 
 class Load:
@@ -93,32 +132,8 @@ class PostgresOutageTest(unittest.TestCase):
         finally:
             load.finish()
 
-        outage = [a for a in load.answers if down_at <= a[0] < up_at]
-        statuses = {s for _, s, _, _ in load.answers}
-        self.assertLessEqual(statuses, {202, 503}, "only 202 and 503 while PostgreSQL failed")
-        for _, status, _, r in outage:
-            if status == 503:
-                self.assertTrue(r.header("Content-Type").startswith("application/problem+json"))
-                self.assertEqual(r.json()["code"], "unavailable")
-                self.assertIsNotNone(r.header("Retry-After"))
-        slowest = max(seconds for _, _, seconds, _ in outage)
-        self.assertLess(slowest, 12, "a request hung while PostgreSQL was down")
-
-        def drained():
-            r = c.get("/sqs/stats")
-            s = r.status == 200 and r.json()
-            return s and s["visible"] + s["in_flight"] + s["delayed"] == 0 and s
-
-        wait_until(drained, timeout=60, interval=0.2, what="the queue to drain")
-        lost, twice = [], []
-        for oid in load.accepted:
-            r = c.get(f"/api/orders/{oid}")
-            if r.status != 200 or r.json()["status"] != "confirmed":
-                lost.append((oid, r.status))
-                continue
-            types = [e["type"] for e in c.get(f"/api/orders/{oid}/events").json()["events"]]
-            if types.count("order.accepted") != 1:
-                twice.append(oid)
+        outage, slowest = check_outage_answers(self, load, down_at, up_at)
+        lost, twice = processed_once(c, load.accepted)
         print(f"outage: {len(load.accepted)} accepted, {len(outage)} answers during the outage "
               f"({sum(1 for a in outage if a[1] == 503)} were 503, slowest {slowest:.2f} s), "
               f"202 again {recovered_in:.2f} s after PostgreSQL was back; "
@@ -126,6 +141,63 @@ class PostgresOutageTest(unittest.TestCase):
         self.assertEqual(lost, [])
         self.assertEqual(twice, [])
         self.assertEqual(c.get("/api/health").json()["checks"]["database"]["status"], "connected")
+        c.close()
+
+
+@unittest.skipUnless(can_start_services(), "starts Redis and PostgreSQL as their own users")
+class RedisQueueOutageTest(unittest.TestCase):
+    """QUEUE_BACKEND=redis: Redis is killed (SIGKILL) under load and started again from its
+    append-only file. Orders accepted before the crash, queued but not yet applied, survive it."""
+
+    def setUp(self):
+        self.services = Services()
+        self.addCleanup(self.services.stop)
+        env = self.services.env
+        self.server = Server(env={
+            "DATABASE_URL": env["DATABASE_URL"],
+            "REDIS_URL": env["REDIS_URL"],
+            "QUEUE_BACKEND": "redis",
+            "VISIBILITY_TIMEOUT": "3s",
+        }).start()
+        self.addCleanup(self.server.cleanup)
+
+    def test_writes_answer_503_while_redis_is_down_and_service_resumes(self):
+        c = self.server.client()
+        load = Load(self.server.port)
+        try:
+            wait_until(lambda: load.count(202) >= 200, timeout=30, what="orders accepted")
+            processed = c.get(f"/api/orders/{load.accepted[0]}")
+            self.assertEqual(processed.status, 200)
+            self.services.run("redis-crash")
+            down_at = time.time()
+            wait_until(lambda: load.count(503, since=down_at) >= 50, timeout=20,
+                       what="503s while Redis is down")
+            r = c.get("/api/health")
+            self.assertEqual(r.status, 503)
+            self.assertEqual(r.json()["checks"]["queue"]["status"], "disconnected")
+            self.assertEqual(c.get("/health").status, 200)  # liveness: the process is fine
+            # A processed order is in PostgreSQL: it is still served.
+            self.assertEqual(c.get(f"/api/orders/{load.accepted[0]}").status, 200)
+            self.assertEqual(c.get("/api/products/p-mouse").status, 200)
+            time.sleep(1)
+
+            self.services.run("redis-start")
+            up_at = time.time()
+            wait_until(lambda: load.count(202, since=up_at) >= 100, timeout=30,
+                       what="orders accepted again after Redis came back")
+            recovered_in = min(t for t, s, _, _ in load.answers if s == 202 and t >= up_at) - up_at
+        finally:
+            load.finish()
+
+        outage, slowest = check_outage_answers(self, load, down_at, up_at)
+        lost, twice = processed_once(c, load.accepted)
+        print(f"redis queue outage: {len(load.accepted)} accepted, {len(outage)} answers during "
+              f"the outage ({sum(1 for a in outage if a[1] == 503)} were 503, slowest "
+              f"{slowest:.2f} s), 202 again {recovered_in:.2f} s after Redis was back; "
+              f"{len(lost)} lost, {len(twice)} applied twice", flush=True)
+        self.assertEqual(lost, [])
+        self.assertEqual(twice, [])
+        self.assertEqual(c.get("/api/health").json()["checks"]["queue"]["status"], "connected")
         c.close()
 
 

@@ -1,6 +1,7 @@
-"""Two worker processes of the binary share one PostgreSQL queue behind an API process: thousands
-of orders, each with a create, a ship request and a cancel request sent back to back, are each
-applied once, and every order's events come out in the order they were sent."""
+"""Two worker processes of the binary share one queue (in PostgreSQL, or in Redis with
+QUEUE_BACKEND=redis) behind an API process: thousands of orders, each with a create, a ship
+request and a cancel request sent back to back, are each applied once, and every order's events
+come out in the order they were sent."""
 import concurrent.futures
 import os
 import threading
@@ -22,7 +23,8 @@ class TwoWorkerProcessesTest(unittest.TestCase):
     def setUp(self):
         self.api = Server(args=["--role", "api"]).start()
         self.addCleanup(self.api.cleanup)
-        shared = {k: self.api.env[k] for k in ("DATABASE_URL", "DATABASE_REPLICA_URLS")
+        shared = {k: self.api.env[k] for k in ("DATABASE_URL", "DATABASE_REPLICA_URLS", "REDIS_URL",
+                                                "REDIS_KEY_PREFIX", "QUEUE_BACKEND")
                   if k in self.api.env}
         self.workers = []
         for _ in range(2):
