@@ -78,6 +78,12 @@ class ScratchDatabase {
     }
   }
   std::string url() const { return base_.substr(0, base_.rfind('/') + 1) + name_; }
+  // A pool on this database, migrated to the current schema.
+  std::unique_ptr<pg::Pool> migrated_pool() {
+    auto pool = std::make_unique<pg::Pool>(io_.get_executor(), pg::PoolOptions{url(), 4});
+    run(io_, pg::migrate(*pool));
+    return pool;
+  }
 
  private:
   void exec(const std::string& sql) {
@@ -115,8 +121,7 @@ class PgBackend {
 
  private:
   void open() {
-    pool_ = std::make_unique<pg::Pool>(io_.get_executor(), pg::PoolOptions{db_.url(), 4});
-    run(io_, pg::migrate(*pool_));
+    pool_ = db_.migrated_pool();
     queue_ = std::make_unique<queue::PgQueue>(*pool_, options_);
     store_ = std::make_unique<store::PgStore>(*pool_, queue_.get());
   }
@@ -170,6 +175,7 @@ class RedisQueueBackend {
     open();
   }
   queue::Queue& queue() { return *queue_; }
+  queue::RedisQueue& redis_queue() { return *queue_; }
   void reopen() {
     queue_.reset();
     client_.reset();
@@ -195,46 +201,34 @@ class PgRedisBackend {
  public:
   static constexpr const char* kName = "postgres_redis";
   PgRedisBackend(queue::QueueOptions options, asio::io_context& io)
-      : io_(io), db_(io), options_(std::move(options)), prefix_("test:" + uuid_v7() + ":") {
+      : db_(io), redis_(std::move(options), io) {
     open();
   }
-  ~PgRedisBackend() { close(); }
 
-  queue::Queue& queue() { return *queue_; }
+  queue::Queue& queue() { return redis_.queue(); }
   store::Store& store() { return *store_; }
   store::Store& database_store() { return *orders_; }
   store::RedisIntakeStore& intake_store() { return *store_; }
   void reopen() {
-    close();
+    store_.reset();
+    orders_.reset();
+    pool_.reset();
+    redis_.reopen();
     open();
   }
 
  private:
   void open() {
-    pool_ = std::make_unique<pg::Pool>(io_.get_executor(), pg::PoolOptions{db_.url(), 4});
-    run(io_, pg::migrate(*pool_));
+    pool_ = db_.migrated_pool();
     orders_ = std::make_unique<store::PgStore>(*pool_, nullptr);
-    client_ = std::make_unique<redis::Client>(io_.get_executor(), redis_from_env());
-    queue_ = std::make_unique<queue::RedisQueue>(io_.get_executor(), *client_, redis_from_env(),
-                                                 options_, prefix_);
-    store_ = std::make_unique<store::RedisIntakeStore>(*orders_, *queue_, std::chrono::hours(24));
-  }
-  void close() {
-    store_.reset();
-    queue_.reset();
-    client_.reset();
-    orders_.reset();
-    pool_.reset();
+    store_ = std::make_unique<store::RedisIntakeStore>(*orders_, redis_.redis_queue(),
+                                                       std::chrono::hours(24));
   }
 
-  asio::io_context& io_;
   ScratchDatabase db_;
-  queue::QueueOptions options_;
-  std::string prefix_;
+  RedisQueueBackend redis_;
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<store::PgStore> orders_;
-  std::unique_ptr<redis::Client> client_;
-  std::unique_ptr<queue::RedisQueue> queue_;
   std::unique_ptr<store::RedisIntakeStore> store_;
 };
 
