@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "obs/log.hpp"
+#include "redis/script.hpp"
 
 namespace orderflow::cache {
 
@@ -12,9 +13,9 @@ using redis::Reply;
 
 namespace {
 // Sets the entry unless the key's generation moved on since the lookup that read the value.
-constexpr const char* kFill =
+const redis::Script kFill(
     "if ARGV[3] == 'any' or (redis.call('GET', KEYS[2]) or '0') == ARGV[3] then "
-    "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end return 1";
+    "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end return 1");
 // Generations outlive any request that could still carry an older one.
 constexpr const char* kGenerationTtlMs = "600000";
 
@@ -101,12 +102,13 @@ asio::awaitable<Lookup> RedisCache::get(std::string key, std::optional<milliseco
 asio::awaitable<void> RedisCache::put(std::string key, std::string value, milliseconds ttl,
                                       std::uint64_t stamp) {
   if (invalidation_lost_) co_return;  // it would be cleared anyway
-  std::vector<Command> cmds;
-  cmds.push_back({"EVAL", kFill, "2", entry(key), generation(key), std::move(value),
-                  std::to_string(std::max<std::int64_t>(1, ttl.count())),
-                  stamp == kUnconditional ? "any" : std::to_string(stamp)});
+  std::vector<Command> calls;
+  calls.push_back(
+      kFill.call({entry(key), generation(key)},
+                 {std::move(value), std::to_string(std::max<std::int64_t>(1, ttl.count())),
+                  stamp == kUnconditional ? "any" : std::to_string(stamp)}));
   try {
-    co_await client_.pipeline(std::move(cmds));
+    co_await kFill.run(client_, std::move(calls));
   } catch (const redis::ConnectionError&) {
     // A fill is an optimisation: skipped while Redis is down.
   }

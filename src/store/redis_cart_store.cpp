@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "redis/script.hpp"
 #include "util/time.hpp"
 
 namespace orderflow::store {
@@ -10,7 +11,7 @@ namespace orderflow::store {
 namespace asio = boost::asio;
 
 namespace {
-constexpr const char* kSetQuantity = R"lua(
+const redis::Script kSetQuantity(R"lua(
 local field = 'p:' .. ARGV[1]
 if tonumber(ARGV[2]) <= 0 then
   redis.call('HDEL', KEYS[1], field)
@@ -27,7 +28,7 @@ end
 redis.call('HSET', KEYS[1], '~updated_at', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return redis.call('HGETALL', KEYS[1])
-)lua";
+)lua");
 
 // HGETALL's flat field/value list → the cart, lines in the order they were added.
 StoredCart cart_from(const redis::Reply& all) {
@@ -60,15 +61,11 @@ asio::awaitable<StoredCart> RedisCartStore::get(std::string session) {
 asio::awaitable<StoredCart> RedisCartStore::set_quantity(std::string session,
                                                          std::string product_id,
                                                          std::int64_t quantity) {
-  redis::Command cmd{"EVAL",
-                     kSetQuantity,
-                     "1",
-                     key(session),
-                     std::move(product_id),
-                     std::to_string(quantity),
-                     std::to_string(now_ms()),
-                     std::to_string(std::max<std::int64_t>(1, ttl_.count()))};
-  const auto all = co_await client_.command(std::move(cmd));
+  std::vector<std::string> keys{key(session)};
+  std::vector<std::string> args{std::move(product_id), std::to_string(quantity),
+                                std::to_string(now_ms()),
+                                std::to_string(std::max<std::int64_t>(1, ttl_.count()))};
+  const auto all = co_await kSetQuantity.run(client_, std::move(keys), std::move(args));
   co_return cart_from(all);
 }
 

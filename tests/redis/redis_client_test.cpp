@@ -12,6 +12,8 @@
 
 #include "../conformance/harness.hpp"
 #include "redis/client.hpp"
+#include "redis/script.hpp"
+#include "util/ids.hpp"
 
 extern char** environ;
 
@@ -175,6 +177,25 @@ TEST_F(RedisClient, ReconnectsAfterARestart) {
   server_.start();
   EXPECT_TRUE(answers(c));
   EXPECT_TRUE(c.connected());
+}
+
+TEST_F(RedisClient, ScriptsRunBySha1AndAgainAfterTheServerForgotThem) {
+  redis::Client c(io_.get_executor(), server_.options());
+  const redis::Script add("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  EXPECT_EQ(await(add.run(c, {"n"}, {"2"})).integer, 2);  // unknown: NOSCRIPT, then EVAL
+  EXPECT_EQ(command(c, {"SCRIPT", "EXISTS",
+                        sha1_hex("return redis.call('INCRBY', KEYS[1], "
+                                 "ARGV[1])")})
+                .elements.at(0)
+                .integer,
+            1);
+  EXPECT_EQ(await(add.run(c, {"n"}, {"3"})).integer, 5);  // by SHA-1
+  command(c, {"SCRIPT", "FLUSH"});
+  std::vector<redis::Command> calls{add.call({"n"}, {"1"}), add.call({"n"}, {"1"})};
+  const auto replies = await(add.run(c, std::move(calls)));
+  EXPECT_EQ(replies.at(0).integer, 6);
+  EXPECT_EQ(replies.at(1).integer, 7);
+  EXPECT_THROW(await(add.run(c, {"n"}, {"not a number"})), redis::ReplyError);
 }
 
 }  // namespace
