@@ -1,12 +1,14 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "cache/cache.hpp"
 #include "http/router.hpp"
 #include "obs/health.hpp"
+#include "obs/metrics.hpp"
 #include "queue/queue.hpp"
 #include "service/cart_service.hpp"
 #include "service/catalog_service.hpp"
@@ -31,6 +33,8 @@ struct ApiContext {
   std::optional<std::string> admin_token;
   std::int64_t started_at_ms;
   std::atomic<bool>& ready;
+  obs::HttpMetrics& http_metrics;
+  std::function<std::vector<obs::PoolGauge>()> pools;  // the database's connection pools
 };
 
 // Adapts `fn(ctx, request)` to a router handler.
@@ -49,5 +53,7 @@ void add_order_routes(http::Router& router, ApiContext& ctx);
 void add_operations_routes(http::Router& router, ApiContext& ctx);
 void add_catalog_routes(http::Router& router, ApiContext& ctx);
 void add_cart_routes(http::Router& router, ApiContext& ctx);
+// GET /metrics: Prometheus text, or JSON with Accept: application/json.
+void add_metrics_routes(http::Router& router, ApiContext& ctx);
 
 }  // namespace orderflow::api

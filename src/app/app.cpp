@@ -66,6 +66,8 @@ struct Backends {
   virtual store::CartStore& carts() = 0;
   virtual std::string describe() const = 0;  // for the start-up log, without secrets
   virtual pg::ReadRouter* read_router() { return nullptr; }
+  // The database's connection pools, for /metrics (none for the embedded file).
+  virtual std::vector<obs::PoolGauge> pools() const { return {}; }
 };
 
 // The embedded default: one SQLite file.
@@ -124,6 +126,10 @@ struct PgBackends final : Backends {
   }
   store::CartStore& carts() override { return carts_; }
   pg::ReadRouter* read_router() override { return &reads; }
+  std::vector<obs::PoolGauge> pools() const override {
+    const auto s = pool.stats();
+    return {{"primary", s.size, s.connected, s.leased, s.in_flight}};
+  }
   std::string describe() const override {
     auto out = "postgresql://" + pg::without_credentials(pool.options().conninfo);
     for (const auto& r : reads.status()) out += ", replica " + r.name;
@@ -200,6 +206,7 @@ int serve(Config cfg) {
   store::CartStore& cart_store = redis_carts ? *redis_carts : backends.carts();
   auto cache = make_cache(cfg, redis.get());
   service::HandlerStats handler_stats;
+  obs::HttpMetrics http_metrics;
   service::OrderService orders(backends.store(), backends.queue(), *cache,
                                {cfg.currency, cfg.idempotency_ttl.count(), cfg.cache_ttl_order});
   service::CatalogService catalog(backends.store(), *cache, cache_ttls(cfg), cfg.currency);
@@ -245,7 +252,9 @@ int serve(Config cfg) {
                       health,
                       cfg.admin_token,
                       now_ms(),
-                      ready};
+                      ready,
+                      http_metrics,
+                      [&backends] { return backends.pools(); }};
   http::Router router;
   if (cfg.role != Role::worker) {
     api::add_order_routes(router, ctx);
@@ -253,7 +262,8 @@ int serve(Config cfg) {
     api::add_cart_routes(router, ctx);
   }
   api::add_operations_routes(router, ctx);
-  http::Pipeline pipeline(router, {cfg.cors_origins});
+  api::add_metrics_routes(router, ctx);
+  http::Pipeline pipeline(router, {cfg.cors_origins}, &http_metrics);
   http::Server server(
       io,
       {cfg.host, cfg.port, cfg.max_body_bytes, cfg.header_timeout, cfg.body_timeout,

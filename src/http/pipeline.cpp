@@ -118,10 +118,10 @@ void Pipeline::finish(const Request& request, Response& response, std::string_vi
                    "X-Request-ID, Location, ETag, Idempotent-Replayed, X-Session-ID, Retry-After");
     }
   }
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  if (metrics_) metrics_->record(request.method, route, response.status, ms / 1000);
   if (log::enabled(log::Level::info)) {
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-            .count();
     log::info("request", {{"method", request.method},
                           {"path", request.path},
                           {"route", route},

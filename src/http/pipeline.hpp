@@ -7,6 +7,7 @@
 #include "http/message.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
+#include "obs/metrics.hpp"
 
 namespace orderflow::http {
 
@@ -15,11 +16,12 @@ struct PipelineOptions {
 };
 
 // What every request passes through around its handler: request id, routing (404/405),
-// the JSON content-type rule (415), CORS, error mapping to problem+json, and the access log.
+// the JSON content-type rule (415), CORS, error mapping to problem+json, the access log and
+// the request metrics.
 class Pipeline {
  public:
-  Pipeline(const Router& router, PipelineOptions options)
-      : router_(router), options_(std::move(options)) {}
+  Pipeline(const Router& router, PipelineOptions options, obs::HttpMetrics* metrics = nullptr)
+      : router_(router), options_(std::move(options)), metrics_(metrics) {}
 
   boost::asio::awaitable<Response> handle(Request& request);
   Response reject(Request& request, const ApiError& error);
@@ -31,6 +33,7 @@ class Pipeline {
 
   const Router& router_;
   PipelineOptions options_;
+  obs::HttpMetrics* metrics_;
 };
 
 }  // namespace orderflow::http

@@ -50,8 +50,19 @@ void HandlerStats::record_batch(const store::BatchResult& r, double apply_ms,
     already_applied_ += static_cast<std::int64_t>(r.already_applied.size());
     for (const auto& [type, n] : r.events_by_type) events_[type] += n;
   }
-  if (!r.applied.empty()) apply_ms_.record(apply_ms);
-  for (double ms : end_to_end_ms) end_to_end_ms_.record(ms);
+  if (!r.applied.empty()) {
+    apply_ms_.record(apply_ms);
+    apply_seconds_.observe(apply_ms / 1000);
+  }
+  for (double ms : end_to_end_ms) {
+    end_to_end_ms_.record(ms);
+    processing_seconds_.observe(ms / 1000);
+  }
+}
+
+HandlerStats::Totals HandlerStats::totals() const {
+  std::lock_guard lock(mutex_);
+  return {batches_, processed_, failed_, stale_, already_applied_, events_};
 }
 
 json::object HandlerStats::to_json() const {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "obs/metrics.hpp"
 #include "store/store.hpp"
 
 namespace orderflow::service {
@@ -32,11 +33,22 @@ class HandlerStats {
                     const std::vector<double>& end_to_end_ms);
   boost::json::object to_json() const;
 
+  // For /metrics.
+  struct Totals {
+    std::int64_t batches = 0, processed = 0, failed = 0, stale = 0, already_applied = 0;
+    std::map<std::string, std::int64_t> events;
+  };
+  Totals totals() const;
+  // Accepted → applied, and the apply transaction of a batch (seconds).
+  const obs::Histogram& processing_latency() const { return processing_seconds_; }
+  const obs::Histogram& batch_apply() const { return apply_seconds_; }
+
  private:
   mutable std::mutex mutex_;
   std::int64_t batches_ = 0, processed_ = 0, failed_ = 0, stale_ = 0, already_applied_ = 0;
   std::map<std::string, std::int64_t> events_;
   LatencyWindow apply_ms_, end_to_end_ms_;
+  obs::Histogram apply_seconds_, processing_seconds_;
 };
 
 }  // namespace orderflow::service
