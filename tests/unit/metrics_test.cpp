@@ -1,0 +1,59 @@
+#include "obs/metrics.hpp"
+
+#include <gtest/gtest.h>
+
+namespace orderflow::obs {
+namespace {
+
+TEST(Histogram, CountsCumulativelyWithEachBoundInclusive) {
+  Histogram h;
+  h.observe(0.001);  // on the first bound: counted in it
+  h.observe(0.003);
+  h.observe(0.2);
+  h.observe(100);  // beyond the last bound: only in +Inf
+  const auto s = h.snapshot();
+  EXPECT_EQ(s.count, 4u);
+  EXPECT_DOUBLE_EQ(s.sum, 100.204);
+  EXPECT_EQ(s.cumulative[0], 1u);                           // le 0.001
+  EXPECT_EQ(s.cumulative[2], 2u);                           // le 0.005
+  EXPECT_EQ(s.cumulative[7], 3u);                           // le 0.25
+  EXPECT_EQ(s.cumulative[kLatencyBuckets.size() - 1], 3u);  // le 30
+}
+
+TEST(HttpMetrics, SeriesByMethodRouteAndStatusClass) {
+  HttpMetrics m;
+  m.record("GET", "/api/orders/{id}", 200, 0.01);
+  m.record("GET", "/api/orders/{id}", 204, 0.02);
+  m.record("GET", "/api/orders/{id}", 404, 0.01);
+  m.record("GET", "", 404, 0.01);
+  const auto series = m.snapshot();
+  ASSERT_EQ(series.size(), 3u);
+  EXPECT_EQ(series[0].route, "/api/orders/{id}");
+  EXPECT_EQ(series[0].status_class, "2xx");
+  EXPECT_EQ(series[0].latency.count, 2u);
+  EXPECT_EQ(series[1].status_class, "4xx");
+  EXPECT_EQ(series[2].route, "unmatched");
+}
+
+TEST(PrometheusText, WritesFamiliesSamplesAndHistograms) {
+  PrometheusText t;
+  t.family("x_total", "counter", "An example.");
+  t.sample("x_total", {{"path", "a\"b\\c\nd"}}, 3);
+  t.sample("x_total", {}, 0.25);
+  Histogram h;
+  h.observe(0.5);
+  t.family("y_seconds", "histogram", "Latency.");
+  t.histogram("y_seconds", {{"k", "v"}}, h.snapshot());
+  const auto& text = t.text();
+  EXPECT_NE(text.find("# HELP x_total An example.\n# TYPE x_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("x_total{path=\"a\\\"b\\\\c\\nd\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("x_total 0.25\n"), std::string::npos);
+  EXPECT_NE(text.find("y_seconds_bucket{k=\"v\",le=\"0.25\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("y_seconds_bucket{k=\"v\",le=\"0.5\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("y_seconds_bucket{k=\"v\",le=\"+Inf\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("y_seconds_sum{k=\"v\"} 0.5\ny_seconds_count{k=\"v\"} 1\n"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace orderflow::obs
