@@ -1,4 +1,5 @@
 """Starts the real orderflow binary on a free port and talks HTTP to it (standard library only)."""
+import concurrent.futures
 import hashlib
 import http.client
 import json
@@ -8,6 +9,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 BIN = os.environ.get("ORDERFLOW_BIN", os.path.join(os.path.dirname(__file__), "../../build/debug/orderflow"))
@@ -210,6 +212,23 @@ class Server:
         # Exited by itself before the end (a crash, a sanitizer report), not killed by the test.
         if not running and code not in (None, 0, -signal.SIGKILL, -signal.SIGTERM):
             raise AssertionError(f"server exited with {code} during the test:\n{log}")
+
+
+class ClientThreads:
+    """`n` threads each running self.run(k) until self.stop is set; finish() stops them and
+    re-raises the first client's failure. Subclasses set their fields, then call start()."""
+
+    def start(self, n):
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.pool = concurrent.futures.ThreadPoolExecutor(n)
+        self.futures = [self.pool.submit(self.run, k) for k in range(n)]
+
+    def finish(self):
+        self.stop.set()
+        for f in self.futures:
+            f.result()
+        self.pool.shutdown()
 
 
 class Services:

@@ -2,34 +2,29 @@
 workers, nginx): clients send orders and checkouts through nginx while one API process and one
 worker are killed with kill -9. Clients retry a failed request with its Idempotency-Key, as a
 real client would; every accepted order must be processed exactly once."""
-import concurrent.futures
 import glob
 import http.client
 import os
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 import uuid
 
-from harness import BIN, Client, can_start_services, wait_until
+from harness import BIN, Client, ClientThreads, can_start_services, wait_until
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../scripts/multinode")
 CLIENTS = 8
 
 
-class Load:
+class Load(ClientThreads):
     """Clients posting orders (every fifth one a cart checkout) through nginx."""
 
     def __init__(self, port):
         self.port = port
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
         self.accepted, self.retries = [], 0
-        self.pool = concurrent.futures.ThreadPoolExecutor(CLIENTS)
-        self.futures = [self.pool.submit(self.run, k) for k in range(CLIENTS)]
+        self.start(CLIENTS)
 
     def send(self, c, method, path, body, headers):
         """Sends until an answer other than 502/503 or a dropped connection comes back."""
@@ -69,12 +64,6 @@ class Load:
     def count(self):
         with self.lock:
             return len(self.accepted)
-
-    def finish(self):
-        self.stop.set()
-        for f in self.futures:
-            f.result()
-        self.pool.shutdown()
 
 
 @unittest.skipUnless(can_start_services(), "starts PostgreSQL, Redis and nginx")

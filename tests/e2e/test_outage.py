@@ -4,29 +4,24 @@ a crash while clients send orders. Writes must answer 503 `unavailable` with Ret
 promptly (no hang), the process must not crash, what does not need the lost server keeps
 answering, and once the server is back the service resumes by itself and every accepted order
 is processed exactly once."""
-import concurrent.futures
-import threading
 import time
 import unittest
 import uuid
 
-from harness import Client, Server, Services, can_start_services, wait_until
+from harness import Client, ClientThreads, Server, Services, can_start_services, wait_until
 
 CLIENTS = 8
 
 
-class Load:
+class Load(ClientThreads):
     """Clients posting orders with idempotency keys; every answer is recorded."""
 
     def __init__(self, port):
         self.port = port
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
         self.accepted, self.answers = [], []  # answers: (time, status, seconds, response)
-        self.pool = concurrent.futures.ThreadPoolExecutor(CLIENTS)
-        self.futures = [self.pool.submit(self.run) for _ in range(CLIENTS)]
+        self.start(CLIENTS)
 
-    def run(self):
+    def run(self, _):
         c = Client(self.port, timeout=20)
         while not self.stop.is_set():
             t0 = time.time()
@@ -39,12 +34,6 @@ class Load:
             if r.status != 202:
                 time.sleep(0.02)
         c.close()
-
-    def finish(self):
-        self.stop.set()
-        for f in self.futures:
-            f.result()  # re-raises a client's failure
-        self.pool.shutdown()
 
     def count(self, status, since=0.0):
         with self.lock:
