@@ -325,6 +325,9 @@ int serve(Config cfg) {
 
 int run(int argc, char** argv) {
   CLI::App cli{"orderflow: event-driven order processing backend", "orderflow"};
+  cli.footer(
+      "Configuration comes from the environment (DATABASE_URL, REDIS_URL, QUEUE_BACKEND, …: the "
+      "README's table); flags override it. Each subcommand has its own --help.");
   cli.require_subcommand(0, 1);
 
   std::optional<std::string> role, host, data_dir, log_level;

@@ -5,6 +5,7 @@ import re
 import signal
 import socket
 import sqlite3
+import subprocess
 import time
 import unittest
 import uuid
@@ -543,6 +544,19 @@ class ConfiguredServersTest(unittest.TestCase):
             self.assertEqual(s2.stop(), 0)
         finally:
             s.cleanup()
+
+
+class DemoScriptTest(Shared):
+    def test_the_demo_creates_updates_and_deletes_orders(self):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../scripts/demo")
+        r = subprocess.run([script, f"http://127.0.0.1:{self.server.port}"], capture_output=True,
+                           timeout=120, env=dict(os.environ, DEMO_ORDERS="8"))
+        out = r.stdout.decode()
+        self.assertEqual(r.returncode, 0, out + r.stderr.decode())
+        for step in ("1. create: 8 orders", "2. update: ship 4", "3. delete: 2", "order.status_changed",
+                     "5. orders by status"):
+            self.assertIn(step, out)
+        self.assertRegex(out, r"queue: visible=0 in_flight=0 delayed=0 dlq=0 sent=\d+")
 
 
 if __name__ == "__main__":
