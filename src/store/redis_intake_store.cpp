@@ -65,6 +65,16 @@ end
 return #KEYS
 )lua");
 
+// The order a message creates, if it is a create (a body that does not decode creates none).
+std::optional<std::string> created_order(const std::string& body) {
+  try {
+    const auto message = domain::decode_message(body);
+    if (const auto* create = std::get_if<domain::CreateOrder>(&message)) return create->order_id;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
 AcceptOutcome outcome_of(const std::string& name) {
   if (name == "replayed") return AcceptOutcome::replayed;
   if (name == "idempotency_conflict") return AcceptOutcome::idempotency_conflict;
@@ -150,9 +160,7 @@ asio::awaitable<BatchResult> RedisIntakeStore::apply_batch(std::vector<queue::Me
     for (const auto& id : *ids) {
       const auto& m = *by_id.at(id);
       done.push_back(m);
-      const auto body = domain::decode_message(m.body);
-      if (const auto* create = std::get_if<domain::CreateOrder>(&body))
-        applied_intakes.push_back(intake_key(create->order_id));
+      if (const auto create = created_order(m.body)) applied_intakes.push_back(intake_key(*create));
     }
   }
   std::vector<std::pair<queue::Message, std::string>> failed;
