@@ -101,6 +101,10 @@ asio::awaitable<AcceptedOrder> CartService::checkout(std::string session, const 
                                                      std::optional<std::string> idempotency_key) {
   if (!body.is_null() && !body.is_object())
     throw http::validation_error("body must be a JSON object", {{"", "must be an object"}});
+  if (idempotency_key) {
+    auto replayed = co_await orders_.replay_checkout(*idempotency_key, session);
+    if (replayed) co_return *replayed;
+  }
   const auto cart = co_await carts_.get(session);
   if (cart.lines.empty())
     throw http::validation_error("the cart is empty", {{"cart", "add items before checking out"}});

@@ -56,6 +56,18 @@ asio::awaitable<AcceptedOrder> OrderService::accept(const json::value& body,
   }
 }
 
+asio::awaitable<std::optional<AcceptedOrder>> OrderService::replay_checkout(
+    std::string idempotency_key, std::string session_id) {
+  const auto bound = co_await store_.find_key_binding(std::move(idempotency_key),
+                                                      now_ms() - options_.idempotency_window_ms);
+  if (!bound) co_return std::nullopt;
+  if (bound->request.session_id != session_id)
+    throw ApiError(422, "idempotency_conflict",
+                   "this Idempotency-Key was used with a different request body");
+  const auto& a = bound->accepted;
+  co_return AcceptedOrder{a.order_id, a.message_id, a.created_at, true};
+}
+
 asio::awaitable<std::optional<OrderDocument>> OrderService::find(std::string order_id) {
   if (!is_valid_client_id(order_id)) co_return std::nullopt;
   // Cached as "<version>\n<json>"; a miss that finds nothing is not cached.

@@ -48,6 +48,11 @@ class OrderService {
   boost::asio::awaitable<AcceptedOrder> accept(const boost::json::value& body,
                                                std::optional<std::string> idempotency_key,
                                                std::optional<std::string> session_id);
+  // A checkout retried with its Idempotency-Key: the order the key was bound to, even though
+  // the cart is empty by then (the worker empties it once the order is confirmed). nullopt when
+  // the key is not bound; 422 when it was bound for another session.
+  boost::asio::awaitable<std::optional<AcceptedOrder>> replay_checkout(std::string idempotency_key,
+                                                                       std::string session_id);
   boost::asio::awaitable<ChangeRequested> request_status(std::string order_id,
                                                          boost::json::value status,
                                                          std::string request_id);

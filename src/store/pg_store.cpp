@@ -192,6 +192,19 @@ asio::awaitable<AcceptResult> PgStore::accept_order(AcceptRequest req) {
   throw std::runtime_error("order intake kept conflicting with concurrent requests");
 }
 
+asio::awaitable<std::optional<KeyBinding>> PgStore::find_key_binding(std::string key,
+                                                                     std::int64_t since) {
+  Params params{key, num(since)};
+  const auto r = co_await pool_.query(
+      "SELECT order_id, message_id, created_at, request FROM order_intake "
+      "WHERE idempotency_key = $1 AND created_at > $2",
+      std::move(params));
+  if (r.rows.empty()) co_return std::nullopt;
+  const auto& row = r.rows[0];
+  co_return KeyBinding{{AcceptOutcome::replayed, *row[0], *row[1], i64(row[2])},
+                       domain::order_request_from_message(json::parse(*row[3]).as_object())};
+}
+
 asio::awaitable<OrderLookup> PgStore::find_order(std::string order_id) {
   // Each statement sees its own snapshot (READ COMMITTED). Asking for the queued snapshot
   // first means a worker committing in between shows up as the order (the second statement

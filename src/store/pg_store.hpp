@@ -26,6 +26,8 @@ class PgStore final : public Store {
 
   boost::asio::awaitable<AcceptResult> accept_order(AcceptRequest request) override;
   boost::asio::awaitable<OrderLookup> find_order(std::string order_id) override;
+  boost::asio::awaitable<std::optional<KeyBinding>> find_key_binding(std::string key,
+                                                                     std::int64_t since) override;
   boost::asio::awaitable<Page<domain::Order>> list_orders(OrderFilter filter) override;
   boost::asio::awaitable<std::optional<std::vector<StoredEvent>>> order_events(
       std::string order_id) override;

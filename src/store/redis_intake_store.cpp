@@ -109,6 +109,19 @@ asio::awaitable<AcceptResult> RedisIntakeStore::accept_order(AcceptRequest req) 
                          std::stoll(f.at(3).text().value_or("0"))};
 }
 
+asio::awaitable<std::optional<KeyBinding>> RedisIntakeStore::find_key_binding(std::string key,
+                                                                              std::int64_t since) {
+  Command bound{"GET", queue_.key_base() + "ik:" + key};
+  const auto order_id = (co_await queue_.client().command(std::move(bound))).text();
+  if (!order_id) co_return std::nullopt;
+  Command read{"HMGET", intake_key(*order_id), "mid", "at", "req"};
+  const auto r = co_await queue_.client().command(std::move(read));
+  const auto& f = r.elements;
+  if (f.at(0).is_nil() || std::stoll(f.at(1).str) <= since) co_return std::nullopt;
+  co_return KeyBinding{{AcceptOutcome::replayed, *order_id, f[0].str, std::stoll(f[1].str)},
+                       domain::order_request_from_message(json::parse(f.at(2).str).as_object())};
+}
+
 asio::awaitable<OrderLookup> RedisIntakeStore::find_order(std::string order_id) {
   auto found = co_await orders_.find_order(order_id);
   if (found.order || found.queued) co_return found;

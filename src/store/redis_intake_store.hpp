@@ -21,6 +21,8 @@ class RedisIntakeStore final : public Store {
 
   boost::asio::awaitable<AcceptResult> accept_order(AcceptRequest request) override;
   boost::asio::awaitable<OrderLookup> find_order(std::string order_id) override;
+  boost::asio::awaitable<std::optional<KeyBinding>> find_key_binding(std::string key,
+                                                                     std::int64_t since) override;
   boost::asio::awaitable<std::optional<std::vector<StoredEvent>>> order_events(
       std::string order_id) override;
   boost::asio::awaitable<BatchResult> apply_batch(std::vector<queue::Message> batch,

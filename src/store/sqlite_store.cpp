@@ -178,6 +178,21 @@ asio::awaitable<AcceptResult> SqliteStore::accept_order(AcceptRequest req) {
   co_return result;
 }
 
+asio::awaitable<std::optional<KeyBinding>> SqliteStore::find_key_binding(std::string key,
+                                                                         std::int64_t since) {
+  co_return co_await db_.read<std::optional<KeyBinding>>([&](Connection& c) {
+    std::optional<KeyBinding> out;
+    auto cur = c.query(
+        "SELECT order_id, message_id, created_at, request FROM order_intake "
+        "WHERE idempotency_key=?1 AND created_at>?2",
+        key, since);
+    if (cur.next())
+      out = KeyBinding{{AcceptOutcome::replayed, cur.text(0), cur.text(1), cur.integer(2)},
+                       domain::order_request_from_message(json::parse(cur.text(3)).as_object())};
+    return out;
+  });
+}
+
 asio::awaitable<OrderLookup> SqliteStore::find_order(std::string order_id) {
   co_return co_await db_.read<OrderLookup>([&](Connection& c) {
     OrderLookup out;

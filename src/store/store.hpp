@@ -41,6 +41,12 @@ struct QueuedOrder {
   std::int64_t accepted_at = 0;
 };
 
+// What an Idempotency-Key is bound to: the accepted order and the request it carried.
+struct KeyBinding {
+  AcceptResult accepted;  // outcome: replayed
+  domain::OrderRequest request;
+};
+
 // A processed order, or the snapshot of one still queued, or neither.
 struct OrderLookup {
   std::optional<domain::Order> order;
@@ -113,6 +119,9 @@ class Store {
   virtual ~Store() = default;
   virtual boost::asio::awaitable<AcceptResult> accept_order(AcceptRequest request) = 0;
   virtual boost::asio::awaitable<OrderLookup> find_order(std::string order_id) = 0;
+  // The order an Idempotency-Key was bound to after `since` (ms), if any.
+  virtual boost::asio::awaitable<std::optional<KeyBinding>> find_key_binding(
+      std::string key, std::int64_t since) = 0;
   virtual boost::asio::awaitable<Page<domain::Order>> list_orders(OrderFilter filter) = 0;
   // nullopt when the id never named an order.
   virtual boost::asio::awaitable<std::optional<std::vector<StoredEvent>>> order_events(

@@ -205,6 +205,28 @@ class CartTest(ShopBase):
         self.assertEqual([x["order_id"] for x in mine["data"]], [oid])
         self.assertEqual(self.c.get("/api/orders/my-orders", headers=self.session()).json()["total"], 0)
 
+    def test_a_checkout_retried_with_its_key_after_the_cart_was_emptied_is_replayed(self):
+        # The client's first answer was lost (e.g. the API process died after the commit); by
+        # the time it retries, the order is confirmed and the cart empty.
+        h = self.session()
+        p = self.make_product(price="2.00", stock=5)
+        self.c.post("/api/cart/add", {"product_id": p["product_id"], "quantity": 1}, headers=h)
+        key = {"Idempotency-Key": "checkout-" + h["X-Session-ID"]}
+        first = self.c.post("/api/orders/checkout", {"customer_id": "retry"}, headers={**h, **key})
+        self.assertEqual(first.status, 202, first)
+        oid = first.json()["order_id"]
+        wait_processed(self.c, oid, "confirmed")
+        wait_until(lambda: self.c.get("/api/cart", headers=h).json()["items"] == [], what="cart cleared")
+        again = self.c.post("/api/orders/checkout", {"customer_id": "retry"}, headers={**h, **key})
+        self.assertEqual(again.status, 202, again)
+        self.assertEqual(again.json()["order_id"], oid)
+        self.assertEqual(again.header("Idempotent-Replayed"), "true")
+        # The same key from another session names another request.
+        other = self.c.post("/api/orders/checkout", {"customer_id": "retry"},
+                            headers={**self.session(), **key})
+        self.assertProblem(other, 422, "idempotency_conflict")
+        self.assertEqual(self.c.get(f"/api/products/{p['product_id']}").json()["stock"], 4)
+
     def test_failed_checkout_keeps_the_cart(self):
         h = self.session()
         p = self.make_product(stock=5)
