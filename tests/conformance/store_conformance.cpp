@@ -90,6 +90,20 @@ TYPED_TEST(StoreConformance, IdempotencyKeyReplaysOrConflicts) {
   EXPECT_NE(this->accept(body).order_id, this->accept(body).order_id);
 }
 
+TYPED_TEST(StoreConformance, KeyBindingNamesTheOrderAndItsRequest) {
+  const auto first = this->accept(R"({"customer_id":"c9","amount":"10.00"})", "key-9");
+  this->process();  // still bound once the order is processed
+  const auto bound = this->await(this->store().find_key_binding("key-9", 0));
+  ASSERT_TRUE(bound);
+  EXPECT_EQ(bound->accepted.order_id, first.order_id);
+  EXPECT_EQ(bound->accepted.message_id, first.message_id);
+  EXPECT_EQ(bound->accepted.created_at, first.created_at);
+  EXPECT_EQ(bound->request.customer_id, "c9");
+  EXPECT_FALSE(this->await(this->store().find_key_binding("key-9", first.created_at)))
+      << "bound before `since`: outside the window";
+  EXPECT_FALSE(this->await(this->store().find_key_binding("never-used", 0)));
+}
+
 TYPED_TEST(StoreConformance, ClientOrderIdIsIdempotent) {
   const auto body = R"({"order_id":"ord-7","amount":"10.00"})";
   const auto first = this->accept(body);
