@@ -95,13 +95,14 @@ struct SqliteBackends final : Backends {
 // PostgreSQL (DATABASE_URL): migrated at start, safe when several processes start at once.
 // With QUEUE_BACKEND=redis, the queue and the orders' intake are in Redis.
 struct PgBackends final : Backends {
-  PgBackends(const Config& c, asio::io_context& io, redis::Client* redis)
+  PgBackends(const Config& c, asio::io_context& io, redis::Client* queue_redis)
       : pool(io.get_executor(), pg::PoolOptions{*c.database_url, c.db_pool_size}),
         reads(pool, c.database_replica_urls, replica_options(c)),
         carts_(pool, c.cart_ttl) {
     run_on(io, pg::migrate(pool));
     if (c.redis_queue) {
-      redis_queue.emplace(io.get_executor(), *redis, *c.redis, c.queue, c.redis_key_prefix);
+      redis_queue.emplace(io.get_executor(), *queue_redis, c.queue_redis_options(), c.queue,
+                          c.redis_key_prefix);
       database_store.emplace(pool, nullptr, &reads);
       intake.emplace(*database_store, *redis_queue, c.idempotency_ttl);
     } else {
@@ -146,8 +147,8 @@ struct PgBackends final : Backends {
 };
 
 std::unique_ptr<Backends> open_backends(const Config& c, asio::io_context& io,
-                                        redis::Client* redis) {
-  if (c.database_url) return std::make_unique<PgBackends>(c, io, redis);
+                                        redis::Client* queue_redis) {
+  if (c.database_url) return std::make_unique<PgBackends>(c, io, queue_redis);
   return std::make_unique<SqliteBackends>(c);
 }
 
@@ -164,6 +165,13 @@ service::CacheTtls cache_ttls(const Config& c) {
 
 std::unique_ptr<redis::Client> redis_client(const Config& c, asio::io_context& io) {
   return c.redis ? std::make_unique<redis::Client>(io.get_executor(), *c.redis) : nullptr;
+}
+
+// A connection of its own for the queue (QUEUE_BACKEND=redis), to QUEUE_REDIS_URL or else the
+// cache's Redis; null without the Redis queue.
+std::unique_ptr<redis::Client> queue_redis_client(const Config& c, asio::io_context& io) {
+  if (!c.redis_queue) return nullptr;
+  return std::make_unique<redis::Client>(io.get_executor(), c.queue_redis_options());
 }
 
 // Removes expired carts now and then.
@@ -196,7 +204,8 @@ int serve(Config cfg) {
   // Redis, when configured, holds the cache and the carts (and with QUEUE_BACKEND=redis the
   // queue), shared with the other processes.
   const auto redis = redis_client(cfg, io);
-  auto backends_owner = open_backends(cfg, io, redis.get());
+  const auto queue_redis = queue_redis_client(cfg, io);
+  auto backends_owner = open_backends(cfg, io, queue_redis.get());
   auto& backends = *backends_owner;
 
   std::unique_ptr<store::RedisCartStore> redis_carts;
@@ -390,13 +399,14 @@ int run(int argc, char** argv) {
 
     asio::io_context io;
     const auto redis = redis_client(cfg, io);
+    const auto queue_redis = queue_redis_client(cfg, io);
     if (migrate_cmd->parsed()) {
-      const auto b = open_backends(cfg, io, redis.get());
+      const auto b = open_backends(cfg, io, queue_redis.get());
       std::cout << "database ready: " << b->describe() << "\n";
       return 0;
     }
     if (demo_cmd->parsed()) {
-      const auto b = open_backends(cfg, io, redis.get());
+      const auto b = open_backends(cfg, io, queue_redis.get());
       // Through the catalog service, so that a shared cache forgets the empty catalog.
       const auto cache = make_cache(cfg, redis.get());
       service::CatalogService catalog(b->store(), *cache, cache_ttls(cfg), cfg.currency);
@@ -406,7 +416,7 @@ int run(int argc, char** argv) {
       return 0;
     }
     if (queue_cmd->parsed()) {
-      const auto b = open_backends(cfg, io, redis.get());
+      const auto b = open_backends(cfg, io, queue_redis.get());
       json::value out;
       if (q_stats->parsed()) out = api::queue_stats_json(run_on(io, b->queue().stats()));
       if (q_purge->parsed()) out = json::object{{"purged", run_on(io, b->queue().purge())}};

@@ -220,9 +220,15 @@ Config load_config(const EnvLookup& env) {
   with("SQLITE_BUSY_TIMEOUT", [&](auto n, auto v) { c.sqlite_busy_timeout = duration(n, v); });
   if (!c.database_replica_urls.empty() && !c.database_url)
     throw ConfigError("DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are of a primary");
+  with_secret("QUEUE_REDIS_URL", [&](auto n, auto v) {
+    c.queue_redis = redis::parse_url(v);
+    if (!c.queue_redis)
+      throw ConfigError(n + " must look like redis://[:password@]host[:port][/db]");
+  });
   with("QUEUE_BACKEND", [&](auto n, auto v) {
     if (v != "database" && v != "redis") throw ConfigError(n + " must be database or redis");
-    if (v == "redis" && !c.redis) throw ConfigError(n + "=redis needs REDIS_URL or REDIS_HOST");
+    if (v == "redis" && !c.redis && !c.queue_redis)
+      throw ConfigError(n + "=redis needs QUEUE_REDIS_URL, REDIS_URL or REDIS_HOST");
     // The Redis queue is for several processes; the embedded SQLite file serves only one.
     if (v == "redis" && !c.database_url) throw ConfigError(n + "=redis needs DATABASE_URL");
     c.redis_queue = v == "redis";

@@ -50,6 +50,10 @@ struct Config {
   queue::QueueOptions queue;
   // QUEUE_BACKEND=redis: the queue and the orders' intake in Redis; otherwise in the database.
   bool redis_queue = false;
+  // The Redis of the queue when it is not the cache's (QUEUE_REDIS_URL): the queue wants
+  // appendfsync always, which a cache would pay for on every write.
+  std::optional<redis::Options> queue_redis;
+  const redis::Options& queue_redis_options() const { return queue_redis ? *queue_redis : *redis; }
   std::size_t worker_batch_size = 256;
   int worker_concurrency = 2;
   int sqlite_readers = 2;

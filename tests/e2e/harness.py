@@ -148,6 +148,8 @@ class Server:
             self.env["REDIS_KEY_PREFIX"] = "e2e-" + hashlib.sha1(self.data_dir.encode()).hexdigest()[:12] + ":"
             if ON_REDIS_QUEUE:
                 self.env["QUEUE_BACKEND"] = "redis"
+                # The queue's own connection setting (the same Redis here).
+                self.env["QUEUE_REDIS_URL"] = os.environ["REDIS_URL"]
         self.env.update(env or {})
         self.args = list(args)
         self.proc = None

@@ -24,7 +24,8 @@ class TwoWorkerProcessesTest(unittest.TestCase):
         self.api = Server(args=["--role", "api"]).start()
         self.addCleanup(self.api.cleanup)
         shared = {k: self.api.env[k] for k in ("DATABASE_URL", "DATABASE_REPLICA_URLS", "REDIS_URL",
-                                                "REDIS_KEY_PREFIX", "QUEUE_BACKEND")
+                                                "REDIS_KEY_PREFIX", "QUEUE_BACKEND",
+                                                "QUEUE_REDIS_URL")
                   if k in self.api.env}
         self.workers = []
         for _ in range(2):

@@ -144,3 +144,24 @@ TEST(Config, RedisQueueNeedsRedisAndPostgres) {
                app::ConfigError);
   EXPECT_THROW(app::load_config(env({{"QUEUE_BACKEND", "kafka"}})), app::ConfigError);
 }
+
+TEST(Config, TheQueueMayHaveARedisOfItsOwn) {
+  auto c = app::load_config(env({{"QUEUE_BACKEND", "redis"},
+                                 {"REDIS_URL", "redis://cache:6379"},
+                                 {"QUEUE_REDIS_URL", "redis://queue:6380/1"},
+                                 {"DATABASE_URL", "postgresql://db/shop"}}));
+  EXPECT_EQ(c.redis->host, "cache");
+  EXPECT_EQ(c.queue_redis_options().host, "queue");
+  EXPECT_EQ(c.queue_redis_options().db, 1);
+  c = app::load_config(env({{"QUEUE_BACKEND", "redis"},
+                            {"QUEUE_REDIS_URL", "redis://queue:6380"},
+                            {"DATABASE_URL", "postgresql://db/shop"}}));
+  EXPECT_FALSE(c.redis) << "the cache and carts stay out of Redis";
+  EXPECT_EQ(c.cache_backend, "memory");
+  EXPECT_EQ(c.queue_redis_options().port, 6380);
+  c = app::load_config(env({{"QUEUE_BACKEND", "redis"},
+                            {"REDIS_URL", "redis://shared:6379"},
+                            {"DATABASE_URL", "postgresql://db/shop"}}));
+  EXPECT_EQ(c.queue_redis_options().host, "shared");
+  EXPECT_THROW(app::load_config(env({{"QUEUE_REDIS_URL", "http://x"}})), app::ConfigError);
+}
