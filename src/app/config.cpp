@@ -184,10 +184,12 @@ Config load_config(const EnvLookup& env) {
   with("WORKER_CONCURRENCY",
        [&](auto n, auto v) { c.worker_concurrency = number<int>(n, v, 1, 64); });
   with("SQLITE_READERS", [&](auto n, auto v) { c.sqlite_readers = number<int>(n, v, 1, 64); });
-  with_secret("REDIS_URL", [&](auto n, auto v) {
-    c.redis = redis::parse_url(v);
-    if (!c.redis) throw ConfigError(n + " must look like redis://[:password@]host[:port][/db]");
-  });
+  const auto redis_url = [](const std::string& name, const std::string& v) {
+    auto options = redis::parse_url(v);
+    if (!options) throw ConfigError(name + " must look like redis://[:password@]host[:port][/db]");
+    return *options;
+  };
+  with_secret("REDIS_URL", [&](auto n, auto v) { c.redis = redis_url(n, v); });
   // The seeds' separate variables: on their own, or refining REDIS_URL.
   const auto redis_part = [&]() -> redis::Options& {
     if (!c.redis) c.redis.emplace();
@@ -220,11 +222,7 @@ Config load_config(const EnvLookup& env) {
   with("SQLITE_BUSY_TIMEOUT", [&](auto n, auto v) { c.sqlite_busy_timeout = duration(n, v); });
   if (!c.database_replica_urls.empty() && !c.database_url)
     throw ConfigError("DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are of a primary");
-  with_secret("QUEUE_REDIS_URL", [&](auto n, auto v) {
-    c.queue_redis = redis::parse_url(v);
-    if (!c.queue_redis)
-      throw ConfigError(n + " must look like redis://[:password@]host[:port][/db]");
-  });
+  with_secret("QUEUE_REDIS_URL", [&](auto n, auto v) { c.queue_redis = redis_url(n, v); });
   with("QUEUE_BACKEND", [&](auto n, auto v) {
     if (v != "database" && v != "redis") throw ConfigError(n + " must be database or redis");
     if (v == "redis" && !c.redis && !c.queue_redis)

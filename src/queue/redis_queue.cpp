@@ -245,20 +245,27 @@ class RedisQueue::BlockingClients {
       : executor_(std::move(executor)), options_(std::move(options)) {
     options_.command_timeout += kMaxBlock;
   }
-  std::unique_ptr<redis::Client> take() {
-    {
-      std::lock_guard lock(mutex_);
-      if (!idle_.empty()) {
-        auto c = std::move(idle_.back());
-        idle_.pop_back();
-        return c;
-      }
+  // One connection for the lease's lifetime; back to the idle ones afterwards.
+  class Lease {
+   public:
+    Lease(BlockingClients& owner, std::unique_ptr<redis::Client> c)
+        : owner_(owner), client_(std::move(c)) {}
+    ~Lease() {
+      std::lock_guard lock(owner_.mutex_);
+      owner_.idle_.push_back(std::move(client_));
     }
-    return std::make_unique<redis::Client>(executor_, options_);
-  }
-  void give_back(std::unique_ptr<redis::Client> c) {
+    redis::Client& operator*() { return *client_; }
+
+   private:
+    BlockingClients& owner_;
+    std::unique_ptr<redis::Client> client_;
+  };
+  Lease take() {
     std::lock_guard lock(mutex_);
-    idle_.push_back(std::move(c));
+    if (idle_.empty()) return Lease(*this, std::make_unique<redis::Client>(executor_, options_));
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(*this, std::move(c));
   }
 
  private:
@@ -311,7 +318,7 @@ asio::awaitable<std::vector<Message>> RedisQueue::receive_now(std::size_t max,
 
 asio::awaitable<std::vector<std::string>> RedisQueue::wait_for_tokens(std::size_t max,
                                                                       milliseconds at_most) {
-  auto connection = blocking_->take();
+  auto lease = blocking_->take();
   Command read{"XREADGROUP", "GROUP",
                "workers",    consumer_,
                "COUNT",      std::to_string(max),
@@ -320,15 +327,7 @@ asio::awaitable<std::vector<std::string>> RedisQueue::wait_for_tokens(std::size_
                ">"};
   std::vector<Command> cmds;
   cmds.push_back(std::move(read));
-  std::vector<Reply> replies;
-  std::exception_ptr failure;
-  try {
-    replies = co_await connection->pipeline(std::move(cmds));
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  blocking_->give_back(std::move(connection));
-  if (failure) std::rethrow_exception(failure);
+  const auto replies = co_await (*lease).pipeline(std::move(cmds));
   // nil when the wait ran out; an error (NOGROUP) when the stream is gone: the next receive
   // creates it again.
   std::vector<std::string> tokens;
@@ -365,25 +364,25 @@ asio::awaitable<std::vector<bool>> RedisQueue::are_current(const std::vector<Mes
   co_return out;
 }
 
-asio::awaitable<bool> RedisQueue::remove(const Message& m) {
-  // Not a braced list inside the co_await expression: GCC 12 rejects that.
-  std::vector<std::string> args{base_, m.message_id, m.receipt};
-  const auto r = co_await kRemove.run(client_, {}, std::move(args));
-  co_return r.integer == 1;
+std::vector<std::string> RedisQueue::remove_args(const Message& m) const {
+  return {base_, m.message_id, m.receipt};
 }
 
-Command RedisQueue::fail_call(const Message& m, std::string error) const {
-  return kFail.call(
-      {}, {base_, m.message_id, m.receipt, std::move(error), std::to_string(options_.max_retries),
-           std::to_string(retry_delay(options_, m.receive_count).count())});
+std::vector<std::string> RedisQueue::fail_args(const Message& m, std::string error) const {
+  return {base_,
+          m.message_id,
+          m.receipt,
+          std::move(error),
+          std::to_string(options_.max_retries),
+          std::to_string(retry_delay(options_, m.receive_count).count())};
+}
+
+asio::awaitable<bool> RedisQueue::remove(const Message& m) {
+  co_return (co_await kRemove.run(client_, {}, remove_args(m))).integer == 1;
 }
 
 asio::awaitable<bool> RedisQueue::fail(const Message& m, std::string error) {
-  std::vector<Command> calls;
-  calls.push_back(fail_call(m, std::move(error)));
-  const auto r = co_await kFail.run(client_, std::move(calls));
-  if (r.at(0).type == Reply::Type::error) throw redis::ReplyError(r[0].str);
-  co_return r[0].integer == 1;
+  co_return (co_await kFail.run(client_, {}, fail_args(m, std::move(error)))).integer == 1;
 }
 
 asio::awaitable<void> RedisQueue::settle(std::vector<Message> done,
@@ -391,9 +390,9 @@ asio::awaitable<void> RedisQueue::settle(std::vector<Message> done,
   // A stale receipt is not an error here: the message was redelivered, and the worker's inbox
   // makes that delivery a no-op.
   std::vector<Command> removes;
-  for (const auto& m : done) removes.push_back(kRemove.call({}, {base_, m.message_id, m.receipt}));
+  for (const auto& m : done) removes.push_back(kRemove.call({}, remove_args(m)));
   std::vector<Command> fails;
-  for (auto& [m, error] : failed) fails.push_back(fail_call(m, std::move(error)));
+  for (auto& [m, error] : failed) fails.push_back(kFail.call({}, fail_args(m, std::move(error))));
   std::vector<Reply> replies;
   if (!removes.empty()) replies = co_await kRemove.run(client_, std::move(removes));
   if (!fails.empty()) {

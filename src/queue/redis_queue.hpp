@@ -63,7 +63,9 @@ class RedisQueue final : public Queue {
   // Blocks on the token stream for up to `at_most`: the tokens read (id, group, id, group…).
   boost::asio::awaitable<std::vector<std::string>> wait_for_tokens(std::size_t max,
                                                                    milliseconds at_most);
-  redis::Command fail_call(const Message& m, std::string error) const;
+  // The arguments of the delete and fail scripts for one delivery.
+  std::vector<std::string> remove_args(const Message& m) const;
+  std::vector<std::string> fail_args(const Message& m, std::string error) const;
 
   redis::Client& client_;
   QueueOptions options_;

@@ -399,9 +399,11 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
       writes.push_back(
           {"INSERT INTO order_events(order_id, seq, type, at, data) VALUES ($1,$2,$3,$4,$5)",
            {e.order_id, num(++next_seq[e.order_id]), e.type, num(e.at), json::serialize(e.data)}});
-    for (const auto& [id, st] : state.intake_updates)
-      writes.push_back({"UPDATE order_intake SET state = $2 WHERE order_id = $1",
-                        {id, std::string(intake_state_name(st))}});
+    // Without a queue here, the intake is the queue's too (RedisIntakeStore marks it).
+    if (queue_)
+      for (const auto& [id, st] : state.intake_updates)
+        writes.push_back({"UPDATE order_intake SET state = $2 WHERE order_id = $1",
+                          {id, std::string(intake_state_name(st))}});
     for (std::size_t i = 0; i < work.size(); ++i) {
       if (!applied[i]) continue;
       if (queue_) writes.push_back(queue_->remove_statement(work[i]));
