@@ -94,15 +94,16 @@ asio::awaitable<Response> my_orders(ApiContext& ctx, Request& r) {
 
 }  // namespace
 
-void add_cart_routes(http::Router& router, ApiContext& ctx) {
-  const auto bind = [&ctx](auto fn) { return with_context(ctx, fn); };
-  router.add("GET", "/api/cart", bind(get_cart));
-  router.add("POST", "/api/cart/add", bind(add_to_cart));
-  router.add("PUT", "/api/cart/update", bind(update_cart));
-  router.add("DELETE", "/api/cart/remove/{productId}", bind(remove_from_cart));
-  router.add("DELETE", "/api/cart/clear", bind(clear_cart));
-  router.add("POST", "/api/orders/checkout", bind(checkout));
-  router.add("GET", "/api/orders/my-orders", bind(my_orders));
+std::vector<Route> cart_routes() {
+  return {
+      {"GET", "/api/cart", get_cart},
+      {"POST", "/api/cart/add", add_to_cart},
+      {"PUT", "/api/cart/update", update_cart},
+      {"DELETE", "/api/cart/remove/{productId}", remove_from_cart},
+      {"DELETE", "/api/cart/clear", clear_cart},
+      {"POST", "/api/orders/checkout", checkout},
+      {"GET", "/api/orders/my-orders", my_orders},
+  };
 }
 
 }  // namespace orderflow::api

@@ -105,17 +105,18 @@ asio::awaitable<Response> delete_product(ApiContext& ctx, Request& r) {
 
 }  // namespace
 
-void add_catalog_routes(http::Router& router, ApiContext& ctx) {
-  const auto bind = [&ctx](auto fn) { return with_context(ctx, fn); };
-  router.add("GET", "/api/products", bind(list_products));
-  router.add("GET", "/api/products/categories", bind(list_categories));
-  router.add("GET", "/api/products/category/{slug}", bind(category_products));
-  router.add("GET", "/api/products/{id}", bind(get_product));
-  router.add("POST", "/api/categories", bind(create_category));
-  router.add("POST", "/api/products", bind(create_product));
-  router.add("PUT", "/api/products/{id}", bind(update_product));
-  router.add("PUT", "/api/products/{id}/inventory", bind(change_inventory));
-  router.add("DELETE", "/api/products/{id}", bind(delete_product));
+std::vector<Route> catalog_routes() {
+  return {
+      {"GET", "/api/products", list_products},
+      {"GET", "/api/products/categories", list_categories},
+      {"GET", "/api/products/category/{slug}", category_products},
+      {"GET", "/api/products/{id}", get_product},
+      {"POST", "/api/categories", create_category},
+      {"POST", "/api/products", create_product},
+      {"PUT", "/api/products/{id}", update_product},
+      {"PUT", "/api/products/{id}/inventory", change_inventory},
+      {"DELETE", "/api/products/{id}", delete_product},
+  };
 }
 
 }  // namespace orderflow::api

@@ -259,8 +259,10 @@ asio::awaitable<Response> metrics(ApiContext& ctx, Request& request) {
 
 }  // namespace
 
-void add_metrics_routes(http::Router& router, ApiContext& ctx) {
-  router.add("GET", "/metrics", with_context(ctx, metrics));
+std::vector<Route> metrics_routes() {
+  return {
+      {"GET", "/metrics", metrics},
+  };
 }
 
 }  // namespace orderflow::api

@@ -183,21 +183,22 @@ asio::awaitable<Response> cache_clear(ApiContext& ctx, Request& r) {
 
 }  // namespace
 
-void add_operations_routes(http::Router& router, ApiContext& ctx) {
-  const auto bind = [&ctx](auto fn) { return with_context(ctx, fn); };
-  router.add("GET", "/health", bind(liveness));
-  router.add("GET", "/ready", bind(readiness));
-  router.add("GET", "/api/health", bind(deep_health));
-  router.add("GET", "/api/stats", bind(api_stats));
-  router.add("GET", "/sqs/stats", bind(sqs_stats));
-  router.add("DELETE", "/sqs/purge", bind(sqs_purge));
-  router.add("GET", "/sqs/dlq", bind(sqs_dlq));
-  router.add("POST", "/sqs/dlq/redrive", bind(sqs_redrive));
-  router.add("GET", "/handler/status", bind(handler_status));
-  router.add("GET", "/handler/stats", bind(handler_stats));
-  router.add("GET", "/cache/stats", bind(cache_stats));
-  router.add("GET", "/cache/keys", bind(cache_keys));
-  router.add("DELETE", "/cache/clear", bind(cache_clear));
+std::vector<Route> operations_routes() {
+  return {
+      {"GET", "/health", liveness},
+      {"GET", "/ready", readiness},
+      {"GET", "/api/health", deep_health},
+      {"GET", "/api/stats", api_stats},
+      {"GET", "/sqs/stats", sqs_stats},
+      {"DELETE", "/sqs/purge", sqs_purge},
+      {"GET", "/sqs/dlq", sqs_dlq},
+      {"POST", "/sqs/dlq/redrive", sqs_redrive},
+      {"GET", "/handler/status", handler_status},
+      {"GET", "/handler/stats", handler_stats},
+      {"GET", "/cache/stats", cache_stats},
+      {"GET", "/cache/keys", cache_keys},
+      {"DELETE", "/cache/clear", cache_clear},
+  };
 }
 
 }  // namespace orderflow::api

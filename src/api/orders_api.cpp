@@ -151,17 +151,19 @@ asio::awaitable<Response> order_events(ApiContext& ctx, Request& r) {
 
 }  // namespace
 
-void add_order_routes(http::Router& router, ApiContext& ctx) {
-  const auto bind = [&ctx](auto fn) { return with_context(ctx, fn); };
-  for (const std::string prefix : {"/api/orders", "/orders"}) {
-    router.add("POST", prefix, bind(create_order));
-    router.add("GET", prefix + "/{id}", bind(get_order));
-  }
-  router.add("GET", "/api/orders", bind(list_orders));
-  router.add("PUT", "/api/orders/{id}/status", bind(set_status));
-  router.add("PUT", "/api/orders/{id}/cancel", bind(cancel_order));
-  router.add("DELETE", "/api/orders/{id}", bind(delete_order));
-  router.add("GET", "/api/orders/{id}/events", bind(order_events));
+std::vector<Route> order_routes() {
+  return {
+      {"POST", "/api/orders", create_order},
+      {"GET", "/api/orders/{id}", get_order},
+      // The short aliases of the two calls a shop makes most.
+      {"POST", "/orders", create_order},
+      {"GET", "/orders/{id}", get_order},
+      {"GET", "/api/orders", list_orders},
+      {"PUT", "/api/orders/{id}/status", set_status},
+      {"PUT", "/api/orders/{id}/cancel", cancel_order},
+      {"DELETE", "/api/orders/{id}", delete_order},
+      {"GET", "/api/orders/{id}/events", order_events},
+  };
 }
 
 }  // namespace orderflow::api

@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cache/cache.hpp"
 #include "http/router.hpp"
@@ -37,11 +38,14 @@ struct ApiContext {
   std::function<std::vector<obs::PoolGauge>()> pools;  // the database's connection pools
 };
 
-// Adapts `fn(ctx, request)` to a router handler.
-template <typename Fn>
-http::Handler with_context(ApiContext& ctx, Fn fn) {
-  return [&ctx, fn](http::Request& r) { return fn(ctx, r); };
-}
+// A handler of the API: what a route calls with the context and the request.
+using Endpoint = boost::asio::awaitable<http::Response> (*)(ApiContext&, http::Request&);
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/api/orders/{id}"
+  Endpoint endpoint;
+};
 
 // Shared by the order and the checkout handlers.
 http::Response accepted_response(const service::AcceptedOrder& accepted);
@@ -49,11 +53,19 @@ std::optional<std::string> idempotency_key(const http::Request& r);
 boost::asio::awaitable<http::Response> list_orders_for(ApiContext& ctx, http::Request& r,
                                                        std::optional<std::string> session);
 
-void add_order_routes(http::Router& router, ApiContext& ctx);
-void add_operations_routes(http::Router& router, ApiContext& ctx);
-void add_catalog_routes(http::Router& router, ApiContext& ctx);
-void add_cart_routes(http::Router& router, ApiContext& ctx);
-// GET /metrics: Prometheus text, or JSON with Accept: application/json.
-void add_metrics_routes(http::Router& router, ApiContext& ctx);
+// Each area's routes. They need no context, so that the route table can be listed (and
+// compared with the OpenAPI document) without starting anything.
+std::vector<Route> order_routes();
+std::vector<Route> catalog_routes();
+std::vector<Route> cart_routes();
+std::vector<Route> operations_routes();
+std::vector<Route> metrics_routes();  // GET /metrics: Prometheus text, or JSON on request
+std::vector<Route> docs_routes();     // the OpenAPI document and Swagger UI
+
+// Every route a process serves: the shop's (orders, catalog, cart) only when it takes traffic
+// for them, the operational ones always.
+std::vector<Route> served_routes(bool serves_shop);
+
+void add_routes(http::Router& router, ApiContext& ctx, const std::vector<Route>& routes);
 
 }  // namespace orderflow::api

@@ -265,13 +265,7 @@ int serve(Config cfg) {
                       http_metrics,
                       [&backends] { return backends.pools(); }};
   http::Router router;
-  if (cfg.role != Role::worker) {
-    api::add_order_routes(router, ctx);
-    api::add_catalog_routes(router, ctx);
-    api::add_cart_routes(router, ctx);
-  }
-  api::add_operations_routes(router, ctx);
-  api::add_metrics_routes(router, ctx);
+  api::add_routes(router, ctx, api::served_routes(cfg.role != Role::worker));
   http::Pipeline pipeline(router, {cfg.cors_origins}, &http_metrics);
   http::Server server(
       io,
