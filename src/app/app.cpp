@@ -100,6 +100,9 @@ struct PgBackends final : Backends {
         reads(pool, c.database_replica_urls, replica_options(c)),
         carts_(pool, c.cart_ttl) {
     run_on(io, pg::migrate(pool));
+    // Replicas serve this process nothing older than what the primary held when it started (a
+    // catalog loaded by `orderflow demo-data` just before is listed at once, not after replay).
+    run_on(io, reads.note_write());
     if (c.redis_queue) {
       redis_queue.emplace(io.get_executor(), *queue_redis, c.queue_redis_options(), c.queue,
                           c.redis_key_prefix);

@@ -49,7 +49,8 @@ class ReadRouter {
   // Runs a read-only request on a healthy, caught-up replica, else on the primary.
   boost::asio::awaitable<std::vector<Result>> read(std::vector<Statement> statements);
 
-  // Call after a write committed on the primary: later reads from this process must see it.
+  // Call after a write committed on the primary (and at start): later reads from this process
+  // must see it.
   // Never throws: when the primary cannot say its position, reads use it for a while.
   boost::asio::awaitable<void> note_write();
 

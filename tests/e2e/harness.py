@@ -1,5 +1,7 @@
 """Starts the real orderflow binary on a free port and talks HTTP to it (standard library only)."""
 import concurrent.futures
+import contextlib
+import fcntl
 import hashlib
 import http.client
 import json
@@ -30,6 +32,25 @@ def psql(url, sql):
 
 def psql_ok(url, sql="SELECT 1"):
     return subprocess.run(["psql", url, "-qc", sql], capture_output=True).returncode == 0
+
+
+@contextlib.contextmanager
+def replica_replay_paused():
+    """On PostgreSQL with a replica (scripts/services): WAL replay stops on the replica for the
+    block, so that it lags the primary for sure. Serialised with the C++ replica tests, which
+    pause the same replica, by their lock file. Without a replica: does nothing."""
+    replicas = os.environ.get("DATABASE_REPLICA_URLS") if ON_POSTGRES else None
+    if not replicas:
+        yield
+        return
+    url = replicas.split(",")[0].strip()
+    with open("/tmp/orderflow-replica-replay.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        psql(url, "SELECT pg_wal_replay_pause()")
+        try:
+            yield
+        finally:
+            psql(url, "SELECT pg_wal_replay_resume()")
 
 
 def needs_sqlite(test):
