@@ -36,17 +36,16 @@ asio::awaitable<Response> openapi_document(ApiContext&, Request&) {
 }
 
 asio::awaitable<Response> docs_page(ApiContext&, Request&) {
-  const auto body = web::find_asset("docs/index.html");
+  const auto body = web::find_asset("docs.html");
   if (!body) throw http::not_found(std::string(kSwaggerUiMissing));
-  auto r = asset_response("index.html", *body);
+  auto r = asset_response("docs.html", *body);
   r.set("Content-Security-Policy", std::string(kDocsPolicy));
   co_return r;
 }
 
 asio::awaitable<Response> docs_asset(ApiContext&, Request& r) {
   const auto name = "docs/" + r.params.at("asset");
-  // The page itself is served at /docs only.
-  const auto body = name == "docs/index.html" ? std::nullopt : web::find_asset(name);
+  const auto body = web::find_asset(name);
   if (!body) throw http::not_found("no documentation file '" + r.params.at("asset") + "'");
   co_return asset_response(name, *body);
 }
@@ -59,28 +58,6 @@ std::vector<Route> docs_routes() {
       {"GET", "/docs", docs_page},
       {"GET", "/docs/{asset}", docs_asset},
   };
-}
-
-std::vector<Route> served_routes(bool serves_shop) {
-  std::vector<Route> routes;
-  const auto append = [&routes](std::vector<Route> more) {
-    routes.insert(routes.end(), more.begin(), more.end());
-  };
-  if (serves_shop) {
-    append(order_routes());
-    append(catalog_routes());
-    append(cart_routes());
-  }
-  append(operations_routes());
-  append(metrics_routes());
-  append(docs_routes());
-  return routes;
-}
-
-void add_routes(http::Router& router, ApiContext& ctx, const std::vector<Route>& routes) {
-  for (const auto& route : routes)
-    router.add(route.method, route.pattern,
-               [&ctx, endpoint = route.endpoint](Request& r) { return endpoint(ctx, r); });
 }
 
 }  // namespace orderflow::api

@@ -8,7 +8,8 @@
 namespace orderflow::web {
 
 struct Asset {
-  std::string_view name;  // "openapi.json", "docs/swagger-ui.css", ...
+  std::string_view
+      name;  // "openapi.json", "docs.html" (the /docs page), "docs/swagger-ui.css", ...
   std::string_view body;
 };
 
