@@ -109,7 +109,10 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
   struct Request {
     std::vector<Op> ops;
     std::size_t op_index = 0;
-    std::vector<Result> results;
+    // Shared with the awaiting coroutine, which must not hold the request itself: the request
+    // holds the coroutine's completion, and a request never submitted (its executor stopped
+    // first) would keep them both alive in a cycle.
+    std::shared_ptr<std::vector<Result>> results;
     std::optional<std::pair<std::string, std::string>> error;  // sqlstate, message
     std::exception_ptr failure;
     Completion done;
@@ -262,7 +265,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
         auto& op = req.ops[req.op_index];
         if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
           op.ok = true;
-          if (!op.is_prepare) req.results.push_back(copy_result(r));
+          if (!op.is_prepare) req.results->push_back(copy_result(r));
         } else if (status != PGRES_PIPELINE_ABORTED && !req.error) {
           const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
           req.error.emplace(state ? state : "", PQresultErrorMessage(r));
@@ -336,15 +339,17 @@ Connection::~Connection() {
 
 asio::awaitable<std::vector<Result>> Connection::execute(std::vector<Statement> statements,
                                                          std::chrono::milliseconds timeout) {
-  auto req = std::make_shared<Impl::Request>();
-  auto impl = impl_;
+  auto results = std::make_shared<std::vector<Result>>();
   co_await await_completion([&](Completion done) {
+    auto req = std::make_shared<Impl::Request>();
+    req->results = results;
     req->done = std::move(done);
-    asio::post(impl->strand, [impl, req, statements = std::move(statements), timeout]() mutable {
-      impl->submit(req, std::move(statements), timeout);
-    });
+    asio::post(impl_->strand,
+               [impl = impl_, req, statements = std::move(statements), timeout]() mutable {
+                 impl->submit(std::move(req), std::move(statements), timeout);
+               });
   });
-  co_return std::move(req->results);
+  co_return std::move(*results);
 }
 
 void Connection::on_notification(std::function<void(std::string)> handler) {

@@ -11,16 +11,18 @@ namespace asio = boost::asio;
 
 struct GroupCommit::Pending {
   std::vector<Statement> statements;
-  std::vector<Result> results;
+  std::shared_ptr<std::vector<Result>> results;  // shared with the awaiting coroutine
   Completion done;
 };
 
 GroupCommit::~GroupCommit() = default;
 
 asio::awaitable<std::vector<Result>> GroupCommit::execute(std::vector<Statement> statements) {
-  auto pending = std::make_shared<Pending>();
-  pending->statements = std::move(statements);
+  auto results = std::make_shared<std::vector<Result>>();
   co_await await_completion([&](Completion done) {
+    auto pending = std::make_shared<Pending>();
+    pending->statements = std::move(statements);
+    pending->results = results;
     pending->done = std::move(done);
     bool lead;
     {
@@ -31,7 +33,7 @@ asio::awaitable<std::vector<Result>> GroupCommit::execute(std::vector<Statement>
     }
     if (lead) asio::co_spawn(pool_.executor(), flush(), asio::detached);
   });
-  co_return std::move(pending->results);
+  co_return std::move(*results);
 }
 
 asio::awaitable<void> GroupCommit::flush() {
@@ -54,7 +56,7 @@ asio::awaitable<void> GroupCommit::flush() {
       std::size_t next = 0;
       for (auto& p : group) {
         for (std::size_t i = 0; i < p->statements.size(); ++i)
-          p->results.push_back(std::move(results.at(next++)));
+          p->results->push_back(std::move(results.at(next++)));
         p->done(nullptr);
       }
     } catch (const QueryError&) {
@@ -68,7 +70,7 @@ asio::awaitable<void> GroupCommit::flush() {
     for (auto& p : group) {
       std::exception_ptr error;
       try {
-        p->results = co_await pool_.execute(p->statements);
+        *p->results = co_await pool_.execute(p->statements);
       } catch (...) {
         error = std::current_exception();
       }

@@ -86,7 +86,7 @@ Reply convert(const redisReply* r) {
 struct Client::Impl : std::enable_shared_from_this<Impl> {
   struct Request {
     std::vector<Command> commands;
-    std::vector<Reply> replies;
+    std::shared_ptr<std::vector<Reply>> replies;  // shared with the awaiting coroutine
     std::size_t remaining = 0;
     Completion done;
     std::unique_ptr<asio::steady_timer> timer;
@@ -139,7 +139,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void submit(std::shared_ptr<Request> r) {
-    r->replies.resize(r->commands.size());
+    r->replies->resize(r->commands.size());
     r->remaining = r->commands.size();
     if (r->commands.empty()) return finish(*r, nullptr);
     if (state == State::idle && Clock::now() < retry_after)
@@ -187,7 +187,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     if (req.finished) return;
     if (!reply)
       return self->fail(req, self->drop_reason.empty() ? "connection lost" : self->drop_reason);
-    req.replies[slot->index] = convert(static_cast<redisReply*>(reply));
+    (*req.replies)[slot->index] = convert(static_cast<redisReply*>(reply));
     if (--req.remaining == 0) self->finish(req, nullptr);
   }
 
@@ -327,14 +327,15 @@ Client::~Client() {
 }
 
 asio::awaitable<std::vector<Reply>> Client::pipeline(std::vector<Command> commands) {
-  auto req = std::make_shared<Impl::Request>();
-  req->commands = std::move(commands);
-  auto impl = impl_;
+  auto replies = std::make_shared<std::vector<Reply>>();
   co_await await_completion([&](Completion done) {
+    auto req = std::make_shared<Impl::Request>();
+    req->commands = std::move(commands);
+    req->replies = replies;
     req->done = std::move(done);
-    asio::post(impl->strand, [impl, req] { impl->submit(req); });
+    asio::post(impl_->strand, [impl = impl_, req] { impl->submit(req); });
   });
-  co_return std::move(req->replies);
+  co_return std::move(*replies);
 }
 
 asio::awaitable<Reply> Client::command(Command cmd) {

@@ -20,7 +20,10 @@ namespace asio = boost::asio;
 using Completion = std::function<void(std::exception_ptr)>;
 
 // Awaits `submit(completion)`: the coroutine resumes on its own executor once the completion is
-// called, rethrowing the exception it carries.
+// called, rethrowing the exception it carries. The completion owns the awaiting coroutine, so
+// the coroutine must not own what holds the completion (a request object, say): if the executor
+// stops before the completion is called, the two would keep each other alive (a leak at exit).
+// Results come back through a holder of their own that both share.
 template <typename Submit>
 asio::awaitable<void> await_completion(Submit submit) {
   co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -27,6 +29,29 @@ inline void run(asio::io_context& io, asio::awaitable<void> op) {
     co_await std::move(op);
     co_return 0;
   }());
+}
+
+// Shutdown can cut a coroutine off at any point: its executor stops and is destroyed with the
+// coroutine still waiting on a request. The coroutine's frame must be freed then, or it leaks
+// (a reference cycle through the request). `start(io, witness)` connects what it needs (running
+// `io`), spawns a coroutine whose frame holds `witness`, and returns what it created (destroyed
+// before `io`, as at exit). Tries each cut-off point up to `max_steps` handlers run and returns
+// the first at which the witness outlived the executor, if any.
+template <typename Start>
+std::optional<int> first_cut_off_that_leaks(Start start, int max_steps = 12) {
+  for (int steps = 0; steps <= max_steps; ++steps) {
+    auto witness = std::make_shared<int>(0);
+    const std::weak_ptr<int> watch = witness;
+    {
+      asio::io_context io;
+      auto created = start(io, std::move(witness));
+      io.restart();
+      for (int i = 0; i < steps; ++i) io.poll_one();
+      io.stop();
+    }
+    if (!watch.expired()) return steps;
+  }
+  return std::nullopt;
 }
 
 // Names typed-test instances after their backend (QueueConformance/sqlite.…).

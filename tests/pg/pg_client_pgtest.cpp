@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "../conformance/harness.hpp"
+#include "pg/group_commit.hpp"
 #include "pg/pool.hpp"
 
 namespace orderflow::testing {
@@ -153,6 +154,42 @@ TEST_F(PgClient, AnUnreachableServerFailsFast) {
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_THROW(run(io_, down.query("SELECT 1")), pg::ConnectionError);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 50ms) << "within the backoff: no new attempt";
+}
+
+asio::awaitable<void> query_holding(pg::Pool& pool, std::shared_ptr<int> witness) {
+  co_await pool.query("SELECT pg_sleep(0.05)");
+  ++*witness;
+}
+
+TEST_F(PgClient, ARequestCutOffByShutdownIsFreed) {
+  EXPECT_EQ(first_cut_off_that_leaks([](asio::io_context& io, std::shared_ptr<int> witness) {
+              auto pool =
+                  std::make_unique<pg::Pool>(io.get_executor(), pg::PoolOptions{database_url(), 1});
+              run(io, pool->query("SELECT 1"));  // connected: the request goes straight out
+              asio::co_spawn(io, query_holding(*pool, std::move(witness)), asio::detached);
+              return pool;
+            }),
+            std::nullopt);
+}
+
+asio::awaitable<void> group_commit_holding(pg::GroupCommit& group, std::shared_ptr<int> witness) {
+  std::vector<pg::Statement> statements;
+  statements.push_back({"SELECT pg_sleep(0.05)", {}});
+  co_await group.execute(std::move(statements));
+  ++*witness;
+}
+
+TEST_F(PgClient, AGroupCommitCutOffByShutdownIsFreed) {
+  EXPECT_EQ(first_cut_off_that_leaks([](asio::io_context& io, std::shared_ptr<int> witness) {
+              auto pool =
+                  std::make_unique<pg::Pool>(io.get_executor(), pg::PoolOptions{database_url(), 1});
+              run(io, pool->query("SELECT 1"));
+              auto group = std::make_unique<pg::GroupCommit>(*pool);
+              asio::co_spawn(io, group_commit_holding(*group, std::move(witness)), asio::detached);
+              // Destroyed in reverse: the group before its pool.
+              return std::make_pair(std::move(pool), std::move(group));
+            }),
+            std::nullopt);
 }
 
 }  // namespace

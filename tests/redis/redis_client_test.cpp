@@ -112,6 +112,22 @@ class RedisClient : public ::testing::Test {
   PrivateRedis server_;
 };
 
+asio::awaitable<void> command_holding(redis::Client& client, std::shared_ptr<int> witness) {
+  redis::Command ping{"PING"};  // not braced in the co_await: GCC 12 miscompiles that
+  co_await client.command(std::move(ping));
+  ++*witness;
+}
+
+TEST_F(RedisClient, ARequestCutOffByShutdownIsFreed) {
+  EXPECT_EQ(first_cut_off_that_leaks([this](asio::io_context& io, std::shared_ptr<int> witness) {
+              auto client = std::make_unique<redis::Client>(io.get_executor(), server_.options());
+              run(io, client->command({"PING"}));  // connected: the request goes straight out
+              asio::co_spawn(io, command_holding(*client, std::move(witness)), asio::detached);
+              return client;
+            }),
+            std::nullopt);
+}
+
 TEST_F(RedisClient, AuthenticatesAndSelectsItsDatabase) {
   redis::Client db3(io_.get_executor(), server_.options("pw", 3));
   redis::Client db0(io_.get_executor(), server_.options("pw", 0));
