@@ -23,6 +23,19 @@ using obs::Labels;
 
 namespace {
 
+#ifdef __SANITIZE_ADDRESS__
+// AddressSanitizer's allocator replaces malloc: glibc's arenas stay empty, and mallinfo2() on
+// them, uninitialised, is not safe from two threads at once (a crash under concurrent scrapes).
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
+double heap_in_use() {
+  return static_cast<double>(__sanitizer_get_current_allocated_bytes());
+}
+#else
+double heap_in_use() {
+  return static_cast<double>(mallinfo2().uordblks);
+}
+#endif
+
 struct ProcessFigures {
   double rss_bytes = 0, heap_bytes = 0, cpu_seconds = 0, open_fds = 0;
 };
@@ -33,7 +46,7 @@ ProcessFigures process_figures() {
   double size = 0, resident = 0;
   if (statm >> size >> resident)
     p.rss_bytes = resident * static_cast<double>(sysconf(_SC_PAGESIZE));
-  p.heap_bytes = static_cast<double>(mallinfo2().uordblks);
+  p.heap_bytes = heap_in_use();
   rusage u{};
   if (getrusage(RUSAGE_SELF, &u) == 0)
     p.cpu_seconds = static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +

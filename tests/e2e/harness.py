@@ -286,6 +286,29 @@ def drop_database(url):
         pass
 
 
+def applied_once(c, order_ids, timeout=60):
+    """Waits for the queue of the server behind `c` to drain, then checks each order: returns
+    the ones missing, the ones applied other than once (accepted or confirmed twice, or not at
+    all) with their event types, and the ones whose status is not confirmed."""
+    def drained():
+        s = c.get("/sqs/stats").json()
+        return s["visible"] + s["in_flight"] + s["delayed"] == 0 and s
+
+    wait_until(drained, timeout=timeout, interval=0.2, what="the queue to drain")
+    missing, not_once, unconfirmed = [], [], []
+    for oid in order_ids:
+        r = c.get(f"/api/orders/{oid}")
+        if r.status != 200:
+            missing.append(oid)
+            continue
+        if r.json()["status"] != "confirmed":
+            unconfirmed.append((oid, r.json()["status"]))
+        types = [e["type"] for e in c.get(f"/api/orders/{oid}/events").json()["events"]]
+        if types.count("order.accepted") != 1 or types.count("order.confirmed") != 1:
+            not_once.append((oid, types))
+    return missing, not_once, unconfirmed
+
+
 def wait_until(predicate, timeout=15, interval=0.02, what="condition"):
     deadline = time.time() + timeout
     last = None

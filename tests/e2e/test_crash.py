@@ -9,7 +9,7 @@ import time
 import unittest
 import uuid
 
-from harness import Client, Server, drop_database, wait_until
+from harness import Client, Server, applied_once, drop_database
 
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "3"))
 CLIENTS = 16
@@ -60,25 +60,8 @@ class CrashTest(unittest.TestCase):
                 print(f"round {round_no}: killed with {before} orders accepted so far", flush=True)
                 server = Server(env=env, data_dir=data_dir).start()
             c = server.client()
-
-            def drained():
-                s = c.get("/sqs/stats").json()
-                return s["visible"] + s["in_flight"] + s["delayed"] == 0 and s
-
-            stats = wait_until(drained, timeout=60, interval=0.2, what="the queue to drain")
-            self.assertEqual(stats["dead_letter"], 0)
-
-            missing, duplicated, wrong = [], [], []
-            for oid in accepted:
-                r = c.get(f"/api/orders/{oid}")
-                if r.status != 200:
-                    missing.append(oid)
-                    continue
-                if r.json()["status"] != "confirmed":
-                    wrong.append((oid, r.json()["status"]))
-                types = [e["type"] for e in c.get(f"/api/orders/{oid}/events").json()["events"]]
-                if types.count("order.accepted") != 1 or types.count("order.confirmed") != 1:
-                    duplicated.append((oid, types))
+            missing, duplicated, wrong = applied_once(c, accepted)
+            self.assertEqual(c.get("/sqs/stats").json()["dead_letter"], 0)
             totals = c.get("/api/stats").json()["orders"]
             listed = c.get("/api/orders?customer_id=crash&limit=1").json()["total"]
             print(f"crash test: {ROUNDS} kills, {len(accepted)} accepted (202), {listed} processed, "

@@ -74,6 +74,7 @@ class MetricsTest(unittest.TestCase):
             "orderflow_cache_evictions_total": "counter",
             "orderflow_dependency_up": "gauge",
             "process_resident_memory_bytes": "gauge",
+            "process_heap_bytes": "gauge",
             "process_cpu_seconds_total": "counter",
             "process_start_time_seconds": "gauge",
         }
@@ -104,6 +105,8 @@ class MetricsTest(unittest.TestCase):
         self.assertGreaterEqual(value("orderflow_cache_requests_total", result="hit"), 1)
         self.assertEqual(value("orderflow_dependency_up", dependency="database"), 1)
         self.assertGreater(value("process_resident_memory_bytes"), 1e6)
+        self.assertGreater(value("process_heap_bytes"), 1e5)
+        self.assertLess(value("process_heap_bytes"), 1e10)
 
     def test_labels_are_route_templates_not_paths(self):
         families = self.scrape()
