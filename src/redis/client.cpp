@@ -3,6 +3,8 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -103,6 +105,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       : strand(asio::make_strand(ex)),
         socket(strand),
         connect_timer(strand),
+        resolver(strand),
         options(std::move(o)),
         backoff(options.min_backoff) {}
   ~Impl() {
@@ -116,6 +119,8 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   asio::strand<asio::any_io_executor> strand;
   asio::posix::stream_descriptor socket;
   asio::steady_timer connect_timer;
+  asio::ip::tcp::resolver resolver;
+  std::uint64_t attempts = 0;  // connection attempts so far: a late lookup of an old one is ignored
   Options options;
   redisAsyncContext* ac = nullptr;
   State state = State::idle;
@@ -202,7 +207,38 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   void connect() {
     state = State::connecting;
     drop_reason.clear();
-    ac = redisAsyncConnect(options.host.c_str(), options.port);
+    const auto attempt = ++attempts;
+    connect_timer.expires_after(options.connect_timeout);
+    connect_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec && self->state == State::connecting) self->drop("cannot connect: timed out");
+    });
+    boost::system::error_code not_an_address;
+    asio::ip::make_address(options.host, not_an_address);
+    if (!not_an_address) return open(options.host);
+    // hiredis would look the name up itself, blocking this thread; Asio's resolver does it on a
+    // thread of its own.
+    resolver.async_resolve(
+        options.host, std::to_string(options.port),
+        [self = shared_from_this(), attempt](const boost::system::error_code& ec,
+                                             const asio::ip::tcp::resolver::results_type& found) {
+          if (attempt != self->attempts || self->state != State::connecting) return;
+          if (ec || found.empty())
+            return self->connect_failed("cannot resolve " + self->options.host + ": " +
+                                        (ec ? ec.message() : "no address"));
+          // An IPv4 address first, as hiredis' own lookup prefers.
+          auto chosen = found.begin();
+          for (auto it = found.begin(); it != found.end(); ++it)
+            if (it->endpoint().address().is_v4()) {
+              chosen = it;
+              break;
+            }
+          self->open(chosen->endpoint().address().to_string());
+        });
+  }
+
+  // Connects hiredis to `address` (an IP address, never a name to look up).
+  void open(const std::string& address) {
+    ac = redisAsyncConnect(address.c_str(), options.port);
     if (!ac || ac->err) {
       const std::string why = ac ? ac->errstr : "out of memory";
       if (ac) redisAsyncFree(std::exchange(ac, nullptr));
@@ -227,10 +263,6 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     }
     if (options.db != 0)
       write_command({"SELECT", std::to_string(options.db)}, &Impl::on_handshake, nullptr);
-    connect_timer.expires_after(options.connect_timeout);
-    connect_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-      if (!ec && self->state == State::connecting) self->drop("cannot connect: timed out");
-    });
   }
 
   static void on_connect(const redisAsyncContext* c, int status) {
@@ -265,6 +297,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     state = State::idle;
     is_ready = false;
     connect_timer.cancel();
+    resolver.cancel();
     note_failure(why);
     auto waiting_now = std::move(waiting);
     waiting.clear();

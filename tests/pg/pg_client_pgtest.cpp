@@ -146,6 +146,38 @@ TEST_F(PgClient, ReconnectsAfterItsBackendIsKilled) {
   EXPECT_TRUE(recovered);
 }
 
+// Host names are looked up by Asio's resolver off the I/O threads (libpq would block the thread
+// that polls it) and handed to libpq as addresses; these check that the names still work.
+std::string with_host(const std::string& url, const std::string& host) {
+  const auto at = url.find("127.0.0.1");
+  return at == std::string::npos ? url : url.substr(0, at) + host + url.substr(at + 9);
+}
+
+TEST_F(PgClient, ConnectsToAHostName) {
+  pg::Pool named(io_.get_executor(), pg::PoolOptions{with_host(database_url(), "localhost"), 1});
+  EXPECT_EQ(run(io_, named.query("SELECT 1 AS one")).at(0, "one"), "1");
+}
+
+TEST_F(PgClient, AHostThatDoesNotResolveIsSkippedForTheNext) {
+  // One port per host: the list of ports follows the hosts as they expand into addresses.
+  pg::Pool listed(
+      io_.get_executor(),
+      pg::PoolOptions{with_host(database_url(), "no-such-host.invalid:1,localhost"), 1});
+  EXPECT_EQ(run(io_, listed.query("SELECT 1 AS one")).at(0, "one"), "1");
+}
+
+TEST_F(PgClient, AHostNameThatDoesNotResolveFailsClearly) {
+  pg::Pool nowhere(io_.get_executor(),
+                   pg::PoolOptions{"postgresql://postgres@no-such-host.invalid/db", 1});
+  try {
+    run(io_, nowhere.query("SELECT 1"));
+    ADD_FAILURE() << "connected to a host that does not exist";
+  } catch (const pg::ConnectionError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot resolve no-such-host.invalid"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(PgClient, AnUnreachableServerFailsFast) {
   pg::PoolOptions o{"postgresql://postgres@127.0.0.1:1/none", 2};
   o.connect_timeout = 1000ms;

@@ -143,6 +143,28 @@ TEST_F(RedisClient, AWrongPasswordIsRefused) {
   EXPECT_THROW(command(none, {"PING"}), redis::ReplyError);  // NOAUTH
 }
 
+// Host names are looked up by Asio's resolver, not by hiredis (which would block the thread).
+TEST_F(RedisClient, ConnectsToAHostName) {
+  auto options = server_.options();
+  options.host = "localhost";
+  redis::Client named(io_.get_executor(), options);
+  EXPECT_EQ(command(named, {"PING"}).str, "PONG");
+}
+
+TEST_F(RedisClient, AHostNameThatDoesNotResolveFailsClearly) {
+  auto options = server_.options();
+  options.host = "no-such-host.invalid";
+  options.connect_timeout = 10s;  // the lookup's answer, not the timeout, is what is tested
+  redis::Client nowhere(io_.get_executor(), options);
+  try {
+    command(nowhere, {"PING"});
+    ADD_FAILURE() << "connected to a host that does not exist";
+  } catch (const redis::ConnectionError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot resolve no-such-host.invalid"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(RedisClient, PipelinesManyConcurrentRequests) {
   redis::Client c(io_.get_executor(), server_.options());
   constexpr int kRequests = 500;
