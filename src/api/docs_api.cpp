@@ -1,4 +1,11 @@
 // The API's own documentation: the OpenAPI document and Swagger UI, both built into the binary.
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
 #include "api/routes.hpp"
 #include "http/problem.hpp"
 #include "web/assets.hpp"
@@ -6,6 +13,7 @@
 namespace orderflow::api {
 
 namespace asio = boost::asio;
+namespace json = boost::json;
 using http::Request;
 using http::Response;
 
@@ -29,10 +37,9 @@ Response asset_response(std::string_view name, std::string_view body) {
   return r;
 }
 
-asio::awaitable<Response> openapi_document(ApiContext&, Request&) {
-  const auto body = web::find_asset("openapi.json");
-  if (!body) throw http::not_found("the OpenAPI document was not built in");
-  co_return asset_response("openapi.json", *body);
+asio::awaitable<Response> openapi_document(ApiContext& ctx, Request&) {
+  if (ctx.openapi.empty()) throw http::not_found("the OpenAPI document was not built in");
+  co_return asset_response("openapi.json", ctx.openapi);
 }
 
 asio::awaitable<Response> docs_page(ApiContext&, Request&) {
@@ -51,6 +58,49 @@ asio::awaitable<Response> docs_asset(ApiContext&, Request& r) {
 }
 
 }  // namespace
+
+std::string openapi_document_for(const std::vector<Route>& routes) {
+  const auto text = web::find_asset("openapi.json");
+  if (!text) return {};
+  auto document = json::parse(*text).as_object();
+  std::set<std::pair<std::string, std::string>> served;  // (method in lower case, pattern)
+  for (const auto& route : routes) {
+    std::string method;
+    for (char c : route.method)
+      method += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    served.emplace(std::move(method), route.pattern);
+  }
+  static const std::set<std::string_view> kOperations{"get",     "put",  "post", "delete",
+                                                      "options", "head", "patch"};
+  auto& paths = document.at("paths").as_object();
+  for (auto path = paths.begin(); path != paths.end();) {
+    auto& item = path->value().as_object();
+    for (auto field = item.begin(); field != item.end();) {
+      const bool unserved = kOperations.contains(field->key()) &&
+                            !served.contains({std::string(field->key()), std::string(path->key())});
+      field = unserved ? item.erase(field) : std::next(field);
+    }
+    const bool any_left = std::any_of(item.begin(), item.end(),
+                                      [](const auto& f) { return kOperations.contains(f.key()); });
+    path = any_left ? std::next(path) : paths.erase(path);
+  }
+  // Tags no operation left carries go too, or the page would list empty sections.
+  std::set<std::string> used;
+  for (const auto& path : paths)
+    for (const auto& field : path.value().as_object())
+      if (const auto* operation = field.value().if_object())
+        if (const auto* tags = operation->if_contains("tags"))
+          for (const auto& tag : tags->as_array()) used.emplace(tag.as_string());
+  if (auto* tags = document.if_contains("tags")) {
+    auto& list = tags->as_array();
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const json::value& t) {
+                                return !used.contains(std::string(t.at("name").as_string()));
+                              }),
+               list.end());
+  }
+  return json::serialize(document);
+}
 
 std::vector<Route> docs_routes() {
   return {

@@ -36,6 +36,7 @@ struct ApiContext {
   std::atomic<bool>& ready;
   obs::HttpMetrics& http_metrics;
   std::function<std::vector<obs::PoolGauge>()> pools;  // the database's connection pools
+  std::string openapi;  // the OpenAPI document of the routes served (openapi_document_for)
 };
 
 // A handler of the API: what a route calls with the context and the request.
@@ -67,5 +68,9 @@ std::vector<Route> docs_routes();     // the OpenAPI document and Swagger UI
 std::vector<Route> served_routes(bool serves_shop);
 
 void add_routes(http::Router& router, ApiContext& ctx, const std::vector<Route>& routes);
+
+// The built-in OpenAPI document cut down to `routes`: a process that serves no shop routes (a
+// worker) does not describe them. Empty when the document is not built in.
+std::string openapi_document_for(const std::vector<Route>& routes);
 
 }  // namespace orderflow::api

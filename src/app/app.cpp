@@ -266,9 +266,12 @@ int serve(Config cfg) {
                       now_ms(),
                       ready,
                       http_metrics,
-                      [&backends] { return backends.pools(); }};
+                      [&backends] { return backends.pools(); },
+                      {}};
+  const auto routes = api::served_routes(cfg.role != Role::worker);
+  ctx.openapi = api::openapi_document_for(routes);
   http::Router router;
-  api::add_routes(router, ctx, api::served_routes(cfg.role != Role::worker));
+  api::add_routes(router, ctx, routes);
   http::Pipeline pipeline(router, {cfg.cors_origins}, &http_metrics);
   http::Server server(
       io,

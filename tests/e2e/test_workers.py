@@ -85,6 +85,17 @@ class TwoWorkerProcessesTest(unittest.TestCase):
         self.assertTrue(all(p > 0 for p in processed), processed)
         c.close()
 
+    def test_a_worker_documents_only_the_routes_it_serves(self):
+        wc = self.workers[0].client()
+        paths = wc.get("/openapi.json").json()["paths"]
+        self.assertIn("/sqs/stats", paths)
+        self.assertNotIn("/api/orders", paths)
+        self.assertEqual(wc.get("/api/orders").status, 404)
+        wc.close()
+        ac = self.api.client()
+        self.assertIn("/api/orders", ac.get("/openapi.json").json()["paths"])
+        ac.close()
+
 
 if __name__ == "__main__":
     unittest.main()
