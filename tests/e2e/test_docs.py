@@ -6,6 +6,7 @@ compilation (Ajv); real answers to every operation, successes and errors, match 
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import unittest
@@ -88,6 +89,8 @@ class DocsTest(unittest.TestCase):
         self.exercise_cart(x)
         self.exercise_catalog(x)
         self.exercise_operations(x)
+        if not ON_POSTGRES:
+            self.exercise_unavailable(x)
         path = os.path.join(self.tmp, "exchanges.json")
         with open(path, "w") as f:
             json.dump(x.exchanges, f)
@@ -230,6 +233,20 @@ class DocsTest(unittest.TestCase):
         self.assertEqual(x.call("GET", "/docs/{asset}", "/docs/favicon-32x32.png").status, 200)
         self.assertEqual(x.call("GET", "/docs/{asset}", "/docs/no-such-file.js").status, 404)
         self.assertEqual(x.call("DELETE", "/sqs/purge", headers=ADMIN).status, 200)
+
+    def exercise_unavailable(self, x):
+        """503s: another process holds the SQLite file's write lock, so nothing commits."""
+        oid = x.call("POST", "/api/orders", body={"amount": "1.00"}).json()["order_id"]
+        locker = sqlite3.connect(os.path.join(self.server.data_dir, "orderflow.db"),
+                                 isolation_level=None)
+        try:
+            locker.execute("BEGIN IMMEDIATE")
+            self.assertEqual(x.call("POST", "/api/orders", body={"amount": "2.00"}).status, 503)
+            self.assertEqual(x.call("PUT", "/api/orders/{id}/cancel", f"/api/orders/{oid}/cancel").status, 503)
+            self.assertEqual(x.call("GET", "/api/health").status, 503)
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
 
 
 if __name__ == "__main__":
