@@ -11,6 +11,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/url/parse.hpp>
 
+#include <csignal>
 #include <deque>
 
 #include "util/async.hpp"
@@ -351,7 +352,13 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
 };
 
 Client::Client(asio::any_io_executor executor, Options options)
-    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {
+  // hiredis writes to its socket without MSG_NOSIGNAL: a write to a connection Redis reset
+  // would raise SIGPIPE and kill the process. Ignored, the write fails with EPIPE instead and
+  // the connection is dropped like any other failure.
+  static const bool sigpipe_ignored = std::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+  (void)sigpipe_ignored;
+}
 
 Client::~Client() {
   // At once, not posted: the executor may never run again, and a request left in flight keeps

@@ -206,6 +206,18 @@ TEST_F(RedisClient, AFrozenServerTimesOutAndIsUsedAgainAfterwards) {
   EXPECT_TRUE(answers(c));
 }
 
+// hiredis writes to its socket without MSG_NOSIGNAL: a write to a connection the server has
+// reset raises SIGPIPE, which kills the process (a server died of it, exit -13, in the Redis
+// outage test). A process with a Redis client ignores SIGPIPE; the write then fails with EPIPE
+// and the client reconnects as after any failure.
+TEST_F(RedisClient, AProcessWithARedisClientIgnoresSigpipe) {
+  redis::Client c(io_.get_executor(), server_.options());
+  struct sigaction current {};
+  ASSERT_EQ(::sigaction(SIGPIPE, nullptr, &current), 0);
+  EXPECT_EQ(current.sa_handler, SIG_IGN);
+  EXPECT_EQ(::raise(SIGPIPE), 0);  // survived
+}
+
 TEST_F(RedisClient, ReconnectsAfterARestart) {
   redis::Client c(io_.get_executor(), server_.options());
   ASSERT_TRUE(answers(c));
