@@ -6,16 +6,15 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <csignal>
 
 #include "../conformance/harness.hpp"
 #include "redis/client.hpp"
 #include "redis/script.hpp"
 #include "util/ids.hpp"
-
-extern char** environ;
 
 namespace orderflow::testing {
 namespace {
@@ -51,8 +50,17 @@ class PrivateRedis {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    if (posix_spawnp(&pid_, "redis-server", nullptr, nullptr, argv.data(), environ) != 0)
-      throw std::runtime_error("cannot start redis-server");
+    // Killed with the test process, even when that dies by a signal: an orphan would hold the
+    // test runner's output pipe open until its timeout.
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("cannot start redis-server");
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(1);  // the test process is gone already
+      ::execvp("redis-server", argv.data());
+      ::_exit(127);
+    }
     for (int i = 0; i < 100; ++i) {  // until it accepts connections
       asio::io_context io;
       asio::ip::tcp::socket s(io);
