@@ -253,6 +253,7 @@ int serve(Config cfg) {
       co_return out;
     });
   std::atomic<bool> ready{false};
+  const auto routes = api::served_routes(cfg.role != Role::worker);
   api::ApiContext ctx{backends.store(),
                       backends.queue(),
                       orders,
@@ -267,9 +268,7 @@ int serve(Config cfg) {
                       ready,
                       http_metrics,
                       [&backends] { return backends.pools(); },
-                      {}};
-  const auto routes = api::served_routes(cfg.role != Role::worker);
-  ctx.openapi = api::openapi_document_for(routes);
+                      api::openapi_document_for(routes)};
   http::Router router;
   api::add_routes(router, ctx, routes);
   http::Pipeline pipeline(router, {cfg.cors_origins}, &http_metrics);

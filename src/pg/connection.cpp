@@ -201,10 +201,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
   struct Request {
     std::vector<Op> ops;
     std::size_t op_index = 0;
-    // Shared with the awaiting coroutine, which must not hold the request itself: the request
-    // holds the coroutine's completion, and a request never submitted (its executor stopped
-    // first) would keep them both alive in a cycle.
-    std::shared_ptr<std::vector<Result>> results;
+    std::shared_ptr<std::vector<Result>> results;              // await_result's holder
     std::optional<std::pair<std::string, std::string>> error;  // sqlstate, message
     std::exception_ptr failure;
     Completion done;
@@ -439,17 +436,16 @@ Connection::~Connection() {
 
 asio::awaitable<std::vector<Result>> Connection::execute(std::vector<Statement> statements,
                                                          std::chrono::milliseconds timeout) {
-  auto results = std::make_shared<std::vector<Result>>();
-  co_await await_completion([&](Completion done) {
-    auto req = std::make_shared<Impl::Request>();
-    req->results = results;
-    req->done = std::move(done);
-    asio::post(impl_->strand,
-               [impl = impl_, req, statements = std::move(statements), timeout]() mutable {
-                 impl->submit(std::move(req), std::move(statements), timeout);
-               });
-  });
-  co_return std::move(*results);
+  co_return co_await await_result<std::vector<Result>>(
+      [&](std::shared_ptr<std::vector<Result>> results, Completion done) {
+        auto req = std::make_shared<Impl::Request>();
+        req->results = std::move(results);
+        req->done = std::move(done);
+        asio::post(impl_->strand,
+                   [impl = impl_, req, statements = std::move(statements), timeout]() mutable {
+                     impl->submit(std::move(req), std::move(statements), timeout);
+                   });
+      });
 }
 
 void Connection::on_notification(std::function<void(std::string)> handler) {

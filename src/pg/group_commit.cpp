@@ -11,29 +11,28 @@ namespace asio = boost::asio;
 
 struct GroupCommit::Pending {
   std::vector<Statement> statements;
-  std::shared_ptr<std::vector<Result>> results;  // shared with the awaiting coroutine
+  std::shared_ptr<std::vector<Result>> results;  // await_result's holder
   Completion done;
 };
 
 GroupCommit::~GroupCommit() = default;
 
 asio::awaitable<std::vector<Result>> GroupCommit::execute(std::vector<Statement> statements) {
-  auto results = std::make_shared<std::vector<Result>>();
-  co_await await_completion([&](Completion done) {
-    auto pending = std::make_shared<Pending>();
-    pending->statements = std::move(statements);
-    pending->results = results;
-    pending->done = std::move(done);
-    bool lead;
-    {
-      std::lock_guard lock(mutex_);
-      pending_.push_back(pending);
-      lead = !flushing_;
-      flushing_ = true;
-    }
-    if (lead) asio::co_spawn(pool_.executor(), flush(), asio::detached);
-  });
-  co_return std::move(*results);
+  co_return co_await await_result<std::vector<Result>>(
+      [&](std::shared_ptr<std::vector<Result>> results, Completion done) {
+        auto pending = std::make_shared<Pending>();
+        pending->statements = std::move(statements);
+        pending->results = std::move(results);
+        pending->done = std::move(done);
+        bool lead;
+        {
+          std::lock_guard lock(mutex_);
+          pending_.push_back(pending);
+          lead = !flushing_;
+          flushing_ = true;
+        }
+        if (lead) asio::co_spawn(pool_.executor(), flush(), asio::detached);
+      });
 }
 
 asio::awaitable<void> GroupCommit::flush() {

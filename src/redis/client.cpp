@@ -11,6 +11,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <deque>
 
@@ -89,7 +90,7 @@ Reply convert(const redisReply* r) {
 struct Client::Impl : std::enable_shared_from_this<Impl> {
   struct Request {
     std::vector<Command> commands;
-    std::shared_ptr<std::vector<Reply>> replies;  // shared with the awaiting coroutine
+    std::shared_ptr<std::vector<Reply>> replies;  // await_result's holder
     std::size_t remaining = 0;
     Completion done;
     std::unique_ptr<asio::steady_timer> timer;
@@ -227,13 +228,10 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
             return self->connect_failed("cannot resolve " + self->options.host + ": " +
                                         (ec ? ec.message() : "no address"));
           // An IPv4 address first, as hiredis' own lookup prefers.
-          auto chosen = found.begin();
-          for (auto it = found.begin(); it != found.end(); ++it)
-            if (it->endpoint().address().is_v4()) {
-              chosen = it;
-              break;
-            }
-          self->open(chosen->endpoint().address().to_string());
+          const auto v4 = std::find_if(found.begin(), found.end(), [](const auto& entry) {
+            return entry.endpoint().address().is_v4();
+          });
+          self->open((v4 != found.end() ? v4 : found.begin())->endpoint().address().to_string());
         });
   }
 
@@ -367,15 +365,14 @@ Client::~Client() {
 }
 
 asio::awaitable<std::vector<Reply>> Client::pipeline(std::vector<Command> commands) {
-  auto replies = std::make_shared<std::vector<Reply>>();
-  co_await await_completion([&](Completion done) {
-    auto req = std::make_shared<Impl::Request>();
-    req->commands = std::move(commands);
-    req->replies = replies;
-    req->done = std::move(done);
-    asio::post(impl_->strand, [impl = impl_, req] { impl->submit(req); });
-  });
-  co_return std::move(*replies);
+  co_return co_await await_result<std::vector<Reply>>(
+      [&](std::shared_ptr<std::vector<Reply>> replies, Completion done) {
+        auto req = std::make_shared<Impl::Request>();
+        req->commands = std::move(commands);
+        req->replies = std::move(replies);
+        req->done = std::move(done);
+        asio::post(impl_->strand, [impl = impl_, req] { impl->submit(req); });
+      });
 }
 
 asio::awaitable<Reply> Client::command(Command cmd) {

@@ -23,7 +23,7 @@ using Completion = std::function<void(std::exception_ptr)>;
 // called, rethrowing the exception it carries. The completion owns the awaiting coroutine, so
 // the coroutine must not own what holds the completion (a request object, say): if the executor
 // stops before the completion is called, the two would keep each other alive (a leak at exit).
-// Results come back through a holder of their own that both share.
+// await_result keeps to that for work that returns something.
 template <typename Submit>
 asio::awaitable<void> await_completion(Submit submit) {
   co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr)>(
@@ -42,15 +42,23 @@ asio::awaitable<void> await_completion(Submit submit) {
       asio::use_awaitable);
 }
 
+// Awaits `submit(out, completion)` and returns what the work put in `*out` before completing.
+// The awaiting coroutine holds `out` only, never the request that holds the completion.
+template <typename T, typename Submit>
+asio::awaitable<T> await_result(Submit submit) {
+  auto out = std::make_shared<T>();
+  co_await await_completion([&](Completion done) { submit(out, std::move(done)); });
+  co_return std::move(*out);
+}
+
 // Runs `fn(resource)` through `submit(job, completion)` and returns its result.
 template <typename R, typename Resource, typename SubmitJob>
 asio::awaitable<R> await_job(SubmitJob submit_job, std::function<R(Resource&)> fn) {
-  auto result = std::make_shared<std::optional<R>>();
-  co_await await_completion([&](Completion done) {
-    submit_job([fn = std::move(fn), result](Resource& r) { result->emplace(fn(r)); },
-               std::move(done));
+  auto result = co_await await_result<std::optional<R>>([&](std::shared_ptr<std::optional<R>> out,
+                                                            Completion done) {
+    submit_job([fn = std::move(fn), out](Resource& r) { out->emplace(fn(r)); }, std::move(done));
   });
-  co_return std::move(**result);
+  co_return std::move(*result);
 }
 
 }  // namespace orderflow
