@@ -2,8 +2,11 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
+#include "domain/money.hpp"
 #include "util/json.hpp"
 
 namespace orderflow::api {
@@ -26,11 +29,12 @@ http::Response empty_response(int status) {
 
 json::value parse_json_body(const http::Request& r) {
   if (r.body.empty()) return nullptr;
-  auto v = try_parse_json(r.body);
-  if (!v)
-    throw http::validation_error("the request body is not valid JSON",
-                                 {{"body", "malformed JSON"}});
-  return std::move(*v);
+  // Money fields keep their text as written: a number is refused exactly when the same digits
+  // as a string would be (domain::parse_money).
+  auto parsed = parse_request_json(r.body, domain::kMoneyFields);
+  if (!parsed.value)
+    throw http::validation_error("the request body is not valid JSON", {{"body", parsed.error}});
+  return std::move(*parsed.value);
 }
 
 std::optional<std::int64_t> int_param(const http::Request& r, std::string_view name,
@@ -64,19 +68,23 @@ json::object page_json(json::array data, const Paging& p, std::int64_t total) {
 
 void require_admin(const http::Request& r, const std::optional<std::string>& admin_token) {
   if (admin_token) {
+    // RFC 9110 §11.1: the scheme name is case-insensitive; the token is compared in constant time.
     const auto auth = r.header("Authorization");
-    const std::string expected = "Bearer " + *admin_token;
-    if (auth && auth->size() == expected.size() &&
-        CRYPTO_memcmp(auth->data(), expected.data(), expected.size()) == 0)
+    constexpr std::string_view scheme = "bearer ";
+    if (auth && auth->size() == scheme.size() + admin_token->size() &&
+        std::equal(
+            scheme.begin(), scheme.end(), auth->begin(),
+            [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); }) &&
+        CRYPTO_memcmp(auth->data() + scheme.size(), admin_token->data(), admin_token->size()) == 0)
       return;
     throw http::ApiError(401, "unauthorized",
                          "this endpoint needs Authorization: Bearer <ADMIN_TOKEN>")
         .with_header("WWW-Authenticate", "Bearer");
   }
-  if (!r.from_loopback)
-    throw http::ApiError(
-        401, "unauthorized",
-        "admin endpoints are served to loopback clients only while ADMIN_TOKEN is unset")
+  if (!r.client_is_local)
+    throw http::ApiError(401, "unauthorized",
+                         "admin endpoints are served only to clients on this machine, not through "
+                         "a proxy, while ADMIN_TOKEN is unset")
         .with_header("WWW-Authenticate", "Bearer");
 }
 

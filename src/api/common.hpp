@@ -14,7 +14,8 @@ http::Response json_response(int status, const boost::json::value& body);
 // A response without a body (204, 304).
 http::Response empty_response(int status);
 
-// The request body as JSON; an empty body gives null. Malformed JSON → 400.
+// The request body as JSON (parse_request_json: money fields as written, no NUL); an empty body
+// gives null. Malformed JSON → 400.
 boost::json::value parse_json_body(const http::Request& r);
 
 struct Paging {
@@ -28,7 +29,8 @@ boost::json::object page_json(boost::json::array data, const Paging& p, std::int
 std::optional<std::int64_t> int_param(const http::Request& r, std::string_view name,
                                       std::int64_t lo, std::int64_t hi);
 
-// Admin endpoints: Bearer ADMIN_TOKEN when set, else loopback clients only (401 otherwise).
+// Admin endpoints: Bearer ADMIN_TOKEN when set, else local clients only (Request::client_is_local:
+// loopback, no proxy in between); 401 otherwise.
 void require_admin(const http::Request& r, const std::optional<std::string>& admin_token);
 
 }  // namespace orderflow::api

@@ -33,7 +33,6 @@ Response asset_response(std::string_view name, std::string_view body) {
   r.body = body;
   // The files change only with the binary: a revalidation per hour is plenty.
   r.set("Cache-Control", "public, max-age=3600");
-  r.set("X-Content-Type-Options", "nosniff");
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include "util/ids.hpp"
 #include "util/json.hpp"
 #include "util/time.hpp"
+#include "util/utf8.hpp"
 
 namespace orderflow::api {
 
@@ -26,8 +27,13 @@ Response accepted_response(const service::AcceptedOrder& accepted) {
 }
 
 std::optional<std::string> idempotency_key(const Request& r) {
-  if (auto k = r.header("Idempotency-Key")) return std::string(*k);
-  return std::nullopt;
+  const auto k = r.header("Idempotency-Key");
+  if (!k) return std::nullopt;
+  // Stored and compared as text on every backend: refused here, the same everywhere.
+  if (!is_clean_text(*k))
+    throw http::validation_error("invalid Idempotency-Key",
+                                 {{"Idempotency-Key", "must be UTF-8 text without NUL"}});
+  return std::string(*k);
 }
 
 namespace {

@@ -9,6 +9,8 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <filesystem>
 #include <future>
@@ -47,6 +49,25 @@ namespace {
 std::string sqlite_path(const Config& c) {
   return c.sqlite_path.empty() ? (std::filesystem::path(c.data_dir) / "orderflow.db").string()
                                : c.sqlite_path;
+}
+
+// MAX_CONNECTIONS, or what the file-descriptor limit leaves after the process's own: database,
+// replica and Redis connections, SQLite's files, the listener and a margin. Raises the soft
+// limit to the hard one first, as servers do, so that the cap and not the kernel refuses.
+std::size_t connection_cap(const Config& c) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return c.max_connections ? c.max_connections : 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (c.max_connections) return c.max_connections;
+  const std::size_t own = 64 + c.db_pool_size * (1 + c.database_replica_urls.size()) +
+                          static_cast<std::size_t>(c.sqlite_readers) +
+                          static_cast<std::size_t>(c.worker_concurrency) * 2;
+  const auto fds = static_cast<std::size_t>(std::min<rlim_t>(limit.rlim_cur, 1'000'000));
+  return fds > own + 16 ? fds - own : 16;
 }
 
 // Runs one coroutine to completion on `io` from this thread (start-up work, CLI subcommands).
@@ -271,11 +292,15 @@ int serve(Config cfg) {
                       api::openapi_document_for(routes)};
   http::Router router;
   api::add_routes(router, ctx, routes);
-  http::Pipeline pipeline(router, {cfg.cors_origins}, &http_metrics);
+  http::Pipeline pipeline(router,
+                          {cfg.cors_origins, http::TrustedProxies::parse(cfg.trusted_proxies),
+                           cfg.rate_limit_rps, cfg.rate_limit_burst},
+                          &http_metrics);
+  const auto max_connections = connection_cap(cfg);
   http::Server server(
       io,
-      {cfg.host, cfg.port, cfg.max_body_bytes, cfg.header_timeout, cfg.body_timeout,
-       cfg.idle_timeout},
+      {cfg.host, cfg.port, cfg.max_body_bytes, cfg.max_header_bytes, cfg.max_url_bytes,
+       max_connections, cfg.header_timeout, cfg.body_timeout, cfg.idle_timeout},
       {[&](http::Request& r) { return pipeline.handle(r); },
        [&](http::Request& r, const http::ApiError& e) { return pipeline.reject(r, e); }});
 
@@ -294,6 +319,8 @@ int serve(Config cfg) {
                           {"queue", cfg.redis_queue ? "redis" : "database"},
                           {"cache", cfg.cache_backend},
                           {"carts", redis_carts ? "redis" : "database"},
+                          {"max_connections", max_connections},
+                          {"rate_limit_rps", cfg.rate_limit_rps},
                           {"version", ORDERFLOW_VERSION}});
 
   asio::signal_set signals(io, SIGINT, SIGTERM);

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "http/client_address.hpp"
+
 namespace orderflow::app {
 
 EnvLookup process_env() {
@@ -148,6 +150,27 @@ Config load_config(const EnvLookup& env) {
   with("HTTP_THREADS", [&](auto n, auto v) { c.http_threads = number<int>(n, v, 0, 256); });
   with("MAX_BODY_BYTES", [&](auto n, auto v) {
     c.max_body_bytes = number<std::size_t>(n, v, 1024, 64 * 1024 * 1024);
+  });
+  with("MAX_HEADER_BYTES",
+       [&](auto n, auto v) { c.max_header_bytes = number<std::size_t>(n, v, 1024, 1024 * 1024); });
+  with("MAX_URL_BYTES",
+       [&](auto n, auto v) { c.max_url_bytes = number<std::size_t>(n, v, 256, 1024 * 1024); });
+  if (c.max_url_bytes > c.max_header_bytes)
+    throw ConfigError("MAX_URL_BYTES must not exceed MAX_HEADER_BYTES: the URL is in the header");
+  with("MAX_CONNECTIONS",
+       [&](auto n, auto v) { c.max_connections = number<std::size_t>(n, v, 1, 10'000'000); });
+  with("RATE_LIMIT_RPS",
+       [&](auto n, auto v) { c.rate_limit_rps = number<double>(n, v, 0.0, 1e9); });
+  c.rate_limit_burst = std::max(1.0, c.rate_limit_rps);
+  with("RATE_LIMIT_BURST",
+       [&](auto n, auto v) { c.rate_limit_burst = number<double>(n, v, 1.0, 1e9); });
+  with("TRUSTED_PROXIES", [&](auto n, auto v) {
+    c.trusted_proxies = split_list(v);
+    try {
+      http::TrustedProxies::parse(c.trusted_proxies);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(n + ": " + e.what());
+    }
   });
   with("HEADER_TIMEOUT", [&](auto n, auto v) { c.header_timeout = duration(n, v); });
   with("BODY_TIMEOUT", [&](auto n, auto v) { c.body_timeout = duration(n, v); });

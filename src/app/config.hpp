@@ -35,6 +35,12 @@ struct Config {
   std::string log_level = "info";
   int http_threads = 0;  // 0: one per core
   std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_header_bytes = 16 * 1024, max_url_bytes = 8 * 1024;
+  std::size_t max_connections = 0;  // 0: sized from the file-descriptor limit at start
+  // Per-client token bucket (0: off); the client behind a proxy listed in trusted_proxies is
+  // the X-Forwarded-For entry that proxy added.
+  double rate_limit_rps = 0, rate_limit_burst = 0;
+  std::vector<std::string> trusted_proxies;
   std::chrono::milliseconds header_timeout{10'000}, body_timeout{30'000}, idle_timeout{60'000};
   std::chrono::milliseconds shutdown_grace{10'000};
   // How long /ready answers 503 before the listener closes, so load balancers stop routing first.

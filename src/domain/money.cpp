@@ -2,7 +2,6 @@
 
 #include <boost/json/value.hpp>
 
-#include <cmath>
 #include <cstdio>
 
 namespace orderflow::domain {
@@ -55,18 +54,8 @@ std::optional<Cents> parse_money(const boost::json::value& v) {
     if (n > static_cast<std::uint64_t>(kMaxAmountCents / 100)) return std::nullopt;
     return static_cast<Cents>(n) * 100;
   }
-  if (v.is_double()) {
-    // JSON numbers arrive as doubles; the amount range (< 2^53 cents) keeps cents exact,
-    // so a value with at most two decimals lands within a tiny distance of an integer.
-    const double d = v.get_double();
-    if (!std::isfinite(d) || d < 0) return std::nullopt;
-    const double scaled = d * 100.0;
-    const double rounded = std::round(scaled);
-    if (std::fabs(scaled - rounded) > 1e-6 * std::max(1.0, std::fabs(scaled)) ||
-        rounded > static_cast<double>(kMaxAmountCents))
-      return std::nullopt;
-    return static_cast<Cents>(rounded);
-  }
+  // A fractional number is refused: its digits are gone once it is a double (9999.999 and
+  // 10000.00 meet there). The request reader keeps money numbers as their text.
   return std::nullopt;
 }
 

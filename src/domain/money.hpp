@@ -1,6 +1,7 @@
 #pragma once
 #include <boost/json/fwd.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,8 +13,14 @@ namespace orderflow::domain {
 using Cents = std::int64_t;
 inline constexpr Cents kMaxAmountCents = 10'000'000'000LL * 100;
 
-// Parses a money value given as a JSON number or string: >= 0, at most two decimals,
-// at most kMaxAmountCents. Returns nullopt for anything else.
+// Where request bodies carry money (paths as parse_request_json takes them): the request
+// reader keeps these numbers as their text for parse_money.
+inline constexpr std::array<std::string_view, 3> kMoneyFields{"amount", "price",
+                                                              "items[].unit_price"};
+
+// Parses a money value: a JSON string or integer (a number with a fraction must reach here as
+// its text, see parse_request_json): >= 0, at most two decimals, at most kMaxAmountCents.
+// Returns nullopt for anything else.
 std::optional<Cents> parse_money(const boost::json::value& v);
 std::optional<Cents> parse_money_text(std::string_view text);
 

@@ -16,6 +16,9 @@ constexpr std::array<std::string_view, 7> kStatusNames = {
     "queued", "pending", "confirmed", "shipped", "delivered", "cancelled", "failed"};
 
 constexpr std::size_t kMaxText = 255;
+// The one free-form field: every order row carries it, so lists of orders stay bounded by it.
+constexpr std::size_t kMaxAddressProperties = 32;
+constexpr std::size_t kMaxAddressBytes = 2048;
 
 bool looks_like_email(std::string_view s) {
   const auto at = s.find('@');
@@ -184,10 +187,13 @@ OrderRequestParse parse_order_request(const json::value& body, std::string_view 
   }
   r.payment_method = optional_text(o, "payment_method", "payment_method", errors).value_or("card");
   if (const auto* a = o.if_contains("shipping_address"); a && !a->is_null()) {
-    if (a->is_object())
-      r.shipping_address = *a;
-    else
+    if (!a->is_object())
       errors.push_back({"shipping_address", "must be an object"});
+    else if (a->get_object().size() > kMaxAddressProperties ||
+             to_json_text(*a).size() > kMaxAddressBytes)
+      errors.push_back({"shipping_address", "must have at most 32 properties and 2048 bytes"});
+    else
+      r.shipping_address = *a;
   }
   return out;
 }

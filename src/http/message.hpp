@@ -23,7 +23,12 @@ struct Request {
   std::map<std::string, std::string> query;
   HeaderMap headers;
   std::string body;
-  bool from_loopback = false;
+  std::string peer;  // the connection's remote address (an IPv4-mapped one as IPv4)
+  bool peer_is_loopback = false;
+  // Set by the pipeline: the client (the peer, or the X-Forwarded-For entry a trusted proxy
+  // added), and whether that client is on this machine for sure (admin without ADMIN_TOKEN).
+  std::string client;
+  bool client_is_local = false;
   std::string request_id;
   std::map<std::string, std::string> params;  // path parameters from the route template
 

@@ -7,6 +7,7 @@
 #include "obs/log.hpp"
 #include "util/errors.hpp"
 #include "util/ids.hpp"
+#include "util/utf8.hpp"
 
 namespace orderflow::http {
 
@@ -39,6 +40,24 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
 }
 }  // namespace
 
+Pipeline::Pipeline(const Router& router, PipelineOptions options, obs::HttpMetrics* metrics)
+    : router_(router), options_(std::move(options)), metrics_(metrics) {
+  if (options_.rate_limit_rps > 0)
+    rate_limiter_ =
+        std::make_unique<RateLimiter>(options_.rate_limit_rps, options_.rate_limit_burst);
+}
+
+// Liveness and readiness probes are never limited: a limited probe would take the process out
+// of its load balancer.
+void Pipeline::check_rate_limit(const Request& request) {
+  if (!rate_limiter_ || request.path == "/health" || request.path == "/ready") return;
+  if (const auto wait = rate_limiter_->acquire(request.client)) {
+    const auto seconds = std::max<std::int64_t>(1, (wait->count() + 999) / 1000);
+    throw ApiError(429, "rate_limited", "too many requests from this client; retry later")
+        .with_header("Retry-After", std::to_string(seconds));
+  }
+}
+
 void Pipeline::assign_request_id(Request& request) const {
   if (!request.request_id.empty()) return;
   const auto given = request.header("X-Request-ID");
@@ -52,7 +71,19 @@ asio::awaitable<Response> Pipeline::handle(Request& request) {
   std::string route;
   std::optional<ApiError> error;
   try {
-    auto match = router_.match(request.method, request.path);
+    identify_client(request, options_.trusted_proxies);
+    check_rate_limit(request);
+    if (!is_clean_text(request.path))
+      throw validation_error("the request path is not valid UTF-8 or holds NUL",
+                             {{"path", "must be UTF-8 text without NUL once percent-decoded"}});
+    for (const auto& [key, value] : request.query)
+      if (!is_clean_text(key) || !is_clean_text(value))
+        throw validation_error("a query parameter is not valid UTF-8 or holds NUL",
+                               {{"query", "must be UTF-8 text without NUL once percent-decoded"}});
+    // HEAD is GET without the body (the server drops it).
+    auto match = router_.match(request.method == "HEAD" ? "GET" : request.method, request.path);
+    if (std::find(match.allowed.begin(), match.allowed.end(), "GET") != match.allowed.end())
+      match.allowed.push_back("HEAD");
     if (request.method == "OPTIONS" && (match.handler || !match.allowed.empty())) {
       // CORS preflight: answered for any routed path.
       response.status = 204;
@@ -106,6 +137,8 @@ Response Pipeline::reject(Request& request, const ApiError& error) {
 void Pipeline::finish(const Request& request, Response& response, std::string_view route,
                       std::chrono::steady_clock::time_point started) const {
   response.set("X-Request-ID", request.request_id);
+  // No browser may guess a type other than the one declared (a JSON body read as HTML).
+  response.set("X-Content-Type-Options", "nosniff");
   if (auto origin = request.header("Origin"); origin && !options_.cors_origins.empty()) {
     const bool any = std::find(options_.cors_origins.begin(), options_.cors_origins.end(), "*") !=
                      options_.cors_origins.end();
@@ -123,7 +156,7 @@ void Pipeline::finish(const Request& request, Response& response, std::string_vi
   if (metrics_) metrics_->record(request.method, route, response.status, ms / 1000);
   if (log::enabled(log::Level::info)) {
     log::info("request", {{"method", request.method},
-                          {"path", request.path},
+                          {"path", to_valid_utf8(request.path)},
                           {"route", route},
                           {"status", response.status},
                           {"duration_ms", std::round(ms * 1000) / 1000},

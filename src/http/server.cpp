@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include <array>
+#include <atomic>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -11,12 +12,15 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
 #include <list>
 #include <mutex>
+#include <optional>
+#include <utility>
 
 #include "obs/log.hpp"
 
@@ -30,9 +34,11 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 struct Server::Impl : std::enable_shared_from_this<Impl> {
   struct Session {
+    explicit Session(asio::strand<asio::any_io_executor> s) : strand(std::move(s)) {}
     asio::strand<asio::any_io_executor> strand;
-    beast::tcp_stream* stream = nullptr;
-    bool idle = true;  // waiting for the next request; only touched on the strand
+    beast::tcp_stream* stream = nullptr;  // only touched on the strand
+    std::atomic<bool> idle{true};         // waiting for a request's first byte
+    std::atomic<bool> evicted{false};     // closed to make room for a new connection
   };
 
   Impl(asio::io_context& io, ServerOptions o, RequestHandlers h)
@@ -43,24 +49,67 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   RequestHandlers handlers;
   tcp::acceptor acceptor;
   std::mutex mutex;
-  std::list<std::shared_ptr<Session>> sessions;
+  std::list<std::shared_ptr<Session>> sessions;  // oldest first
+  std::size_t evictions = 0;                     // sessions evicted and not yet ended
   bool draining = false;
+
+  // At the cap, the oldest connection waiting for a request makes room, as nginx reuses idle
+  // keep-alive connections: idle connections cannot lock out new clients. Under `mutex`.
+  bool evict_idle() {
+    for (auto& s : sessions) {
+      if (!s->idle || s->evicted.exchange(true)) continue;
+      ++evictions;
+      asio::post(s->strand, [self = shared_from_this(), s] {
+        if (s->stream && s->idle) {
+          s->stream->socket().close();
+          return;
+        }
+        // A request began meanwhile (it is served, and its connection counts again), or the
+        // session ended (and its end settled the count).
+        std::lock_guard lock(self->mutex);
+        if (s->evicted.exchange(false)) --self->evictions;
+      });
+      return true;
+    }
+    return false;
+  }
 
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
+    // Logged once per episode, so that a flood cannot fill the log.
+    bool out_of_descriptors = false, at_cap = false;
+    asio::steady_timer pause(io);
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      if (ec) continue;
-      socket.set_option(tcp::no_delay(true), ec);
-      auto strand = asio::make_strand(asio::any_io_executor(io.get_executor()));
-      auto session = std::make_shared<Session>(Session{strand});
-      std::list<std::shared_ptr<Session>>::iterator pos;
-      {
-        std::lock_guard lock(mutex);
-        pos = sessions.insert(sessions.end(), session);
+      if (ec == asio::error::no_descriptors ||
+          ec == boost::system::errc::too_many_files_open_in_system) {
+        // The connection stays in the backlog; accepting again at once would spin.
+        if (!std::exchange(out_of_descriptors, true))
+          log::warn("out of file descriptors: accepting paused",
+                    {{"error", ec.message()}, {"max_connections", options.max_connections}});
+        pause.expires_after(std::chrono::milliseconds(100));
+        co_await pause.async_wait(use_tuple);
+        continue;
       }
-      asio::co_spawn(strand, run_session(std::move(socket), session),
+      if (ec) continue;
+      out_of_descriptors = false;
+      std::unique_lock lock(mutex);
+      if (sessions.size() - evictions >= options.max_connections && !evict_idle()) {
+        lock.unlock();
+        if (!std::exchange(at_cap, true))
+          log::warn("connection cap reached: new connections are closed",
+                    {{"max_connections", options.max_connections}});
+        socket.close(ec);
+        continue;
+      }
+      at_cap = false;
+      socket.set_option(tcp::no_delay(true), ec);
+      auto session =
+          std::make_shared<Session>(asio::make_strand(asio::any_io_executor(io.get_executor())));
+      const auto pos = sessions.insert(sessions.end(), session);
+      lock.unlock();
+      asio::co_spawn(session->strand, run_session(std::move(socket), session),
                      [self, pos](std::exception_ptr ep) {
                        if (ep) {
                          try {
@@ -70,19 +119,19 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
                          }
                        }
                        std::lock_guard lock(self->mutex);
+                       if ((*pos)->evicted.exchange(false)) --self->evictions;
                        self->sessions.erase(pos);
                      });
     }
   }
 
-  static Request to_request(bhttp::request<bhttp::string_body>& msg, bool loopback) {
-    Request r;
+  static Request to_request(bhttp::request<bhttp::string_body>& msg, const Request& peer) {
+    Request r = peer;
     r.method = std::string(msg.method_string());
     r.target = std::string(msg.target());
     for (const auto& f : msg)
       r.headers.emplace(std::string(f.name_string()), std::string(f.value()));
     r.body = std::move(msg.body());
-    r.from_loopback = loopback;
     auto url = boost::urls::parse_origin_form(r.target);
     if (!url) throw validation_error("malformed request target");
     r.path = url->path();
@@ -90,14 +139,62 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     return r;
   }
 
+  // What is known of a request that is refused before it is read whole: for its log line.
+  static Request partial_request(const bhttp::request<bhttp::string_body>& msg,
+                                 const Request& peer) {
+    Request r = peer;
+    r.method = std::string(msg.method_string());
+    r.target = std::string(msg.target());
+    for (const auto& f : msg)
+      r.headers.emplace(std::string(f.name_string()), std::string(f.value()));
+    return r;
+  }
+
+  // The framing rules Beast leaves to its user (RFC 9112 §3.2, §6.1, §6.3).
+  std::optional<ApiError> framing_error(const bhttp::request_parser<bhttp::string_body>& parser) {
+    const auto& msg = parser.get();
+    const auto hosts = msg.count(bhttp::field::host);
+    if (hosts > 1 || (hosts == 0 && msg.version() >= 11))
+      return validation_error("an HTTP/1.1 request needs exactly one Host header");
+    if (msg.count(bhttp::field::transfer_encoding) &&
+        !beast::iequals(msg[bhttp::field::transfer_encoding], "chunked"))
+      return validation_error("the only transfer coding accepted is chunked");
+    if (msg.target().size() > options.max_target_bytes) return target_too_long();
+    return std::nullopt;
+  }
+
+  ApiError target_too_long() const {
+    return ApiError(
+        414, "uri_too_long",
+        "the request target exceeds " + std::to_string(options.max_target_bytes) + " bytes");
+  }
+
+  // Header fields over the limit: 414 when the request target alone is too long, else 431.
+  ApiError header_too_large(const bhttp::request_parser<bhttp::string_body>& parser,
+                            const beast::flat_buffer& buffer) const {
+    // Beast may have parsed the request line already (then the target is known), or not.
+    auto target_size = parser.get().target().size();
+    if (target_size == 0) {
+      const std::string_view head(static_cast<const char*>(buffer.data().data()),
+                                  buffer.data().size());
+      target_size = std::min(head.find("\r\n"), head.size());
+    }
+    if (target_size > options.max_target_bytes) return target_too_long();
+    return ApiError(431, "header_too_large",
+                    "the request's header fields exceed " +
+                        std::to_string(options.max_header_bytes) + " bytes");
+  }
+
   static bhttp::response<bhttp::string_body> to_beast(Response&& r, unsigned version,
-                                                      bool keep_alive) {
+                                                      bool keep_alive, bool head) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
     if (!r.body.empty() || r.status != 204) res.set(bhttp::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res.insert(k, v);
     res.body() = std::move(r.body);
     res.keep_alive(keep_alive);
     res.prepare_payload();
+    // HEAD: the GET answer's fields, Content-Length included, without its body.
+    if (head) res.body().clear();
     return res;
   }
 
@@ -108,24 +205,38 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       Session& s;
       ~Detach() { s.stream = nullptr; }
     } detach{*session};
-    boost::system::error_code ec;
-    const auto remote = stream.socket().remote_endpoint(ec);
-    const bool loopback = !ec && remote.address().is_loopback();
-    beast::flat_buffer buffer;
+    Request peer;
+    {
+      boost::system::error_code ec;
+      auto address = stream.socket().remote_endpoint(ec).address();
+      if (address.is_v6() && address.to_v6().is_v4_mapped())
+        address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+      peer.peer = ec ? std::string() : address.to_string();
+      peer.peer_is_loopback = !ec && address.is_loopback();
+    }
+    // Holds what has arrived and is not parsed yet: a header being read, a chunk's size line,
+    // pipelined requests. Bounded, so that no line can grow it without end.
+    beast::flat_buffer buffer(options.max_header_bytes + 4096);
     bool first = true;
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(16 * 1024);
+      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       parser.body_limit(options.max_body_bytes);
       session->idle = true;
       {
         std::lock_guard lock(mutex);
         if (draining) co_return;
       }
-      stream.expires_after(first ? options.header_timeout : options.idle_timeout);
+      if (buffer.size() == 0) {
+        stream.expires_after(first ? options.header_timeout : options.idle_timeout);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+        if (ec) co_return;
+        buffer.commit(n);
+      }
       first = false;
-      auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
       session->idle = false;
+      stream.expires_after(options.header_timeout);
+      auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
       // Beast refuses a declared Content-Length above the limit while reading the header.
       bool too_large = hec == bhttp::error::body_limit;
       if (hec && !too_large) {
@@ -133,15 +244,24 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
             hec == asio::error::operation_aborted || hec == asio::error::connection_reset ||
             hec == asio::error::eof)
           co_return;
-        Request bad;
-        bad.from_loopback = loopback;
-        co_await write(stream, handlers.reject(bad, validation_error("malformed HTTP request")), 11,
-                       false);
+        const bool too_long =
+            hec == bhttp::error::header_limit || hec == bhttp::error::buffer_overflow;
+        auto unread = peer;
+        auto answer =
+            handlers.reject(unread, too_long ? header_too_large(parser, buffer)
+                                             : validation_error("malformed HTTP request"));
+        co_await refuse(stream, std::move(answer), 11);
         co_return;
       }
       const auto version = parser.get().version();
-      // Refuse an oversized body from its declared length, before reading any of it.
       if (!too_large) {
+        if (auto error = framing_error(parser)) {
+          auto request = partial_request(parser.get(), peer);
+          auto answer = handlers.reject(request, *error);
+          co_await refuse(stream, std::move(answer), version);
+          co_return;
+        }
+        // Refuse an oversized body from its declared length, before reading any of it.
         const auto declared = parser.content_length();
         too_large = declared && *declared > options.max_body_bytes;
       }
@@ -150,32 +270,34 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
         if (bec == bhttp::error::body_limit) {
           too_large = true;
+        } else if (bec == beast::error::timeout || bec == asio::error::connection_reset ||
+                   bec == asio::error::eof || bec == bhttp::error::partial_message) {
+          co_return;
         } else if (bec) {
+          // A malformed chunk, or a chunk line longer than the buffer.
+          auto request = partial_request(parser.get(), peer);
+          auto answer = handlers.reject(
+              request, validation_error("malformed request body: " + bec.message()));
+          co_await refuse(stream, std::move(answer), version);
           co_return;
         }
       }
       auto& msg = parser.get();
       if (too_large) {
-        Request r;
-        r.from_loopback = loopback;
-        for (const auto& f : msg)
-          r.headers.emplace(std::string(f.name_string()), std::string(f.value()));
-        r.method = std::string(msg.method_string());
-        r.target = std::string(msg.target());
-        co_await write(
-            stream,
-            handlers.reject(r, ApiError(413, "payload_too_large",
-                                        "request body exceeds " +
-                                            std::to_string(options.max_body_bytes) + " bytes")),
-            version, false);
-        co_await discard_unread(stream);
+        auto request = partial_request(msg, peer);
+        auto answer = handlers.reject(
+            request,
+            ApiError(413, "payload_too_large",
+                     "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes"));
+        co_await refuse(stream, std::move(answer), version);
         co_return;
       }
       const bool keep_alive = msg.keep_alive();
+      const bool head = msg.method() == bhttp::verb::head;
       Response response;
       Request request;
       try {
-        request = to_request(msg, loopback);
+        request = to_request(msg, peer);
         response = co_await handlers.handle(request);
       } catch (const ApiError& e) {
         response = handlers.reject(request, e);
@@ -185,8 +307,16 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         std::lock_guard lock(mutex);
         keep = keep_alive && !draining;
       }
-      if (!co_await write(stream, std::move(response), version, keep) || !keep) co_return;
+      if (!co_await write(stream, std::move(response), version, keep, head) || !keep) co_return;
     }
+  }
+
+  // Answers a request that is not read whole, then closes: where the next one would start
+  // is unknown.
+  // The answer is made by the caller: GCC 12 mishandles temporaries in co_await operands.
+  asio::awaitable<void> refuse(beast::tcp_stream& stream, Response answer, unsigned version) {
+    const bool written = co_await write(stream, std::move(answer), version, false, false);
+    if (written) co_await discard_unread(stream);
   }
 
   // Reads and drops what the client is still sending (up to a limit, for a short time) before
@@ -202,9 +332,10 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  asio::awaitable<bool> write(beast::tcp_stream& stream, Response r, unsigned version, bool keep) {
+  asio::awaitable<bool> write(beast::tcp_stream& stream, Response r, unsigned version, bool keep,
+                              bool head) {
     stream.expires_after(options.body_timeout);
-    auto res = to_beast(std::move(r), version, keep);
+    auto res = to_beast(std::move(r), version, keep, head);
     auto [ec, n] = co_await bhttp::async_write(stream, res, use_tuple);
     if (ec) co_return false;
     if (!keep) {

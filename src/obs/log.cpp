@@ -2,12 +2,12 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <string>
 
+#include "util/json.hpp"
 #include "util/time.hpp"
 
 namespace orderflow::log {
@@ -51,7 +51,7 @@ void write(Level level, std::string_view message, const boost::json::object& fie
                            {"level", kNames[static_cast<int>(level)]},
                            {"msg", message}};
   for (const auto& [k, v] : fields) line[k] = v;
-  logger().info(boost::json::serialize(line));
+  logger().info(to_json_text(line));
 }
 
 }  // namespace orderflow::log

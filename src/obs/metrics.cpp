@@ -33,9 +33,18 @@ std::string status_class(int status) {
 }
 }  // namespace
 
+namespace {
+std::string_view method_label(std::string_view method) {
+  static constexpr std::array<std::string_view, 8> kMethods{"GET",    "HEAD",  "POST",    "PUT",
+                                                            "DELETE", "PATCH", "OPTIONS", "TRACE"};
+  const auto it = std::find(kMethods.begin(), kMethods.end(), method);
+  return it == kMethods.end() ? "other" : *it;
+}
+}  // namespace
+
 void HttpMetrics::record(std::string_view method, std::string_view route, int status,
                          double seconds) {
-  Key key{std::string(method), route.empty() ? "unmatched" : std::string(route),
+  Key key{std::string(method_label(method)), route.empty() ? "unmatched" : std::string(route),
           status_class(status)};
   {
     std::shared_lock lock(mutex_);

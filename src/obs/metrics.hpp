@@ -37,8 +37,9 @@ class Histogram {
   std::atomic<double> sum_{0};
 };
 
-// Requests by method, route template (bounded: "unmatched" when no route matched) and status
-// class ("2xx"…"5xx"), each with a latency histogram.
+// Requests by method, route template and status class ("2xx"…"5xx"), each with a latency
+// histogram. Every label comes from a bounded set, whatever clients send: a method outside
+// the standard ones is "other", a path no route matched is "unmatched".
 class HttpMetrics {
  public:
   void record(std::string_view method, std::string_view route, int status, double seconds);

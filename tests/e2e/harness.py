@@ -175,11 +175,13 @@ class Server:
         self.env.update(env or {})
         self.args = list(args)
         self.proc = None
+        self.preexec_fn = None  # run in the child before exec (resource limits)
         self.log_path = os.path.join(self.data_dir, f"server-{self.port}.log")
 
     def start(self):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([BIN, *self.args], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([BIN, *self.args], env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     preexec_fn=self.preexec_fn)
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -96,7 +96,7 @@ class OperationsTest(Shared):
         self.assertProblem(self.c.get("/api/nothing"), 404, "not_found")
         r = self.c.request("PATCH", "/api/orders/x")
         self.assertProblem(r, 405, "method_not_allowed")
-        self.assertEqual(set(r.header("Allow").split(", ")), {"GET", "DELETE"})
+        self.assertEqual(set(r.header("Allow").split(", ")), {"GET", "HEAD", "DELETE"})
 
     def test_cors_preflight_and_headers(self):
         r = self.c.request("OPTIONS", "/api/orders", headers={

@@ -4,6 +4,7 @@
 
 #include "domain/cart.hpp"
 #include "domain/catalog.hpp"
+#include "request_body.hpp"
 
 using namespace orderflow::domain;
 namespace json = boost::json;
@@ -16,19 +17,20 @@ TEST(CartRules, QuantityWithinAvailabilityAndLineLimit) {
 }
 
 TEST(CartRules, ParsesItems) {
-  auto p = parse_cart_item(json::parse(R"({"product_id":"p-1","quantity":3})"), false);
+  auto p = parse_cart_item(request_body(R"({"product_id":"p-1","quantity":3})"), false);
   EXPECT_TRUE(p.errors.empty());
   EXPECT_EQ(p.item.quantity, 3);
   EXPECT_EQ(
-      parse_cart_item(json::parse(R"({"product_id":"p-1","quantity":0})"), false).errors.size(),
+      parse_cart_item(request_body(R"({"product_id":"p-1","quantity":0})"), false).errors.size(),
       1u);
   EXPECT_TRUE(
-      parse_cart_item(json::parse(R"({"product_id":"p-1","quantity":0})"), true).errors.empty());
+      parse_cart_item(request_body(R"({"product_id":"p-1","quantity":0})"), true).errors.empty());
   EXPECT_EQ(
-      parse_cart_item(json::parse(R"({"product_id":"p 1","quantity":1001})"), true).errors.size(),
+      parse_cart_item(request_body(R"({"product_id":"p 1","quantity":1001})"), true).errors.size(),
       2u);
   EXPECT_EQ(
-      parse_cart_item(json::parse(R"({"product_id":"p","quantity":"2"})"), true).errors.size(), 1u);
+      parse_cart_item(request_body(R"({"product_id":"p","quantity":"2"})"), true).errors.size(),
+      1u);
 }
 
 TEST(CartRules, ViewPricesFromTheCatalogAndSkipsGoneProducts) {
@@ -60,32 +62,32 @@ TEST(Inventory, SetOrChangeStock) {
 }
 
 TEST(Inventory, ParsesExactlyOneOfStockOrDelta) {
-  EXPECT_TRUE(parse_inventory_change(json::parse(R"({"stock":3})")).errors.empty());
-  EXPECT_EQ(parse_inventory_change(json::parse(R"({"delta":-2})")).change.delta, -2);
-  EXPECT_FALSE(parse_inventory_change(json::parse(R"({"stock":3,"delta":1})")).errors.empty());
-  EXPECT_FALSE(parse_inventory_change(json::parse(R"({})")).errors.empty());
-  EXPECT_FALSE(parse_inventory_change(json::parse(R"({"stock":1.5})")).errors.empty());
+  EXPECT_TRUE(parse_inventory_change(request_body(R"({"stock":3})")).errors.empty());
+  EXPECT_EQ(parse_inventory_change(request_body(R"({"delta":-2})")).change.delta, -2);
+  EXPECT_FALSE(parse_inventory_change(request_body(R"({"stock":3,"delta":1})")).errors.empty());
+  EXPECT_FALSE(parse_inventory_change(request_body(R"({})")).errors.empty());
+  EXPECT_FALSE(parse_inventory_change(request_body(R"({"stock":1.5})")).errors.empty());
 }
 
 TEST(CatalogValidation, NewProductNeedsItsFields) {
   using ::testing::UnorderedElementsAre;
   std::vector<std::string> fields;
-  for (const auto& e : parse_new_product(json::parse(R"({"name":""})")).errors)
+  for (const auto& e : parse_new_product(request_body(R"({"name":""})")).errors)
     fields.push_back(e.field);
   EXPECT_THAT(fields, UnorderedElementsAre("name", "sku", "price", "category", "stock"));
-  const auto ok = parse_new_product(json::parse(
+  const auto ok = parse_new_product(request_body(
       R"({"product_id":"p-x","sku":"S","name":"N","price":"1.50","category":"toys","stock":4})"));
   EXPECT_TRUE(ok.errors.empty());
   EXPECT_EQ(ok.fields.price, 150);
-  EXPECT_TRUE(parse_product_patch(json::parse(R"({"price":2})")).errors.empty());
-  EXPECT_FALSE(parse_product_patch(json::parse(R"({"stock":-1})")).errors.empty());
-  EXPECT_FALSE(parse_product_patch(json::parse(R"({"category":"Not A Slug"})")).errors.empty());
+  EXPECT_TRUE(parse_product_patch(request_body(R"({"price":2})")).errors.empty());
+  EXPECT_FALSE(parse_product_patch(request_body(R"({"stock":-1})")).errors.empty());
+  EXPECT_FALSE(parse_product_patch(request_body(R"({"category":"Not A Slug"})")).errors.empty());
 }
 
 TEST(CatalogValidation, Categories) {
   EXPECT_TRUE(
-      parse_new_category(json::parse(R"({"slug":"home-garden","name":"Home"})")).errors.empty());
-  EXPECT_EQ(parse_new_category(json::parse(R"({"slug":"Home","name":""})")).errors.size(), 2u);
+      parse_new_category(request_body(R"({"slug":"home-garden","name":"Home"})")).errors.empty());
+  EXPECT_EQ(parse_new_category(request_body(R"({"slug":"Home","name":""})")).errors.size(), 2u);
   EXPECT_TRUE(is_valid_slug("a-1"));
   EXPECT_FALSE(is_valid_slug(""));
 }

@@ -3,14 +3,23 @@
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
+#include "util/json.hpp"
+
 using namespace orderflow::domain;
 namespace json = boost::json;
 
+// Money numbers as the request reader hands them over: their text.
+json::value money_field(std::string_view number) {
+  const auto body = "{\"amount\":" + std::string(number) + "}";
+  return orderflow::parse_request_json(body, kMoneyFields).value->at("amount");
+}
+
 TEST(Money, ParsesNumbersAndStrings) {
+  EXPECT_EQ(parse_money(money_field("100")), 10000);
+  EXPECT_EQ(parse_money(money_field("100.5")), 10050);
+  EXPECT_EQ(parse_money(money_field("19.99")), 1999);
+  EXPECT_EQ(parse_money(money_field("0.01")), 1);
   EXPECT_EQ(parse_money(json::parse("100")), 10000);
-  EXPECT_EQ(parse_money(json::parse("100.5")), 10050);
-  EXPECT_EQ(parse_money(json::parse("19.99")), 1999);
-  EXPECT_EQ(parse_money(json::parse("0.01")), 1);
   EXPECT_EQ(parse_money(json::parse("\"3.50\"")), 350);
   EXPECT_EQ(parse_money(json::parse("\"7\"")), 700);
   EXPECT_EQ(parse_money(json::parse("10000000000")), kMaxAmountCents);
@@ -22,6 +31,22 @@ TEST(Money, RejectsWhatTheContractForbids) {
        {"-1", "1.234", "\"1.234\"", "\"-1\"", "\"1e3\"", "\"\"", "\"1.\"", "\".5\"",
         "10000000000.01", "\"10000000001\"", "true", "null", "[1]", "\" 1\""})
     EXPECT_FALSE(parse_money(json::parse(bad))) << bad;
+}
+
+// A number is refused exactly when the same digits as a string are (issue 12: 9999.999 was
+// rounded to 10000.00, and 10000000000.004 passed the upper limit).
+TEST(Money, ANumberIsJudgedByItsDigitsAsWritten) {
+  for (const char* text :
+       {"9999.999", "10000000000.004", "10.000", "9999.9900000000000001", "1e2", "1.5E1", "-0",
+        "-0.0", "0.10", "100.0", "10000000000.00", "10000000000.01", "0", "7"}) {
+    const auto as_number = parse_money(money_field(text));
+    const auto as_string = parse_money(json::value(text));
+    EXPECT_EQ(as_number, as_string) << text;
+  }
+  EXPECT_FALSE(parse_money(money_field("9999.999")));
+  EXPECT_EQ(parse_money(money_field("0.10")), 10);
+  // Without its text a fractional number is refused rather than guessed.
+  EXPECT_FALSE(parse_money(json::value(19.99)));
 }
 
 TEST(Money, FormatsWithTwoDecimals) {

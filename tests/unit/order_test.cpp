@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
+#include "request_body.hpp"
 #include "service/order_service.hpp"
 
 using namespace orderflow::domain;
@@ -45,13 +46,14 @@ TEST(Statuses, RoundTrip) {
 namespace {
 std::vector<std::string> fields(const std::string& body) {
   std::vector<std::string> out;
-  for (const auto& e : parse_order_request(json::parse(body), "USD").errors) out.push_back(e.field);
+  for (const auto& e : parse_order_request(request_body(body), "USD").errors)
+    out.push_back(e.field);
   return out;
 }
 }  // namespace
 
 TEST(Validation, AcceptsACompleteOrder) {
-  auto p = parse_order_request(json::parse(R"({
+  auto p = parse_order_request(request_body(R"({
     "order_id": "ord-1", "customer_id": "c-1", "customer_name": "Ada",
     "customer_email": "ada@example.com",
     "items": [{"product_id": "p-1", "quantity": 2},
@@ -69,7 +71,7 @@ TEST(Validation, AcceptsACompleteOrder) {
 }
 
 TEST(Validation, DefaultsCurrencyAndPaymentMethod) {
-  auto p = parse_order_request(json::parse(R"({"amount": 100.00})"), "GBP");
+  auto p = parse_order_request(request_body(R"({"amount": 100.00})"), "GBP");
   ASSERT_TRUE(p.errors.empty());
   EXPECT_EQ(p.request.amount, 10000);
   EXPECT_EQ(p.request.currency, "GBP");
@@ -113,7 +115,7 @@ TEST(Validation, ItemLimit) {
 
 TEST(MessageForm, RoundTripsARequest) {
   auto p = parse_order_request(
-      json::parse(
+      request_body(
           R"({"customer_id":"c","items":[{"product_id":"p","quantity":3},{"name":"n","unit_price":"1.25","quantity":2,"sku":"S"}],"shipping_address":{"a":1}})"),
       "USD");
   ASSERT_TRUE(p.errors.empty());

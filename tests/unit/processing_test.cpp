@@ -1,4 +1,5 @@
 #include "domain/processing.hpp"
+#include "request_body.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -17,7 +18,7 @@ ProcessingRules rules(bool decline_all = false) {
 }
 
 CreateOrder create(const std::string& id, const std::string& body) {
-  auto p = parse_order_request(json::parse(body), "USD");
+  auto p = parse_order_request(request_body(body), "USD");
   EXPECT_TRUE(p.errors.empty());
   return CreateOrder{id, 1000, p.request};
 }
