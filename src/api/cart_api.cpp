@@ -1,4 +1,5 @@
 #include "api/common.hpp"
+#include "api/request_parsing.hpp"
 #include "api/routes.hpp"
 #include "util/ids.hpp"
 
@@ -10,39 +11,6 @@ using http::Request;
 using http::Response;
 
 namespace {
-
-struct Session {
-  std::string id;
-  bool fresh = false;  // made for this request: tell the client
-};
-
-std::optional<std::string> cookie(const Request& r, std::string_view name) {
-  const auto header = r.header("Cookie");
-  if (!header) return std::nullopt;
-  std::string_view rest = *header;
-  while (!rest.empty()) {
-    const auto end = rest.find(';');
-    auto pair = rest.substr(0, end);
-    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    if (const auto eq = pair.find('='); eq != std::string_view::npos && pair.substr(0, eq) == name)
-      return std::string(pair.substr(eq + 1));
-    if (end == std::string_view::npos) break;
-    rest.remove_prefix(end + 1);
-  }
-  return std::nullopt;
-}
-
-// X-Session-ID, else the session_id cookie, else a new session.
-Session session_of(const Request& r) {
-  if (auto h = r.header("X-Session-ID")) {
-    if (!is_valid_client_id(*h))
-      throw http::validation_error("invalid X-Session-ID",
-                                   {{"X-Session-ID", "must match ^[A-Za-z0-9._:-]{1,100}$"}});
-    return {std::string(*h), false};
-  }
-  if (auto c = cookie(r, "session_id"); c && is_valid_client_id(*c)) return {*c, false};
-  return {uuid_v7(), true};
-}
 
 Response with_session(Response res, const Session& s) {
   if (s.fresh) {

@@ -1,4 +1,5 @@
 #include "api/common.hpp"
+#include "api/request_parsing.hpp"
 #include "api/routes.hpp"
 #include "domain/money.hpp"
 
@@ -16,40 +17,6 @@ Response json_text(int status, std::string body) {
   r.status = status;
   r.body = std::move(body);
   return r;
-}
-
-std::optional<domain::Cents> money_param(const Request& r, std::string_view name) {
-  const auto v = r.query_param(name);
-  if (!v) return std::nullopt;
-  auto cents = domain::parse_money_text(*v);
-  if (!cents)
-    throw http::validation_error("invalid query parameter " + std::string(name),
-                                 {{std::string(name), "must be an amount such as 19.99"}});
-  return cents;
-}
-
-store::ProductFilter product_filter(const Request& r) {
-  store::ProductFilter f;
-  const auto paging = parse_paging(r);
-  f.page = paging.page;
-  f.limit = paging.limit;
-  if (auto c = r.query_param("category")) f.category = std::string(*c);
-  if (auto q = r.query_param("q"); q && !q->empty()) f.q = std::string(*q);
-  f.min_price = money_param(r, "min_price");
-  f.max_price = money_param(r, "max_price");
-  if (auto s = r.query_param("in_stock")) {
-    if (*s != "true" && *s != "false")
-      throw http::validation_error("invalid query parameter in_stock",
-                                   {{"in_stock", "must be true or false"}});
-    f.in_stock = *s == "true";
-  }
-  if (auto s = r.query_param("sort")) {
-    if (*s != "name" && *s != "-name" && *s != "price" && *s != "-price" && *s != "-created_at")
-      throw http::validation_error("invalid query parameter sort",
-                                   {{"sort", "must be name, -name, price, -price or -created_at"}});
-    f.sort = std::string(*s);
-  }
-  return f;
 }
 
 asio::awaitable<Response> list_products(ApiContext& ctx, Request& r) {

@@ -1,6 +1,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/common.hpp"
+#include "api/request_parsing.hpp"
 #include "api/routes.hpp"
 #include "util/ids.hpp"
 #include "util/json.hpp"
@@ -14,8 +15,6 @@ namespace json = boost::json;
 using http::Request;
 using http::Response;
 
-namespace {}  // namespace
-
 Response accepted_response(const service::AcceptedOrder& accepted) {
   auto res = json_response(202, json::object{{"order_id", accepted.order_id},
                                              {"status", "queued"},
@@ -24,16 +23,6 @@ Response accepted_response(const service::AcceptedOrder& accepted) {
   res.set("Location", "/api/orders/" + accepted.order_id);
   if (accepted.replayed) res.set("Idempotent-Replayed", "true");
   return res;
-}
-
-std::optional<std::string> idempotency_key(const Request& r) {
-  const auto k = r.header("Idempotency-Key");
-  if (!k) return std::nullopt;
-  // Stored and compared as text on every backend: refused here, the same everywhere.
-  if (!is_clean_text(*k))
-    throw http::validation_error("invalid Idempotency-Key",
-                                 {{"Idempotency-Key", "must be UTF-8 text without NUL"}});
-  return std::string(*k);
 }
 
 namespace {
@@ -59,21 +48,6 @@ asio::awaitable<Response> get_order(ApiContext& ctx, Request& r) {
   co_return res;
 }
 
-std::optional<std::int64_t> time_param(const Request& r, std::string_view name) {
-  const auto v = r.query_param(name);
-  if (!v) return std::nullopt;
-  auto t = parse_rfc3339(*v);
-  if (!t)
-    throw http::validation_error("invalid query parameter " + std::string(name),
-                                 {{std::string(name), "must be an RFC 3339 timestamp"}});
-  return t;
-}
-
-std::optional<std::string> text_param(const Request& r, std::string_view name) {
-  const auto v = r.query_param(name);
-  return v ? std::optional<std::string>(*v) : std::nullopt;
-}
-
 asio::awaitable<Response> list_orders(ApiContext& ctx, Request& r) {
   co_return co_await list_orders_for(ctx, r, std::nullopt);
 }
@@ -85,25 +59,7 @@ Response change_response(const service::ChangeRequested& c);
 asio::awaitable<Response> list_orders_for(ApiContext& ctx, Request& r,
                                           std::optional<std::string> session) {
   const auto paging = parse_paging(r);
-  store::OrderFilter f;
-  f.page = paging.page;
-  f.limit = paging.limit;
-  f.status = text_param(r, "status");
-  if (f.status && !domain::parse_status(*f.status))
-    throw http::validation_error("invalid query parameter status",
-                                 {{"status", "must be an order status"}});
-  f.customer_id = text_param(r, "customer_id");
-  f.customer_email = text_param(r, "customer_email");
-  f.session_id = session ? session : text_param(r, "session_id");
-  f.created_after = time_param(r, "created_after");
-  f.created_before = time_param(r, "created_before");
-  if (auto sort = r.query_param("sort")) {
-    if (*sort != "created_at" && *sort != "-created_at")
-      throw http::validation_error("invalid query parameter sort",
-                                   {{"sort", "must be created_at or -created_at"}});
-    f.oldest_first = *sort == "created_at";
-  }
-  auto page = co_await ctx.store.list_orders(f);
+  auto page = co_await ctx.store.list_orders(order_filter(r, std::move(session)));
   json::array data;
   for (const auto& o : page.data) data.push_back(domain::to_api_json(o));
   co_return json_response(200, page_json(std::move(data), paging, page.total));

@@ -50,7 +50,6 @@ struct Route {
 
 // Shared by the order and the checkout handlers.
 http::Response accepted_response(const service::AcceptedOrder& accepted);
-std::optional<std::string> idempotency_key(const http::Request& r);
 boost::asio::awaitable<http::Response> list_orders_for(ApiContext& ctx, http::Request& r,
                                                        std::optional<std::string> session);
 

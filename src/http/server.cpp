@@ -12,16 +12,15 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 
 #include <list>
 #include <mutex>
 #include <optional>
 #include <utility>
 
+#include "http/request_reading.hpp"
 #include "obs/log.hpp"
 
 namespace orderflow::http {
@@ -125,66 +124,6 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  static Request to_request(bhttp::request<bhttp::string_body>& msg, const Request& peer) {
-    Request r = peer;
-    r.method = std::string(msg.method_string());
-    r.target = std::string(msg.target());
-    for (const auto& f : msg)
-      r.headers.emplace(std::string(f.name_string()), std::string(f.value()));
-    r.body = std::move(msg.body());
-    auto url = boost::urls::parse_origin_form(r.target);
-    if (!url) throw validation_error("malformed request target");
-    r.path = url->path();
-    for (const auto& p : url->params()) r.query.emplace(p.key, p.value);
-    return r;
-  }
-
-  // What is known of a request that is refused before it is read whole: for its log line.
-  static Request partial_request(const bhttp::request<bhttp::string_body>& msg,
-                                 const Request& peer) {
-    Request r = peer;
-    r.method = std::string(msg.method_string());
-    r.target = std::string(msg.target());
-    for (const auto& f : msg)
-      r.headers.emplace(std::string(f.name_string()), std::string(f.value()));
-    return r;
-  }
-
-  // The framing rules Beast leaves to its user (RFC 9112 §3.2, §6.1, §6.3).
-  std::optional<ApiError> framing_error(const bhttp::request_parser<bhttp::string_body>& parser) {
-    const auto& msg = parser.get();
-    const auto hosts = msg.count(bhttp::field::host);
-    if (hosts > 1 || (hosts == 0 && msg.version() >= 11))
-      return validation_error("an HTTP/1.1 request needs exactly one Host header");
-    if (msg.count(bhttp::field::transfer_encoding) &&
-        !beast::iequals(msg[bhttp::field::transfer_encoding], "chunked"))
-      return validation_error("the only transfer coding accepted is chunked");
-    if (msg.target().size() > options.max_target_bytes) return target_too_long();
-    return std::nullopt;
-  }
-
-  ApiError target_too_long() const {
-    return ApiError(
-        414, "uri_too_long",
-        "the request target exceeds " + std::to_string(options.max_target_bytes) + " bytes");
-  }
-
-  // Header fields over the limit: 414 when the request target alone is too long, else 431.
-  ApiError header_too_large(const bhttp::request_parser<bhttp::string_body>& parser,
-                            const beast::flat_buffer& buffer) const {
-    // Beast may have parsed the request line already (then the target is known), or not.
-    auto target_size = parser.get().target().size();
-    if (target_size == 0) {
-      const std::string_view head(static_cast<const char*>(buffer.data().data()),
-                                  buffer.data().size());
-      target_size = std::min(head.find("\r\n"), head.size());
-    }
-    if (target_size > options.max_target_bytes) return target_too_long();
-    return ApiError(431, "header_too_large",
-                    "the request's header fields exceed " +
-                        std::to_string(options.max_header_bytes) + " bytes");
-  }
-
   static bhttp::response<bhttp::string_body> to_beast(Response&& r, unsigned version,
                                                       bool keep_alive, bool head) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
@@ -216,12 +155,11 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     }
     // Holds what has arrived and is not parsed yet: a header being read, a chunk's size line,
     // pipelined requests. Bounded, so that no line can grow it without end.
-    beast::flat_buffer buffer(options.max_header_bytes + 4096);
+    beast::flat_buffer buffer(reading::buffer_limit(options));
     bool first = true;
     for (;;) {
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-      parser.body_limit(options.max_body_bytes);
+      reading::Parser parser;
+      reading::set_limits(parser, options);
       session->idle = true;
       {
         std::lock_guard lock(mutex);
@@ -237,59 +175,18 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       session->idle = false;
       stream.expires_after(options.header_timeout);
       auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
-      // Beast refuses a declared Content-Length above the limit while reading the header.
-      bool too_large = hec == bhttp::error::body_limit;
-      if (hec && !too_large) {
-        if (hec == bhttp::error::end_of_stream || hec == beast::error::timeout ||
-            hec == asio::error::operation_aborted || hec == asio::error::connection_reset ||
-            hec == asio::error::eof)
-          co_return;
-        const bool too_long =
-            hec == bhttp::error::header_limit || hec == bhttp::error::buffer_overflow;
-        auto unread = peer;
-        auto answer =
-            handlers.reject(unread, too_long ? header_too_large(parser, buffer)
-                                             : validation_error("malformed HTTP request"));
-        co_await refuse(stream, std::move(answer), 11);
-        co_return;
-      }
-      const auto version = parser.get().version();
-      if (!too_large) {
-        if (auto error = framing_error(parser)) {
-          auto request = partial_request(parser.get(), peer);
-          auto answer = handlers.reject(request, *error);
-          co_await refuse(stream, std::move(answer), version);
-          co_return;
-        }
-        // Refuse an oversized body from its declared length, before reading any of it.
-        const auto declared = parser.content_length();
-        too_large = declared && *declared > options.max_body_bytes;
-      }
-      if (!too_large && !parser.is_done()) {
+      auto verdict = reading::after_header(hec, parser, buffer, options);
+      if (verdict.next == reading::Next::read_body) {
         stream.expires_after(options.body_timeout);
         auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-        if (bec == bhttp::error::body_limit) {
-          too_large = true;
-        } else if (bec == beast::error::timeout || bec == asio::error::connection_reset ||
-                   bec == asio::error::eof || bec == bhttp::error::partial_message) {
-          co_return;
-        } else if (bec) {
-          // A malformed chunk, or a chunk line longer than the buffer.
-          auto request = partial_request(parser.get(), peer);
-          auto answer = handlers.reject(
-              request, validation_error("malformed request body: " + bec.message()));
-          co_await refuse(stream, std::move(answer), version);
-          co_return;
-        }
+        verdict = reading::after_body(bec, options);
       }
+      if (verdict.next == reading::Next::close) co_return;
       auto& msg = parser.get();
-      if (too_large) {
-        auto request = partial_request(msg, peer);
-        auto answer = handlers.reject(
-            request,
-            ApiError(413, "payload_too_large",
-                     "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes"));
-        co_await refuse(stream, std::move(answer), version);
+      if (verdict.next == reading::Next::refuse) {
+        auto request = reading::partial_request(msg, peer);
+        auto answer = handlers.reject(request, *verdict.error);
+        co_await refuse(stream, std::move(answer), msg.version());
         co_return;
       }
       const bool keep_alive = msg.keep_alive();
@@ -297,7 +194,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       Response response;
       Request request;
       try {
-        request = to_request(msg, peer);
+        request = reading::to_request(msg, peer);
         response = co_await handlers.handle(request);
       } catch (const ApiError& e) {
         response = handlers.reject(request, e);
@@ -307,7 +204,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         std::lock_guard lock(mutex);
         keep = keep_alive && !draining;
       }
-      if (!co_await write(stream, std::move(response), version, keep, head) || !keep) co_return;
+      if (!co_await write(stream, std::move(response), msg.version(), keep, head) || !keep)
+        co_return;
     }
   }
 

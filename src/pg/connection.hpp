@@ -15,6 +15,8 @@
 
 #include "util/errors.hpp"
 
+struct pg_result;  // libpq's PGresult
+
 namespace orderflow::pg {
 
 using Params = std::vector<std::optional<std::string>>;
@@ -43,6 +45,9 @@ struct Result {
   std::size_t column(std::string_view name) const;
   const std::optional<std::string>& at(std::size_t row, std::string_view name) const;
 };
+
+// Copies a libpq result out. Fuzzed (tests/fuzz): results come from a server.
+Result copy_result(const ::pg_result* r);
 
 // The server refused a statement (constraint, syntax...): the connection is fine.
 class QueryError : public std::runtime_error {

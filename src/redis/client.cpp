@@ -22,12 +22,6 @@ namespace orderflow::redis {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-std::optional<std::string> Reply::text() const {
-  if (type == Type::string || type == Type::status) return str;
-  if (type == Type::integer) return std::to_string(integer);
-  return std::nullopt;
-}
-
 std::optional<Options> parse_url(std::string_view text) {
   const auto url = boost::urls::parse_uri(text);
   if (!url || url->scheme() != "redis" || !url->has_authority()) return std::nullopt;
@@ -54,38 +48,6 @@ std::optional<Options> parse_url(std::string_view text) {
   }
   return o;
 }
-
-namespace {
-Reply convert(const redisReply* r) {
-  Reply out;
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-      out.type = Reply::Type::string;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = Reply::Type::status;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      out.type = Reply::Type::error;
-      out.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      out.type = Reply::Type::integer;
-      out.integer = r->integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = Reply::Type::array;
-      out.elements.reserve(r->elements);
-      for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
-      break;
-    default:
-      break;
-  }
-  return out;
-}
-}  // namespace
 
 struct Client::Impl : std::enable_shared_from_this<Impl> {
   struct Request {
@@ -194,7 +156,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     if (req.finished) return;
     if (!reply)
       return self->fail(req, self->drop_reason.empty() ? "connection lost" : self->drop_reason);
-    (*req.replies)[slot->index] = convert(static_cast<redisReply*>(reply));
+    (*req.replies)[slot->index] = to_reply(static_cast<redisReply*>(reply));
     if (--req.remaining == 0) self->finish(req, nullptr);
   }
 
@@ -244,6 +206,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
       return connect_failed("cannot connect: " + why);
     }
     ac->data = this;
+    bound_reply_arrays(ac->c.reader);
     socket.assign(ac->c.fd);
     ac->ev.data = this;
     ac->ev.addRead = [](void* p) { static_cast<Impl*>(p)->watch(true, true); };

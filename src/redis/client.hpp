@@ -16,6 +16,9 @@
 
 #include "util/errors.hpp"
 
+struct redisReply;  // hiredis
+struct redisReader;
+
 namespace orderflow::redis {
 
 struct Reply {
@@ -29,6 +32,16 @@ struct Reply {
   // The value of a string or integer reply as text; nullopt for nil.
   std::optional<std::string> text() const;
 };
+
+// A reply as hiredis read it off the wire, copied out. Fuzzed (tests/fuzz).
+Reply to_reply(const ::redisReply* r);
+
+// Makes `reader` refuse an array header of more than kMaxReplyElements elements (hiredis 0.14
+// allocates the array from the header alone: "*400000000" took 3.2 GB before a single element
+// arrived; found by the fuzzer). The reader then fails as on running out of memory, and the
+// connection is dropped and made again.
+inline constexpr int kMaxReplyElements = 1 << 20;
+void bound_reply_arrays(::redisReader* reader);
 
 // The server answered a command with an error (WRONGTYPE, NOSCRIPT, …): the connection is fine.
 class ReplyError : public std::runtime_error {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "store/pg_rows.hpp"
 #include "store/sql_text.hpp"
 #include "util/ids.hpp"
 #include "util/time.hpp"
@@ -28,37 +29,8 @@ std::string num(std::int64_t n) {
 std::optional<std::string> num(std::optional<std::int64_t> n) {
   return n ? std::optional<std::string>(std::to_string(*n)) : std::nullopt;
 }
-std::int64_t i64(const std::optional<std::string>& v) {
-  return v ? std::stoll(*v) : 0;
-}
-std::optional<std::int64_t> opt_i64(const std::optional<std::string>& v) {
-  return v ? std::optional<std::int64_t>(std::stoll(*v)) : std::nullopt;
-}
 Statement plain(std::string sql) {
   return {std::move(sql), {}, false};
-}
-
-Order order_from_row(const Row& r) {
-  Order o;
-  o.order_id = *r[0];
-  o.status = domain::parse_status(*r[1]).value_or(domain::OrderStatus::pending);
-  o.customer_id = r[2];
-  o.customer_name = r[3];
-  o.customer_email = r[4];
-  o.currency = *r[5];
-  o.items = domain::lines_from_storage_json(json::parse(*r[6]).as_array());
-  o.subtotal = i64(r[7]);
-  o.tax = i64(r[8]);
-  o.total = i64(r[9]);
-  o.failure_reason = r[10];
-  o.session_id = r[11];
-  o.payment_method = *r[12];
-  o.shipping_address = json::parse(*r[13]);
-  o.created_at = i64(r[14]);
-  o.updated_at = i64(r[15]);
-  o.processed_at = opt_i64(r[16]);
-  o.version = i64(r[17]);
-  return o;
 }
 
 Statement upsert_order(const Order& o) {
@@ -80,11 +52,6 @@ Statement upsert_order(const Order& o) {
            num(o.subtotal), num(o.tax), num(o.total), o.failure_reason, o.session_id,
            o.payment_method, json::serialize(o.shipping_address), num(o.created_at),
            num(o.updated_at), num(o.processed_at), num(o.version)}};
-}
-
-domain::CatalogProduct product_from_row(const Row& r) {
-  return {*r[0], *r[1],     *r[2],     *r[3],     i64(r[4]), *r[5],
-          *r[6], i64(r[7]), i64(r[8]), i64(r[9]), i64(r[10])};
 }
 
 // Runs `body` inside BEGIN … COMMIT on a leased connection; rolls back when it throws. A
@@ -154,7 +121,7 @@ asio::awaitable<AcceptResult> PgStore::accept_order(AcceptRequest req) {
     if (!look.empty()) found = co_await pool_.execute(std::move(look));
     const auto replay_or = [&](const Row& r, AcceptOutcome conflict) {
       return AcceptResult{*r[1] == req.request_hash ? AcceptOutcome::replayed : conflict, *r[0],
-                          *r[2], i64(r[3])};
+                          *r[2], int_of(r[3])};
     };
     std::size_t next = 0;
     if (req.idempotency_key) {
@@ -166,7 +133,7 @@ asio::awaitable<AcceptResult> PgStore::accept_order(AcceptRequest req) {
     if (req.client_order_id && !found.at(next).rows.empty()) {
       const auto& row = found.at(next).rows[0];
       auto r = replay_or(row, AcceptOutcome::order_id_conflict);
-      const bool in_window = i64(row[3]) > req.accepted_at - req.idempotency_window_ms;
+      const bool in_window = int_of(row[3]) > req.accepted_at - req.idempotency_window_ms;
       if (req.idempotency_key || !in_window) r.outcome = AcceptOutcome::order_id_conflict;
       co_return r;
     }
@@ -201,7 +168,7 @@ asio::awaitable<std::optional<KeyBinding>> PgStore::find_key_binding(std::string
       std::move(params));
   if (r.rows.empty()) co_return std::nullopt;
   const auto& row = r.rows[0];
-  co_return KeyBinding{{AcceptOutcome::replayed, *row[0], *row[1], i64(row[2])},
+  co_return KeyBinding{{AcceptOutcome::replayed, *row[0], *row[1], int_of(row[2])},
                        domain::order_request_from_message(json::parse(*row[3]).as_object())};
 }
 
@@ -222,7 +189,7 @@ asio::awaitable<OrderLookup> PgStore::find_order(std::string order_id) {
   } else if (!r.at(0).rows.empty()) {
     const auto& row = r.at(0).rows[0];
     out.queued = QueuedOrder{domain::order_request_from_message(json::parse(*row[0]).as_object()),
-                             i64(row[1])};
+                             int_of(row[1])};
   }
   co_return out;
 }
@@ -254,7 +221,7 @@ asio::awaitable<Page<Order>> PgStore::list_orders(OrderFilter f) {
                page_params});
   const auto r = co_await read(std::move(s));
   Page<Order> page;
-  page.total = i64(r.at(0).rows.at(0).at(0));
+  page.total = int_of(r.at(0).rows.at(0).at(0));
   for (const auto& row : r.at(1).rows) page.data.push_back(order_from_row(row));
   co_return page;
 }
@@ -269,7 +236,7 @@ asio::awaitable<std::optional<std::vector<StoredEvent>>> PgStore::order_events(
   if (r.at(0).rows.empty() && r.at(1).rows.empty()) co_return std::nullopt;
   std::vector<StoredEvent> events;
   for (const auto& row : r.at(0).rows)
-    events.push_back({i64(row[0]), *row[1], i64(row[2]), *row[3]});
+    events.push_back({int_of(row[0]), *row[1], int_of(row[2]), *row[3]});
   co_return events;
 }
 
@@ -279,10 +246,10 @@ asio::awaitable<OrderTotals> PgStore::order_totals() {
   const auto r = co_await read(std::move(s));
   OrderTotals t;
   for (const auto& row : r.at(0).rows) {
-    t.by_status[*row[0]] = i64(row[1]);
-    t.total += i64(row[1]);
+    t.by_status[*row[0]] = int_of(row[1]);
+    t.total += int_of(row[1]);
     if (*row[0] == "confirmed" || *row[0] == "shipped" || *row[0] == "delivered")
-      t.revenue += i64(row[2]);
+      t.revenue += int_of(row[2]);
   }
   co_return t;
 }
@@ -361,7 +328,7 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
     for (const auto& id : order_ids) snapshot.orders[id] = std::nullopt;
     for (const auto& row : loaded.at(0).rows) snapshot.orders[*row[0]] = order_from_row(row);
     std::map<std::string, std::int64_t> next_seq;
-    for (const auto& row : loaded.at(1).rows) next_seq[*row[0]] = i64(row[1]);
+    for (const auto& row : loaded.at(1).rows) next_seq[*row[0]] = int_of(row[1]);
     const auto product_ids = domain::products_needed(bodies, snapshot);
     if (!product_ids.empty()) {
       std::vector<Statement> products;
@@ -372,8 +339,8 @@ asio::awaitable<BatchResult> PgStore::apply_batch(std::vector<queue::Message> ba
       // Named: a range-for over a member of a temporary would outlive the temporary.
       const auto locked = co_await tx.execute(std::move(products));
       for (const auto& row : locked.at(0).rows)
-        snapshot.products[*row[0]] =
-            domain::Product{*row[0], *row[1], *row[2], i64(row[3]), i64(row[4]), i64(row[5])};
+        snapshot.products[*row[0]] = domain::Product{
+            *row[0], *row[1], *row[2], int_of(row[3]), int_of(row[4]), int_of(row[5])};
     }
 
     auto outcome = domain::apply_all(snapshot, bodies, rules, now);
@@ -456,7 +423,7 @@ asio::awaitable<std::vector<domain::Category>> PgStore::list_categories() {
        {}});
   const auto r = co_await read(std::move(s));
   std::vector<domain::Category> out;
-  for (const auto& row : r.at(0).rows) out.push_back({*row[0], *row[1], i64(row[2])});
+  for (const auto& row : r.at(0).rows) out.push_back({*row[0], *row[1], int_of(row[2])});
   co_return out;
 }
 
@@ -506,7 +473,7 @@ asio::awaitable<Page<domain::CatalogProduct>> PgStore::list_products(ProductFilt
                page_params});
   const auto r = co_await read(std::move(s));
   Page<domain::CatalogProduct> page;
-  page.total = i64(r.at(0).rows.at(0).at(0));
+  page.total = int_of(r.at(0).rows.at(0).at(0));
   for (const auto& row : r.at(1).rows) page.data.push_back(product_from_row(row));
   co_return page;
 }
@@ -626,7 +593,7 @@ asio::awaitable<bool> PgStore::load_demo_catalog(domain::DemoCatalog demo) {
         check.push_back(
             plain("SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM categories)"));
         const auto r = co_await tx.execute(std::move(check));
-        if (i64(r.at(1).rows.at(0).at(0)) > 0) co_return false;
+        if (int_of(r.at(1).rows.at(0).at(0)) > 0) co_return false;
         const auto now = num(now_ms());
         std::vector<Statement> inserts;
         for (const auto& c : demo.categories)
@@ -649,8 +616,8 @@ namespace {
 StoredCart cart_from(const Result& head, const Result& items) {
   StoredCart cart;
   if (head.rows.empty()) return cart;
-  cart.updated_at = i64(head.rows[0][0]);
-  for (const auto& row : items.rows) cart.lines.push_back({*row[0], i64(row[1])});
+  cart.updated_at = int_of(head.rows[0][0]);
+  for (const auto& row : items.rows) cart.lines.push_back({*row[0], int_of(row[1])});
   return cart;
 }
 

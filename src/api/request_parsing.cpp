@@ -1,0 +1,126 @@
+#include "api/request_parsing.hpp"
+
+#include "api/common.hpp"
+#include "domain/money.hpp"
+#include "util/ids.hpp"
+#include "util/time.hpp"
+#include "util/utf8.hpp"
+
+namespace orderflow::api {
+
+using http::Request;
+
+namespace {
+
+std::optional<domain::Cents> money_param(const Request& r, std::string_view name) {
+  const auto v = r.query_param(name);
+  if (!v) return std::nullopt;
+  auto cents = domain::parse_money_text(*v);
+  if (!cents)
+    throw http::validation_error("invalid query parameter " + std::string(name),
+                                 {{std::string(name), "must be an amount such as 19.99"}});
+  return cents;
+}
+
+std::optional<std::int64_t> time_param(const Request& r, std::string_view name) {
+  const auto v = r.query_param(name);
+  if (!v) return std::nullopt;
+  auto t = parse_rfc3339(*v);
+  if (!t)
+    throw http::validation_error("invalid query parameter " + std::string(name),
+                                 {{std::string(name), "must be an RFC 3339 timestamp"}});
+  return t;
+}
+
+std::optional<std::string> text_param(const Request& r, std::string_view name) {
+  const auto v = r.query_param(name);
+  return v ? std::optional<std::string>(*v) : std::nullopt;
+}
+
+std::optional<std::string> cookie(const Request& r, std::string_view name) {
+  const auto header = r.header("Cookie");
+  if (!header) return std::nullopt;
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    const auto end = rest.find(';');
+    auto pair = rest.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (const auto eq = pair.find('='); eq != std::string_view::npos && pair.substr(0, eq) == name)
+      return std::string(pair.substr(eq + 1));
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+store::ProductFilter product_filter(const Request& r) {
+  store::ProductFilter f;
+  const auto paging = parse_paging(r);
+  f.page = paging.page;
+  f.limit = paging.limit;
+  if (auto c = r.query_param("category")) f.category = std::string(*c);
+  if (auto q = r.query_param("q"); q && !q->empty()) f.q = std::string(*q);
+  f.min_price = money_param(r, "min_price");
+  f.max_price = money_param(r, "max_price");
+  if (auto s = r.query_param("in_stock")) {
+    if (*s != "true" && *s != "false")
+      throw http::validation_error("invalid query parameter in_stock",
+                                   {{"in_stock", "must be true or false"}});
+    f.in_stock = *s == "true";
+  }
+  if (auto s = r.query_param("sort")) {
+    if (*s != "name" && *s != "-name" && *s != "price" && *s != "-price" && *s != "-created_at")
+      throw http::validation_error("invalid query parameter sort",
+                                   {{"sort", "must be name, -name, price, -price or -created_at"}});
+    f.sort = std::string(*s);
+  }
+  return f;
+}
+
+store::OrderFilter order_filter(const Request& r, std::optional<std::string> session) {
+  const auto paging = parse_paging(r);
+  store::OrderFilter f;
+  f.page = paging.page;
+  f.limit = paging.limit;
+  f.status = text_param(r, "status");
+  if (f.status && !domain::parse_status(*f.status))
+    throw http::validation_error("invalid query parameter status",
+                                 {{"status", "must be an order status"}});
+  f.customer_id = text_param(r, "customer_id");
+  f.customer_email = text_param(r, "customer_email");
+  f.session_id = session ? session : text_param(r, "session_id");
+  f.created_after = time_param(r, "created_after");
+  f.created_before = time_param(r, "created_before");
+  if (auto sort = r.query_param("sort")) {
+    if (*sort != "created_at" && *sort != "-created_at")
+      throw http::validation_error("invalid query parameter sort",
+                                   {{"sort", "must be created_at or -created_at"}});
+    f.oldest_first = *sort == "created_at";
+  }
+  return f;
+}
+
+std::optional<std::string> idempotency_key(const Request& r) {
+  const auto k = r.header("Idempotency-Key");
+  if (!k) return std::nullopt;
+  // Stored and compared as text on every backend: refused here, the same everywhere.
+  if (!is_clean_text(*k))
+    throw http::validation_error("invalid Idempotency-Key",
+                                 {{"Idempotency-Key", "must be UTF-8 text without NUL"}});
+  return std::string(*k);
+}
+
+Session session_of(const Request& r) {
+  if (auto h = r.header("X-Session-ID")) {
+    if (!is_valid_client_id(*h))
+      throw http::validation_error("invalid X-Session-ID",
+                                   {{"X-Session-ID", "must match ^[A-Za-z0-9._:-]{1,100}$"}});
+    return {std::string(*h), false};
+  }
+  if (auto c = cookie(r, "session_id"); c && is_valid_client_id(*c)) return {*c, false};
+  return {uuid_v7(), true};
+}
+
+}  // namespace orderflow::api
