@@ -5,6 +5,7 @@
 #include "api/common.hpp"
 #include "api/routes.hpp"
 #include "api/views.hpp"
+#include "util/ids.hpp"
 #include "util/json.hpp"
 #include "util/time.hpp"
 
@@ -116,12 +117,15 @@ asio::awaitable<Response> sqs_redrive(ApiContext& ctx, Request& r) {
       throw http::validation_error("message_ids must be an array of message ids",
                                    {{"message_ids", "must be an array of strings"}});
     if (list && list->is_array()) {
+      if (list->get_array().size() > 1000)
+        throw http::validation_error("too many message_ids",
+                                     {{"message_ids", "at most 1000 at a time"}});
       for (std::size_t i = 0; i < list->get_array().size(); ++i) {
         const auto& v = list->get_array()[i];
-        if (!v.is_string())
+        if (!v.is_string() || !is_valid_client_id(v.get_string()))
           throw http::validation_error(
-              "message_ids must be strings",
-              {{"message_ids[" + std::to_string(i) + "]", "must be a string"}});
+              "message_ids must be message ids",
+              {{"message_ids[" + std::to_string(i) + "]", "must be a message id"}});
         ids.emplace_back(v.get_string());
       }
       if (ids.empty())

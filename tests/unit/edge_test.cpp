@@ -1,10 +1,9 @@
 // The pure pieces of the HTTP edge: UTF-8 checks, the rate limiter, the client's identity
-// behind proxies, bounded metric labels.
+// behind proxies.
 #include <gtest/gtest.h>
 
 #include "http/client_address.hpp"
 #include "http/rate_limiter.hpp"
-#include "obs/metrics.hpp"
 #include "util/utf8.hpp"
 
 using namespace orderflow;
@@ -104,15 +103,4 @@ TEST(ClientAddress, BehindATrustedProxyTheEntryItAddedIsTheClient) {
   EXPECT_EQ(garbage.client, "10.0.0.1");
   EXPECT_THROW(http::TrustedProxies::parse({"10.0.0.0/33"}), std::invalid_argument);
   EXPECT_THROW(http::TrustedProxies::parse({"nginx"}), std::invalid_argument);
-}
-
-TEST(HttpMetrics, AMadeUpMethodIsLabelledOther) {
-  obs::HttpMetrics metrics;
-  for (int i = 0; i < 1000; ++i) metrics.record("M" + std::to_string(i), "", 400, 0.001);
-  metrics.record("GET", "/health", 200, 0.001);
-  const auto series = metrics.snapshot();
-  ASSERT_EQ(series.size(), 2u);
-  EXPECT_EQ(series[0].method, "GET");
-  EXPECT_EQ(series[1].method, "other");
-  EXPECT_EQ(series[1].latency.count, 1000u);
 }
