@@ -73,6 +73,18 @@ void set_limits(Parser& parser, const ServerOptions& options) {
   parser.body_limit(options.max_body_bytes);
 }
 
+boost::system::error_code parse_buffered(Parser& parser, beast::flat_buffer& buffer) {
+  boost::system::error_code ec;
+  while (buffer.size() > 0 && !parser.is_done()) {
+    const auto used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == bhttp::error::need_more) return {};
+    if (ec) return ec;
+    if (used == 0) break;
+  }
+  return {};
+}
+
 Verdict after_header(boost::system::error_code ec, const Parser& parser,
                      const beast::flat_buffer& buffer, const ServerOptions& options) {
   // Beast refuses a declared Content-Length above the limit while reading the header.

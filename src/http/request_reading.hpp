@@ -21,6 +21,11 @@ using Parser = boost::beast::http::request_parser<boost::beast::http::string_bod
 std::size_t buffer_limit(const ServerOptions& options);
 void set_limits(Parser& parser, const ServerOptions& options);
 
+// Parses what `buffer` holds, up to the end of this request, without reading: a request that
+// arrived whole (the usual case) then costs no second read operation. Returns an error only
+// when the bytes are wrong; stopping for more bytes is not one.
+boost::system::error_code parse_buffered(Parser& parser, boost::beast::flat_buffer& buffer);
+
 enum class Next {
   read_body,  // the header is fine; read the body
   serve,      // the request is whole

@@ -173,9 +173,13 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       }
       first = false;
       session->idle = false;
-      stream.expires_after(options.header_timeout);
-      auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
-      auto verdict = reading::after_header(hec, parser, buffer, options);
+      auto ec = reading::parse_buffered(parser, buffer);
+      if (!ec && !parser.is_header_done()) {
+        stream.expires_after(options.header_timeout);
+        auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+        ec = hec;
+      }
+      auto verdict = reading::after_header(ec, parser, buffer, options);
       if (verdict.next == reading::Next::read_body) {
         stream.expires_after(options.body_timeout);
         auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);

@@ -81,24 +81,19 @@ struct Wire {
   }
 };
 
-// Feeds the parser until `done(parser)` or an error, as bhttp::read_header / read do.
+// Parses until `done(parser)` or an error, reading from the wire as the server's Beast reads
+// do: the server parses what is buffered first (reading::parse_buffered), then reads on.
 template <typename Done>
 boost::system::error_code feed(http::reading::Parser& parser, boost::beast::flat_buffer& buffer,
                                Wire& wire, Done done) {
-  boost::system::error_code ec;
   for (;;) {
-    if (buffer.size() > 0) {
-      const auto used = parser.put(buffer.data(), ec);
-      buffer.consume(used);
-      if (ec && ec != bhttp::error::need_more) return ec;
-      ec = {};
-      if (done(parser)) return {};
-      if (used > 0) continue;
-    }
-    if (auto fill_ec = wire.fill(buffer)) {
-      if (fill_ec != bhttp::error::end_of_stream) return fill_ec;
-      parser.put_eof(ec);
-      return ec ? ec : (done(parser) ? boost::system::error_code{} : fill_ec);
+    if (auto ec = http::reading::parse_buffered(parser, buffer)) return ec;
+    if (done(parser)) return {};
+    if (auto ec = wire.fill(buffer)) {
+      if (ec != bhttp::error::end_of_stream) return ec;
+      boost::system::error_code eof;
+      parser.put_eof(eof);
+      return eof ? eof : (done(parser) ? boost::system::error_code{} : ec);
     }
   }
 }
