@@ -98,15 +98,19 @@ class MultiNodeTest(unittest.TestCase):
         r = c.get("/api/products/p-novel", headers={"X-Request-ID": "multinode-check"})
         self.assertEqual(r.status, 200)
         self.assertEqual(r.header("X-Request-ID"), "multinode-check", "nginx passes it through")
-        # Admin calls through nginx are refused (orderflow sees X-Forwarded-For and no token);
-        # an operator on this machine calls a node directly.
+        # Behind nginx no client is local, not even one on this machine: admin calls need the
+        # token, through nginx (which adds X-Forwarded-For) and straight to a node (whose peer
+        # address is the trusted proxy's).
         r = c.put("/api/products/p-novel/inventory", {"stock": 1_000_000})
         self.assertEqual(r.status, 401, r)
         self.assertEqual(c.delete("/sqs/purge").status, 401)
         node = Client(int(self.env["API_2_URL"].rsplit(":", 1)[1]))
-        # Enough stock that checkouts are not refused.
-        self.assertEqual(node.put("/api/products/p-novel/inventory", {"stock": 1_000_000}).status, 200)
+        self.assertEqual(node.delete("/sqs/purge").status, 401)
         node.close()
+        admin = {"Authorization": "Bearer " + self.env["ADMIN_TOKEN"]}
+        # Enough stock that checkouts are not refused.
+        r = c.put("/api/products/p-novel/inventory", {"stock": 1_000_000}, headers=admin)
+        self.assertEqual(r.status, 200, r)
         load = Load(self.port)
         try:
             wait_until(lambda: load.count() >= 300, timeout=60, what="orders accepted")
