@@ -4,6 +4,7 @@
 #include <boost/asio/ip/network_v4.hpp>
 #include <boost/asio/ip/network_v6.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace orderflow::http {
@@ -13,6 +14,18 @@ namespace ip = boost::asio::ip;
 struct TrustedProxies::Networks {
   std::vector<ip::network_v4> v4;
   std::vector<ip::network_v6> v6;
+
+  // Networks are kept canonical: an address is in one when its own network of the same
+  // prefix length is that network.
+  bool contains(const ip::address& a) const {
+    if (a.is_v4())
+      return std::any_of(v4.begin(), v4.end(), [&](const auto& n) {
+        return ip::network_v4(a.to_v4(), n.prefix_length()).canonical() == n;
+      });
+    return std::any_of(v6.begin(), v6.end(), [&](const auto& n) {
+      return ip::network_v6(a.to_v6(), n.prefix_length()).canonical() == n;
+    });
+  }
 };
 
 TrustedProxies::TrustedProxies() : networks_(std::make_unique<Networks>()) {}
@@ -70,15 +83,7 @@ bool TrustedProxies::empty() const {
 bool TrustedProxies::contains(std::string_view text) const {
   if (empty()) return false;
   const auto a = parse_address(text);
-  if (!a) return false;
-  if (a->is_v4()) {
-    for (const auto& n : networks_->v4)
-      if (ip::network_v4(a->to_v4(), 32).is_subnet_of(n) || n.address() == a->to_v4()) return true;
-    return false;
-  }
-  for (const auto& n : networks_->v6)
-    if (ip::network_v6(a->to_v6(), 128).is_subnet_of(n) || n.address() == a->to_v6()) return true;
-  return false;
+  return a && networks_->contains(*a);
 }
 
 void identify_client(Request& request, const TrustedProxies& proxies) {
@@ -100,9 +105,11 @@ void identify_client(Request& request, const TrustedProxies& proxies) {
     }
   }
   for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
-    if (proxies.contains(*hop)) continue;
-    if (const auto a = parse_address(*hop)) request.client = a->to_string();
-    return;  // not an address: the peer stays the client
+    const auto a = parse_address(*hop);
+    if (!a) return;  // not an address: the peer stays the client
+    if (proxies.networks_->contains(*a)) continue;
+    request.client = a->to_string();
+    return;
   }
 }
 

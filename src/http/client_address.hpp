@@ -25,6 +25,7 @@ class TrustedProxies {
   bool contains(std::string_view address) const;
 
  private:
+  friend void identify_client(Request& request, const TrustedProxies& proxies);
   struct Networks;
   std::unique_ptr<Networks> networks_;
 };

@@ -156,7 +156,7 @@ void Pipeline::finish(const Request& request, Response& response, std::string_vi
   if (metrics_) metrics_->record(request.method, route, response.status, ms / 1000);
   if (log::enabled(log::Level::info)) {
     log::info("request", {{"method", request.method},
-                          {"path", to_valid_utf8(request.path)},
+                          {"path", request.path},  // made valid UTF-8 by the log's writer
                           {"route", route},
                           {"status", response.status},
                           {"duration_ms", std::round(ms * 1000) / 1000},

@@ -31,9 +31,7 @@ std::string status_class(int status) {
   if (status < 100 || status > 599) return "other";
   return std::to_string(status / 100) + "xx";
 }
-}  // namespace
 
-namespace {
 std::string_view method_label(std::string_view method) {
   static constexpr std::array<std::string_view, 8> kMethods{"GET",    "HEAD",  "POST",    "PUT",
                                                             "DELETE", "PATCH", "OPTIONS", "TRACE"};

@@ -19,7 +19,6 @@ using domain::Order;
 using pg::Params;
 using pg::Result;
 using pg::Statement;
-using Row = std::vector<std::optional<std::string>>;
 
 namespace {
 
