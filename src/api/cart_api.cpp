@@ -1,7 +1,7 @@
 #include "api/common.hpp"
 #include "api/request_parsing.hpp"
 #include "api/routes.hpp"
-#include "util/ids.hpp"
+#include "base/ids.hpp"
 
 namespace orderflow::api {
 

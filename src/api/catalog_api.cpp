@@ -1,7 +1,7 @@
 #include "api/common.hpp"
 #include "api/request_parsing.hpp"
 #include "api/routes.hpp"
-#include "domain/money.hpp"
+#include "core/domain/money.hpp"
 
 namespace orderflow::api {
 

@@ -6,8 +6,8 @@
 #include <cctype>
 #include <charconv>
 
-#include "domain/money.hpp"
-#include "util/json.hpp"
+#include "base/json.hpp"
+#include "core/domain/money.hpp"
 
 namespace orderflow::api {
 
@@ -33,7 +33,7 @@ json::value parse_json_body(const http::Request& r) {
   // as a string would be (domain::parse_money).
   auto parsed = parse_request_json(r.body, domain::kMoneyFields);
   if (!parsed.value)
-    throw http::validation_error("the request body is not valid JSON", {{"body", parsed.error}});
+    throw core::validation_failed("the request body is not valid JSON", {{"body", parsed.error}});
   return std::move(*parsed.value);
 }
 
@@ -44,7 +44,7 @@ std::optional<std::int64_t> int_param(const http::Request& r, std::string_view n
   std::int64_t n = 0;
   const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
   if (ec != std::errc() || end != v->data() + v->size() || n < lo || n > hi)
-    throw http::validation_error(
+    throw core::validation_failed(
         "invalid query parameter " + std::string(name),
         {{std::string(name),
           "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi)}});

@@ -6,9 +6,9 @@
 #include <cctype>
 #include <set>
 
+#include "api/assets.hpp"
 #include "api/routes.hpp"
 #include "http/problem.hpp"
-#include "web/assets.hpp"
 
 namespace orderflow::api {
 
@@ -37,13 +37,13 @@ Response asset_response(std::string_view name, std::string_view body) {
 }
 
 asio::awaitable<Response> openapi_document(ApiContext& ctx, Request&) {
-  if (ctx.openapi.empty()) throw http::not_found("the OpenAPI document was not built in");
+  if (ctx.openapi.empty()) throw core::not_found("the OpenAPI document was not built in");
   co_return asset_response("openapi.json", ctx.openapi);
 }
 
 asio::awaitable<Response> docs_page(ApiContext&, Request&) {
   const auto body = web::find_asset("docs.html");
-  if (!body) throw http::not_found(std::string(kSwaggerUiMissing));
+  if (!body) throw core::not_found(std::string(kSwaggerUiMissing));
   auto r = asset_response("docs.html", *body);
   r.set("Content-Security-Policy", std::string(kDocsPolicy));
   co_return r;
@@ -52,7 +52,7 @@ asio::awaitable<Response> docs_page(ApiContext&, Request&) {
 asio::awaitable<Response> docs_asset(ApiContext&, Request& r) {
   const auto name = "docs/" + r.params.at("asset");
   const auto body = web::find_asset(name);
-  if (!body) throw http::not_found("no documentation file '" + r.params.at("asset") + "'");
+  if (!body) throw core::not_found("no documentation file '" + r.params.at("asset") + "'");
   co_return asset_response(name, *body);
 }
 

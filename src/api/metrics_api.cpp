@@ -10,8 +10,8 @@
 #include "api/common.hpp"
 #include "api/routes.hpp"
 #include "api/views.hpp"
-#include "obs/log.hpp"
-#include "util/time.hpp"
+#include "base/log.hpp"
+#include "base/time.hpp"
 
 namespace orderflow::api {
 

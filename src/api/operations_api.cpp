@@ -5,9 +5,9 @@
 #include "api/common.hpp"
 #include "api/routes.hpp"
 #include "api/views.hpp"
-#include "util/ids.hpp"
-#include "util/json.hpp"
-#include "util/time.hpp"
+#include "base/ids.hpp"
+#include "base/json.hpp"
+#include "base/time.hpp"
 
 namespace orderflow::api {
 
@@ -114,23 +114,23 @@ asio::awaitable<Response> sqs_redrive(ApiContext& ctx, Request& r) {
   if (!body.is_null()) {
     const auto* list = body.is_object() ? body.get_object().if_contains("message_ids") : nullptr;
     if (!body.is_object() || (list && !list->is_array() && !list->is_null()))
-      throw http::validation_error("message_ids must be an array of message ids",
-                                   {{"message_ids", "must be an array of strings"}});
+      throw core::validation_failed("message_ids must be an array of message ids",
+                                    {{"message_ids", "must be an array of strings"}});
     if (list && list->is_array()) {
       if (list->get_array().size() > 1000)
-        throw http::validation_error("too many message_ids",
-                                     {{"message_ids", "at most 1000 at a time"}});
+        throw core::validation_failed("too many message_ids",
+                                      {{"message_ids", "at most 1000 at a time"}});
       for (std::size_t i = 0; i < list->get_array().size(); ++i) {
         const auto& v = list->get_array()[i];
         if (!v.is_string() || !is_valid_client_id(v.get_string()))
-          throw http::validation_error(
+          throw core::validation_failed(
               "message_ids must be message ids",
               {{"message_ids[" + std::to_string(i) + "]", "must be a message id"}});
         ids.emplace_back(v.get_string());
       }
       if (ids.empty())
-        throw http::validation_error("message_ids is empty; omit it to redrive every dead letter",
-                                     {{"message_ids", "must not be empty"}});
+        throw core::validation_failed("message_ids is empty; omit it to redrive every dead letter",
+                                      {{"message_ids", "must not be empty"}});
     }
   }
   const auto redriven = co_await ctx.queue.redrive(std::move(ids));

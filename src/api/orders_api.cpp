@@ -3,10 +3,10 @@
 #include "api/common.hpp"
 #include "api/request_parsing.hpp"
 #include "api/routes.hpp"
-#include "util/ids.hpp"
-#include "util/json.hpp"
-#include "util/time.hpp"
-#include "util/utf8.hpp"
+#include "base/ids.hpp"
+#include "base/json.hpp"
+#include "base/time.hpp"
+#include "base/utf8.hpp"
 
 namespace orderflow::api {
 
@@ -36,7 +36,7 @@ asio::awaitable<Response> create_order(ApiContext& ctx, Request& r) {
 asio::awaitable<Response> get_order(ApiContext& ctx, Request& r) {
   const auto& id = r.params.at("id");
   const auto doc = co_await ctx.orders.find(id);
-  if (!doc) throw http::not_found("order '" + id + "' does not exist");
+  if (!doc) throw core::not_found("order '" + id + "' does not exist");
   // Appended rather than "\"" + …: GCC 12 warns falsely on that at -O2.
   std::string etag = "\"";
   etag += std::to_string(doc->version);
@@ -99,7 +99,7 @@ asio::awaitable<Response> delete_order(ApiContext& ctx, Request& r) {
 asio::awaitable<Response> order_events(ApiContext& ctx, Request& r) {
   const auto& id = r.params.at("id");
   const auto events = co_await ctx.store.order_events(id);
-  if (!events) throw http::not_found("order '" + id + "' does not exist");
+  if (!events) throw core::not_found("order '" + id + "' does not exist");
   json::array out;
   for (const auto& e : *events) {
     auto data = try_parse_json(e.data_json);

@@ -1,10 +1,10 @@
 #include "api/request_parsing.hpp"
 
 #include "api/common.hpp"
-#include "domain/money.hpp"
-#include "util/ids.hpp"
-#include "util/time.hpp"
-#include "util/utf8.hpp"
+#include "base/ids.hpp"
+#include "base/time.hpp"
+#include "base/utf8.hpp"
+#include "core/domain/money.hpp"
 
 namespace orderflow::api {
 
@@ -17,8 +17,8 @@ std::optional<domain::Cents> money_param(const Request& r, std::string_view name
   if (!v) return std::nullopt;
   auto cents = domain::parse_money_text(*v);
   if (!cents)
-    throw http::validation_error("invalid query parameter " + std::string(name),
-                                 {{std::string(name), "must be an amount such as 19.99"}});
+    throw core::validation_failed("invalid query parameter " + std::string(name),
+                                  {{std::string(name), "must be an amount such as 19.99"}});
   return cents;
 }
 
@@ -27,8 +27,8 @@ std::optional<std::int64_t> time_param(const Request& r, std::string_view name) 
   if (!v) return std::nullopt;
   auto t = parse_rfc3339(*v);
   if (!t)
-    throw http::validation_error("invalid query parameter " + std::string(name),
-                                 {{std::string(name), "must be an RFC 3339 timestamp"}});
+    throw core::validation_failed("invalid query parameter " + std::string(name),
+                                  {{std::string(name), "must be an RFC 3339 timestamp"}});
   return t;
 }
 
@@ -66,14 +66,15 @@ store::ProductFilter product_filter(const Request& r) {
   f.max_price = money_param(r, "max_price");
   if (auto s = r.query_param("in_stock")) {
     if (*s != "true" && *s != "false")
-      throw http::validation_error("invalid query parameter in_stock",
-                                   {{"in_stock", "must be true or false"}});
+      throw core::validation_failed("invalid query parameter in_stock",
+                                    {{"in_stock", "must be true or false"}});
     f.in_stock = *s == "true";
   }
   if (auto s = r.query_param("sort")) {
     if (*s != "name" && *s != "-name" && *s != "price" && *s != "-price" && *s != "-created_at")
-      throw http::validation_error("invalid query parameter sort",
-                                   {{"sort", "must be name, -name, price, -price or -created_at"}});
+      throw core::validation_failed(
+          "invalid query parameter sort",
+          {{"sort", "must be name, -name, price, -price or -created_at"}});
     f.sort = std::string(*s);
   }
   return f;
@@ -86,8 +87,8 @@ store::OrderFilter order_filter(const Request& r, std::optional<std::string> ses
   f.limit = paging.limit;
   f.status = text_param(r, "status");
   if (f.status && !domain::parse_status(*f.status))
-    throw http::validation_error("invalid query parameter status",
-                                 {{"status", "must be an order status"}});
+    throw core::validation_failed("invalid query parameter status",
+                                  {{"status", "must be an order status"}});
   f.customer_id = text_param(r, "customer_id");
   f.customer_email = text_param(r, "customer_email");
   f.session_id = session ? session : text_param(r, "session_id");
@@ -95,8 +96,8 @@ store::OrderFilter order_filter(const Request& r, std::optional<std::string> ses
   f.created_before = time_param(r, "created_before");
   if (auto sort = r.query_param("sort")) {
     if (*sort != "created_at" && *sort != "-created_at")
-      throw http::validation_error("invalid query parameter sort",
-                                   {{"sort", "must be created_at or -created_at"}});
+      throw core::validation_failed("invalid query parameter sort",
+                                    {{"sort", "must be created_at or -created_at"}});
     f.oldest_first = *sort == "created_at";
   }
   return f;
@@ -107,16 +108,16 @@ std::optional<std::string> idempotency_key(const Request& r) {
   if (!k) return std::nullopt;
   // Stored and compared as text on every backend: refused here, the same everywhere.
   if (!is_clean_text(*k))
-    throw http::validation_error("invalid Idempotency-Key",
-                                 {{"Idempotency-Key", "must be UTF-8 text without NUL"}});
+    throw core::validation_failed("invalid Idempotency-Key",
+                                  {{"Idempotency-Key", "must be UTF-8 text without NUL"}});
   return std::string(*k);
 }
 
 Session session_of(const Request& r) {
   if (auto h = r.header("X-Session-ID")) {
     if (!is_valid_client_id(*h))
-      throw http::validation_error("invalid X-Session-ID",
-                                   {{"X-Session-ID", "must match ^[A-Za-z0-9._:-]{1,100}$"}});
+      throw core::validation_failed("invalid X-Session-ID",
+                                    {{"X-Session-ID", "must match ^[A-Za-z0-9._:-]{1,100}$"}});
     return {std::string(*h), false};
   }
   if (auto c = cookie(r, "session_id"); c && is_valid_client_id(*c)) return {*c, false};

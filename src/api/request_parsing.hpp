@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "core/ports/store.hpp"
 #include "http/message.hpp"
-#include "store/store.hpp"
 
 namespace orderflow::api {
 

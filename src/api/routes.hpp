@@ -6,17 +6,17 @@
 #include <string>
 #include <vector>
 
-#include "cache/cache.hpp"
+#include "base/metrics.hpp"
+#include "core/ports/cache.hpp"
+#include "core/ports/queue.hpp"
+#include "core/ports/store.hpp"
 #include "http/router.hpp"
-#include "obs/health.hpp"
-#include "obs/metrics.hpp"
-#include "queue/queue.hpp"
 #include "service/cart_service.hpp"
 #include "service/catalog_service.hpp"
 #include "service/handler_stats.hpp"
+#include "service/health.hpp"
 #include "service/order_service.hpp"
 #include "service/worker.hpp"
-#include "store/store.hpp"
 
 namespace orderflow::api {
 

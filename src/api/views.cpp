@@ -1,7 +1,7 @@
 #include "api/views.hpp"
 
-#include "util/json.hpp"
-#include "util/time.hpp"
+#include "base/json.hpp"
+#include "base/time.hpp"
 
 namespace orderflow::api {
 

@@ -2,7 +2,7 @@
 // JSON views shared by the HTTP handlers and the command line.
 #include <boost/json/object.hpp>
 
-#include "queue/queue.hpp"
+#include "core/ports/queue.hpp"
 
 namespace orderflow::api {
 

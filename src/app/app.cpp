@@ -23,21 +23,22 @@
 #include "api/routes.hpp"
 #include "api/views.hpp"
 #include "app/config.hpp"
-#include "cache/memory_cache.hpp"
-#include "cache/redis_cache.hpp"
+#include "backends/memory/memory_cache.hpp"
+#include "backends/postgres/pg_queue.hpp"
+#include "backends/postgres/pg_store.hpp"
+#include "backends/postgres/schema.hpp"
+#include "backends/redis/redis_cache.hpp"
+#include "backends/redis/redis_cart_store.hpp"
+#include "backends/redis/redis_intake_store.hpp"
+#include "backends/redis/redis_queue.hpp"
+#include "backends/sqlite/schema.hpp"
+#include "backends/sqlite/sqlite_queue.hpp"
+#include "backends/sqlite/sqlite_store.hpp"
+#include "base/ids.hpp"
+#include "base/log.hpp"
+#include "base/time.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
-#include "obs/log.hpp"
-#include "pg/schema.hpp"
-#include "queue/pg_queue.hpp"
-#include "queue/redis_queue.hpp"
-#include "queue/sqlite_queue.hpp"
-#include "store/pg_store.hpp"
-#include "store/redis_cart_store.hpp"
-#include "store/redis_intake_store.hpp"
-#include "store/sqlite_store.hpp"
-#include "util/ids.hpp"
-#include "util/time.hpp"
 
 namespace orderflow::app {
 
@@ -100,7 +101,7 @@ struct SqliteBackends final : Backends {
     const auto path = sqlite_path(c);
     const auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir);
-    return {path, c.sqlite_readers, 1024, c.sqlite_busy_timeout};
+    return {path, c.sqlite_readers, 1024, c.sqlite_busy_timeout, sqlite::migrate};
   }
   queue::Queue& queue() override { return queue_; }
   store::Store& store() override { return store_; }

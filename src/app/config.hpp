@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "domain/money.hpp"
-#include "queue/queue.hpp"
-#include "redis/client.hpp"
+#include "core/domain/money.hpp"
+#include "core/ports/queue.hpp"
+#include "drivers/redis/client.hpp"
 
 namespace orderflow::app {
 

@@ -4,10 +4,10 @@
 #include <chrono>
 #include <cmath>
 
-#include "obs/log.hpp"
-#include "util/errors.hpp"
-#include "util/ids.hpp"
-#include "util/utf8.hpp"
+#include "base/ids.hpp"
+#include "base/log.hpp"
+#include "base/utf8.hpp"
+#include "core/errors.hpp"
 
 namespace orderflow::http {
 
@@ -74,12 +74,14 @@ asio::awaitable<Response> Pipeline::handle(Request& request) {
     identify_client(request, options_.trusted_proxies);
     check_rate_limit(request);
     if (!is_clean_text(request.path))
-      throw validation_error("the request path is not valid UTF-8 or holds NUL",
-                             {{"path", "must be UTF-8 text without NUL once percent-decoded"}});
+      throw core::validation_failed(
+          "the request path is not valid UTF-8 or holds NUL",
+          {{"path", "must be UTF-8 text without NUL once percent-decoded"}});
     for (const auto& [key, value] : request.query)
       if (!is_clean_text(key) || !is_clean_text(value))
-        throw validation_error("a query parameter is not valid UTF-8 or holds NUL",
-                               {{"query", "must be UTF-8 text without NUL once percent-decoded"}});
+        throw core::validation_failed(
+            "a query parameter is not valid UTF-8 or holds NUL",
+            {{"query", "must be UTF-8 text without NUL once percent-decoded"}});
     // HEAD is GET without the body (the server drops it).
     auto match = router_.match(request.method == "HEAD" ? "GET" : request.method, request.path);
     if (std::find(match.allowed.begin(), match.allowed.end(), "GET") != match.allowed.end())
@@ -95,7 +97,7 @@ asio::awaitable<Response> Pipeline::handle(Request& request) {
                    "Content-Type, Authorization, Idempotency-Key, X-Request-ID, X-Session-ID");
       response.set("Access-Control-Max-Age", "600");
     } else if (!match.handler) {
-      if (match.allowed.empty()) throw not_found("no route for " + request.path);
+      if (match.allowed.empty()) throw core::not_found("no route for " + request.path);
       throw ApiError(405, "method_not_allowed", request.method + " is not allowed here")
           .with_header("Allow", join(match.allowed, ", "));
     } else {
@@ -111,11 +113,14 @@ asio::awaitable<Response> Pipeline::handle(Request& request) {
     }
   } catch (const ApiError& e) {
     error = e;
-  } catch (const DependencyUnavailable& e) {
+  } catch (const core::DependencyUnavailable& e) {
     log::warn(
         "dependency unavailable",
         {{"request_id", request.request_id}, {"dependency", e.dependency()}, {"error", e.what()}});
-    error = unavailable("the " + e.dependency() + " is unavailable; try again shortly");
+    error = http_error(core::Error(core::ErrorKind::unavailable,
+                                   "the " + e.dependency() + " is unavailable; try again shortly"));
+  } catch (const core::Error& e) {
+    error = http_error(e);
   } catch (const std::exception& e) {
     log::error("unhandled error",
                {{"request_id", request.request_id}, {"path", request.path}, {"error", e.what()}});

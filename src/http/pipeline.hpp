@@ -5,12 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "base/metrics.hpp"
 #include "http/client_address.hpp"
 #include "http/message.hpp"
 #include "http/problem.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/router.hpp"
-#include "obs/metrics.hpp"
 
 namespace orderflow::http {
 

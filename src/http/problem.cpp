@@ -1,6 +1,6 @@
 #include "http/problem.hpp"
 
-#include "util/json.hpp"
+#include "base/json.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -41,18 +41,23 @@ std::string_view title_for(int status) {
 }
 }  // namespace
 
-ApiError validation_error(std::string detail, std::vector<domain::FieldError> errors) {
-  return ApiError(400, "validation_failed", std::move(detail)).with_errors(std::move(errors));
-}
-ApiError not_found(std::string detail) {
-  return ApiError(404, "not_found", std::move(detail));
-}
-ApiError conflict(std::string detail) {
-  return ApiError(409, "conflict", std::move(detail));
-}
-ApiError unavailable(std::string detail, int retry_after_s) {
-  return ApiError(503, "unavailable", std::move(detail))
-      .with_header("Retry-After", std::to_string(retry_after_s));
+ApiError http_error(const core::Error& e) {
+  using core::ErrorKind;
+  switch (e.kind()) {
+    case ErrorKind::validation_failed:
+      return ApiError(400, "validation_failed", e.what()).with_errors(e.errors());
+    case ErrorKind::not_found:
+      return ApiError(404, "not_found", e.what());
+    case ErrorKind::conflict:
+      return ApiError(409, "conflict", e.what());
+    case ErrorKind::invalid_transition:
+      return ApiError(409, "invalid_transition", e.what());
+    case ErrorKind::idempotency_conflict:
+      return ApiError(422, "idempotency_conflict", e.what());
+    case ErrorKind::unavailable:
+      break;
+  }
+  return ApiError(503, "unavailable", e.what()).with_header("Retry-After", "1");
 }
 
 Response problem_response(const ApiError& e, const std::string& request_id) {

@@ -5,12 +5,13 @@
 #include <utility>
 #include <vector>
 
-#include "domain/order.hpp"
+#include "core/errors.hpp"
 #include "http/message.hpp"
 
 namespace orderflow::http {
 
-// A client-visible error: thrown by handlers and services, turned into a response in one place.
+// An error answer of the HTTP layer itself (limits, framing, routing, access), and what a
+// core::Error becomes (http_error): turned into a response in one place.
 class ApiError : public std::runtime_error {
  public:
   ApiError(int status, std::string code, std::string detail)
@@ -18,10 +19,10 @@ class ApiError : public std::runtime_error {
 
   int status() const { return status_; }
   const std::string& code() const { return code_; }
-  const std::vector<domain::FieldError>& errors() const { return errors_; }
+  const std::vector<core::FieldError>& errors() const { return errors_; }
   const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
 
-  ApiError& with_errors(std::vector<domain::FieldError> e) {
+  ApiError& with_errors(std::vector<core::FieldError> e) {
     errors_ = std::move(e);
     return *this;
   }
@@ -33,14 +34,12 @@ class ApiError : public std::runtime_error {
  private:
   int status_;
   std::string code_;
-  std::vector<domain::FieldError> errors_;
+  std::vector<core::FieldError> errors_;
   std::vector<std::pair<std::string, std::string>> headers_;
 };
 
-ApiError validation_error(std::string detail, std::vector<domain::FieldError> errors = {});
-ApiError not_found(std::string detail);
-ApiError conflict(std::string detail);
-ApiError unavailable(std::string detail, int retry_after_s = 1);
+// The status and code each kind of core::Error is answered with.
+ApiError http_error(const core::Error& e);
 
 Response problem_response(const ApiError& e, const std::string& request_id);
 

@@ -55,10 +55,10 @@ std::optional<ApiError> framing_error(const Parser& parser, const ServerOptions&
   const auto& msg = parser.get();
   const auto hosts = msg.count(bhttp::field::host);
   if (hosts > 1 || (hosts == 0 && msg.version() >= 11))
-    return validation_error("an HTTP/1.1 request needs exactly one Host header");
+    return http_error(core::validation_failed("an HTTP/1.1 request needs exactly one Host header"));
   if (msg.count(bhttp::field::transfer_encoding) &&
       !beast::iequals(msg[bhttp::field::transfer_encoding], "chunked"))
-    return validation_error("the only transfer coding accepted is chunked");
+    return http_error(core::validation_failed("the only transfer coding accepted is chunked"));
   if (msg.target().size() > options.max_target_bytes) return target_too_long(options);
   return std::nullopt;
 }
@@ -92,7 +92,7 @@ Verdict after_header(boost::system::error_code ec, const Parser& parser,
   if (ec && client_left(ec)) return {Next::close, std::nullopt};
   if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow)
     return {Next::refuse, header_too_large(parser, buffer, options)};
-  if (ec) return {Next::refuse, validation_error("malformed HTTP request")};
+  if (ec) return {Next::refuse, http_error(core::validation_failed("malformed HTTP request"))};
   if (auto error = framing_error(parser, options)) return {Next::refuse, std::move(error)};
   // Refuse an oversized body from its declared length, before reading any of it.
   const auto declared = parser.content_length();
@@ -105,7 +105,8 @@ Verdict after_body(boost::system::error_code ec, const ServerOptions& options) {
   if (ec == bhttp::error::body_limit) return {Next::refuse, too_large(options)};
   if (client_left(ec)) return {Next::close, std::nullopt};
   // A malformed chunk, or a chunk line longer than the buffer.
-  return {Next::refuse, validation_error("malformed request body: " + ec.message())};
+  return {Next::refuse,
+          http_error(core::validation_failed("malformed request body: " + ec.message()))};
 }
 
 Request partial_request(const Parser::value_type& msg, const Request& peer) {
@@ -120,7 +121,7 @@ Request to_request(Parser::value_type& msg, const Request& peer) {
   Request r = partial_request(msg, peer);
   r.body = std::move(msg.body());
   auto url = boost::urls::parse_origin_form(r.target);
-  if (!url) throw validation_error("malformed request target");
+  if (!url) throw http_error(core::validation_failed("malformed request target"));
   r.path = url->path();
   for (const auto& p : url->params()) r.query.emplace(p.key, p.value);
   return r;

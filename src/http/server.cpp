@@ -20,8 +20,8 @@
 #include <optional>
 #include <utility>
 
+#include "base/log.hpp"
 #include "http/request_reading.hpp"
-#include "obs/log.hpp"
 
 namespace orderflow::http {
 

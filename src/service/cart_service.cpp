@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "domain/cart.hpp"
-#include "http/problem.hpp"
+#include "core/domain/cart.hpp"
+#include "core/errors.hpp"
 
 namespace orderflow::service {
 
@@ -20,10 +20,10 @@ std::int64_t quantity_in(const store::StoredCart& cart, const std::string& produ
 void require_quantity(std::int64_t wanted, const domain::CatalogProduct& p) {
   switch (domain::check_cart_quantity(wanted, p.stock - p.reserved)) {
     case domain::CartCheck::exceeds_line_limit:
-      throw http::validation_error("at most 1000 units of a product per cart",
-                                   {{"quantity", "the line would exceed 1000 units"}});
+      throw core::validation_failed("at most 1000 units of a product per cart",
+                                    {{"quantity", "the line would exceed 1000 units"}});
     case domain::CartCheck::exceeds_available:
-      throw http::conflict("only " + std::to_string(p.stock - p.reserved) + " of '" + p.product_id +
+      throw core::conflict("only " + std::to_string(p.stock - p.reserved) + " of '" + p.product_id +
                            "' available, " + std::to_string(wanted) + " wanted");
     case domain::CartCheck::ok:
       return;
@@ -33,7 +33,7 @@ void require_quantity(std::int64_t wanted, const domain::CatalogProduct& p) {
 domain::CartItemRequest parsed_item(const json::value& body, bool allow_zero) {
   auto parsed = domain::parse_cart_item(body, allow_zero);
   if (!parsed.errors.empty())
-    throw http::validation_error("the cart item is not valid", std::move(parsed.errors));
+    throw core::validation_failed("the cart item is not valid", std::move(parsed.errors));
   return parsed.item;
 }
 }  // namespace
@@ -41,7 +41,7 @@ domain::CartItemRequest parsed_item(const json::value& body, bool allow_zero) {
 asio::awaitable<domain::CatalogProduct> CartService::product_or_404(const std::string& id) {
   std::vector<std::string> ids{id};
   auto found = co_await store_.find_products(std::move(ids));
-  if (found.empty()) throw http::not_found("product '" + id + "' does not exist");
+  if (found.empty()) throw core::not_found("product '" + id + "' does not exist");
   co_return std::move(found.front());
 }
 
@@ -78,7 +78,7 @@ asio::awaitable<json::object> CartService::update(std::string session, const jso
   const auto item = parsed_item(body, true);
   const auto cart = co_await carts_.get(session);
   if (quantity_in(cart, item.product_id) == 0)
-    throw http::not_found("product '" + item.product_id + "' is not in the cart");
+    throw core::not_found("product '" + item.product_id + "' is not in the cart");
   if (item.quantity > 0) require_quantity(item.quantity, co_await product_or_404(item.product_id));
   const auto after = co_await carts_.set_quantity(session, item.product_id, item.quantity);
   co_return co_await render(session, after);
@@ -87,7 +87,7 @@ asio::awaitable<json::object> CartService::update(std::string session, const jso
 asio::awaitable<json::object> CartService::remove(std::string session, std::string product_id) {
   const auto cart = co_await carts_.get(session);
   if (quantity_in(cart, product_id) == 0)
-    throw http::not_found("product '" + product_id + "' is not in the cart");
+    throw core::not_found("product '" + product_id + "' is not in the cart");
   const auto after = co_await carts_.set_quantity(session, product_id, 0);
   co_return co_await render(session, after);
 }
@@ -100,14 +100,14 @@ asio::awaitable<json::object> CartService::clear(std::string session) {
 asio::awaitable<AcceptedOrder> CartService::checkout(std::string session, const json::value& body,
                                                      std::optional<std::string> idempotency_key) {
   if (!body.is_null() && !body.is_object())
-    throw http::validation_error("body must be a JSON object", {{"", "must be an object"}});
+    throw core::validation_failed("body must be a JSON object", {{"", "must be an object"}});
   if (idempotency_key) {
     auto replayed = co_await orders_.replay_checkout(*idempotency_key, session);
     if (replayed) co_return *replayed;
   }
   const auto cart = co_await carts_.get(session);
   if (cart.lines.empty())
-    throw http::validation_error("the cart is empty", {{"cart", "add items before checking out"}});
+    throw core::validation_failed("the cart is empty", {{"cart", "add items before checking out"}});
   std::vector<std::string> ids;
   for (const auto& l : cart.lines) ids.push_back(l.product_id);
   const auto products = co_await store_.find_products(std::move(ids));
@@ -116,9 +116,9 @@ asio::awaitable<AcceptedOrder> CartService::checkout(std::string session, const 
     const auto p = std::find_if(products.begin(), products.end(),
                                 [&](const auto& x) { return x.product_id == l.product_id; });
     if (p == products.end())
-      throw http::conflict("product '" + l.product_id + "' in the cart no longer exists");
+      throw core::conflict("product '" + l.product_id + "' in the cart no longer exists");
     if (l.quantity > p->stock - p->reserved)
-      throw http::conflict("only " + std::to_string(p->stock - p->reserved) + " of '" +
+      throw core::conflict("only " + std::to_string(p->stock - p->reserved) + " of '" +
                            l.product_id + "' available, the cart has " +
                            std::to_string(l.quantity));
     items.push_back(json::object{{"product_id", l.product_id}, {"quantity", l.quantity}});

@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "core/ports/store.hpp"
 #include "service/order_service.hpp"
-#include "store/store.hpp"
 
 namespace orderflow::service {
 

@@ -8,10 +8,10 @@
 
 #include <algorithm>
 
-#include "cache/cache_aside.hpp"
-#include "http/problem.hpp"
-#include "obs/log.hpp"
-#include "util/ids.hpp"
+#include "base/ids.hpp"
+#include "base/log.hpp"
+#include "core/errors.hpp"
+#include "service/cache_aside.hpp"
 
 namespace orderflow::service {
 
@@ -47,12 +47,12 @@ asio::awaitable<std::string> CatalogService::generation() {
 }
 
 asio::awaitable<std::string> CatalogService::product(std::string id) {
-  if (!is_valid_client_id(id)) throw http::not_found("product '" + id + "' does not exist");
+  if (!is_valid_client_id(id)) throw core::not_found("product '" + id + "' does not exist");
   co_return co_await cache::get_or_load(
       cache_, product_key(id), ttls_.product, false, [&]() -> asio::awaitable<std::string> {
         std::vector<std::string> ids{id};
         auto found = co_await store_.find_products(std::move(ids));
-        if (found.empty()) throw http::not_found("product '" + id + "' does not exist");
+        if (found.empty()) throw core::not_found("product '" + id + "' does not exist");
         co_return json::serialize(domain::product_json(found.front(), currency_));
       });
 }
@@ -90,7 +90,7 @@ asio::awaitable<std::string> CatalogService::category_products(std::string slug,
   const bool known = std::any_of(data.begin(), data.end(), [&](const json::value& c) {
     return c.as_object().at("slug").as_string() == slug;
   });
-  if (!known) throw http::not_found("category '" + slug + "' does not exist");
+  if (!known) throw core::not_found("category '" + slug + "' does not exist");
   f.category = std::move(slug);
   co_return co_await products(std::move(f));
 }
@@ -100,15 +100,15 @@ json::object CatalogService::checked(const store::ProductWrite& w, const std::st
     case store::WriteOutcome::ok:
       return domain::product_json(*w.product, currency_);
     case store::WriteOutcome::not_found:
-      throw http::not_found("product '" + id + "' does not exist");
+      throw core::not_found("product '" + id + "' does not exist");
     case store::WriteOutcome::duplicate:
-      throw http::conflict("a product with this product_id or sku already exists");
+      throw core::conflict("a product with this product_id or sku already exists");
     case store::WriteOutcome::unknown_category:
-      throw http::validation_error("unknown category", {{"category", "no such category"}});
+      throw core::validation_failed("unknown category", {{"category", "no such category"}});
     case store::WriteOutcome::negative:
-      throw http::validation_error("stock cannot go below zero", {{"stock", "would be negative"}});
+      throw core::validation_failed("stock cannot go below zero", {{"stock", "would be negative"}});
     case store::WriteOutcome::below_reserved:
-      throw http::conflict("stock cannot go below what is reserved (" +
+      throw core::conflict("stock cannot go below what is reserved (" +
                            std::to_string(w.product ? w.product->reserved : 0) + ")");
   }
   throw std::logic_error("unhandled write outcome");
@@ -117,9 +117,9 @@ json::object CatalogService::checked(const store::ProductWrite& w, const std::st
 asio::awaitable<json::object> CatalogService::create_category(const json::value& body) {
   auto parsed = domain::parse_new_category(body);
   if (!parsed.errors.empty())
-    throw http::validation_error("the category is not valid", std::move(parsed.errors));
+    throw core::validation_failed("the category is not valid", std::move(parsed.errors));
   if (!co_await store_.create_category(parsed.category))
-    throw http::conflict("category '" + parsed.category.slug + "' already exists");
+    throw core::conflict("category '" + parsed.category.slug + "' already exists");
   co_await invalidate_products(std::vector<std::string>());
   co_return domain::category_json(parsed.category);
 }
@@ -127,7 +127,7 @@ asio::awaitable<json::object> CatalogService::create_category(const json::value&
 asio::awaitable<json::object> CatalogService::create_product(const json::value& body) {
   auto parsed = domain::parse_new_product(body);
   if (!parsed.errors.empty())
-    throw http::validation_error("the product is not valid", std::move(parsed.errors));
+    throw core::validation_failed("the product is not valid", std::move(parsed.errors));
   const auto written = co_await store_.create_product(parsed.fields);
   auto out = checked(written, parsed.fields.product_id.value_or(""));
   const std::vector<std::string> changed{written.product->product_id};
@@ -139,7 +139,7 @@ asio::awaitable<json::object> CatalogService::update_product(std::string id,
                                                              const json::value& body) {
   auto parsed = domain::parse_product_patch(body);
   if (!parsed.errors.empty())
-    throw http::validation_error("the product is not valid", std::move(parsed.errors));
+    throw core::validation_failed("the product is not valid", std::move(parsed.errors));
   const auto written = co_await store_.update_product(id, parsed.fields);
   auto out = checked(written, id);
   const std::vector<std::string> changed{id};
@@ -151,7 +151,7 @@ asio::awaitable<json::object> CatalogService::change_inventory(std::string id,
                                                                const json::value& body) {
   auto parsed = domain::parse_inventory_change(body);
   if (!parsed.errors.empty())
-    throw http::validation_error("the inventory change is not valid", std::move(parsed.errors));
+    throw core::validation_failed("the inventory change is not valid", std::move(parsed.errors));
   const auto written = co_await store_.change_inventory(id, parsed.change);
   auto out = checked(written, id);
   const std::vector<std::string> changed{id};
@@ -161,7 +161,7 @@ asio::awaitable<json::object> CatalogService::change_inventory(std::string id,
 
 asio::awaitable<void> CatalogService::delete_product(std::string id) {
   if (!co_await store_.delete_product(id))
-    throw http::not_found("product '" + id + "' does not exist");
+    throw core::not_found("product '" + id + "' does not exist");
   const std::vector<std::string> changed{id};
   co_await invalidate_products(changed);
 }

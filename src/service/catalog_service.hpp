@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "cache/cache.hpp"
-#include "store/store.hpp"
+#include "core/ports/cache.hpp"
+#include "core/ports/store.hpp"
 
 namespace orderflow::service {
 

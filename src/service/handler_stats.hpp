@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "obs/metrics.hpp"
-#include "store/store.hpp"
+#include "base/metrics.hpp"
+#include "core/ports/store.hpp"
 
 namespace orderflow::service {
 

@@ -2,16 +2,15 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "http/problem.hpp"
-#include "util/ids.hpp"
-#include "util/time.hpp"
+#include "base/ids.hpp"
+#include "base/time.hpp"
+#include "core/errors.hpp"
 
 namespace orderflow::service {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
 using domain::OrderStatus;
-using http::ApiError;
 
 bool may_request_transition(OrderStatus from, OrderStatus to) {
   if (from != OrderStatus::queued) return domain::is_allowed_transition(from, to);
@@ -23,11 +22,11 @@ asio::awaitable<AcceptedOrder> OrderService::accept(const json::value& body,
                                                     std::optional<std::string> idempotency_key,
                                                     std::optional<std::string> session_id) {
   if (idempotency_key && (idempotency_key->empty() || idempotency_key->size() > 255))
-    throw http::validation_error("Idempotency-Key must be 1-255 characters",
-                                 {{"Idempotency-Key", "must be 1-255 characters"}});
+    throw core::validation_failed("Idempotency-Key must be 1-255 characters",
+                                  {{"Idempotency-Key", "must be 1-255 characters"}});
   auto parsed = domain::parse_order_request(body, options_.currency);
   if (!parsed.errors.empty())
-    throw http::validation_error("the order is not valid", std::move(parsed.errors));
+    throw core::validation_failed("the order is not valid", std::move(parsed.errors));
   auto& request = parsed.request;
   request.session_id = std::move(session_id);
 
@@ -46,10 +45,10 @@ asio::awaitable<AcceptedOrder> OrderService::accept(const json::value& body,
   const auto r = co_await store_.accept_order(std::move(a));
   switch (r.outcome) {
     case store::AcceptOutcome::idempotency_conflict:
-      throw ApiError(422, "idempotency_conflict",
-                     "this Idempotency-Key was used with a different request body");
+      throw core::idempotency_conflict(
+          "this Idempotency-Key was used with a different request body");
     case store::AcceptOutcome::order_id_conflict:
-      throw http::conflict("order_id '" + r.order_id + "' already names a different order");
+      throw core::conflict("order_id '" + r.order_id + "' already names a different order");
     default:
       co_return AcceptedOrder{r.order_id, r.message_id, r.created_at,
                               r.outcome == store::AcceptOutcome::replayed};
@@ -62,8 +61,7 @@ asio::awaitable<std::optional<AcceptedOrder>> OrderService::replay_checkout(
                                                       now_ms() - options_.idempotency_window_ms);
   if (!bound) co_return std::nullopt;
   if (bound->request.session_id != session_id)
-    throw ApiError(422, "idempotency_conflict",
-                   "this Idempotency-Key was used with a different request body");
+    throw core::idempotency_conflict("this Idempotency-Key was used with a different request body");
   const auto& a = bound->accepted;
   co_return AcceptedOrder{a.order_id, a.message_id, a.created_at, true};
 }
@@ -96,7 +94,7 @@ namespace {
 OrderStatus current_status(const store::OrderLookup& lookup, const std::string& id) {
   if (lookup.order) return lookup.order->status;
   if (lookup.queued) return OrderStatus::queued;
-  throw http::not_found("order '" + id + "' does not exist");
+  throw core::not_found("order '" + id + "' does not exist");
 }
 }  // namespace
 
@@ -116,14 +114,14 @@ asio::awaitable<ChangeRequested> OrderService::request_status(std::string order_
                                                               std::string request_id) {
   const auto target = status.is_string() ? domain::parse_status(status.get_string()) : std::nullopt;
   if (!target)
-    throw http::validation_error(
+    throw core::validation_failed(
         "unknown status",
         {{"status", "must be one of pending, confirmed, shipped, delivered, cancelled, failed"}});
   const auto from = current_status(co_await store_.find_order(order_id), order_id);
   if (!may_request_transition(from, *target))
-    throw ApiError(409, "invalid_transition",
-                   "cannot move order from " + std::string(domain::to_string(from)) + " to " +
-                       std::string(domain::to_string(*target)));
+    throw core::invalid_transition("cannot move order from " +
+                                   std::string(domain::to_string(from)) + " to " +
+                                   std::string(domain::to_string(*target)));
   const auto body =
       domain::encode_message(domain::SetStatus{order_id, *target, now_ms(), std::move(request_id)});
   co_return co_await send_change(std::move(order_id), std::string(domain::to_string(*target)),

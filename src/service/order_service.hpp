@@ -5,9 +5,9 @@
 #include <optional>
 #include <string>
 
-#include "cache/cache.hpp"
-#include "queue/queue.hpp"
-#include "store/store.hpp"
+#include "core/ports/cache.hpp"
+#include "core/ports/queue.hpp"
+#include "core/ports/store.hpp"
 
 namespace orderflow::service {
 
@@ -34,7 +34,7 @@ struct ChangeRequested {
 };
 
 // The API side of orders: validates, checks what can be checked at once, and makes the
-// request durable in the queue; the worker applies it. Client mistakes throw http::ApiError.
+// request durable in the queue; the worker applies it. Client mistakes throw core::Error.
 class OrderService {
  public:
   OrderService(store::Store& store, queue::Queue& queue, cache::Cache& cache,

@@ -7,8 +7,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "obs/log.hpp"
-#include "util/time.hpp"
+#include "base/log.hpp"
+#include "base/time.hpp"
 
 namespace orderflow::service {
 

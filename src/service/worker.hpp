@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <functional>
 
-#include "domain/processing.hpp"
-#include "queue/queue.hpp"
+#include "core/domain/processing.hpp"
+#include "core/ports/queue.hpp"
+#include "core/ports/store.hpp"
 #include "service/handler_stats.hpp"
-#include "store/store.hpp"
 
 namespace boost::asio {
 class io_context;

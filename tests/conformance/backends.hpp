@@ -3,21 +3,29 @@
 #include <cstdlib>
 #include <memory>
 
+#include "backends/postgres/pg_queue.hpp"
+#include "backends/postgres/pg_store.hpp"
+#include "backends/postgres/schema.hpp"
+#include "backends/redis/redis_cart_store.hpp"
+#include "backends/redis/redis_intake_store.hpp"
+#include "backends/redis/redis_queue.hpp"
+#include "backends/sqlite/schema.hpp"
+#include "backends/sqlite/sqlite_queue.hpp"
+#include "backends/sqlite/sqlite_store.hpp"
+#include "base/ids.hpp"
+#include "drivers/pg/pool.hpp"
+#include "drivers/redis/client.hpp"
+#include "drivers/sqlite/database.hpp"
 #include "harness.hpp"
-#include "pg/pool.hpp"
-#include "pg/schema.hpp"
-#include "queue/pg_queue.hpp"
-#include "queue/redis_queue.hpp"
-#include "queue/sqlite_queue.hpp"
-#include "redis/client.hpp"
-#include "sqlite/database.hpp"
-#include "store/pg_store.hpp"
-#include "store/redis_cart_store.hpp"
-#include "store/redis_intake_store.hpp"
-#include "store/sqlite_store.hpp"
-#include "util/ids.hpp"
 
 namespace orderflow::testing {
+
+// A SQLite file at `path`, migrated to the current schema when opened.
+inline sqlite::Database::Options migrated_file(std::string path, int readers = 2) {
+  sqlite::Database::Options o{std::move(path), readers};
+  o.prepare = sqlite::migrate;
+  return o;
+}
 
 // Embedded: store and queue in one SQLite file. reopen() simulates a process restart.
 class SqliteBackend {
@@ -44,8 +52,7 @@ class SqliteBackend {
 
  private:
   void open() {
-    db_ = std::make_unique<sqlite::Database>(
-        sqlite::Database::Options{dir_.file("test.db"), 2, 1024});
+    db_ = std::make_unique<sqlite::Database>(migrated_file(dir_.file("test.db")));
     queue_ = std::make_unique<queue::SqliteQueue>(*db_, options_);
     store_ = std::make_unique<store::SqliteStore>(*db_, *queue_);
   }

@@ -4,9 +4,9 @@
 #include <cstdlib>
 
 #include "backends.hpp"
-#include "cache/memory_cache.hpp"
-#include "cache/redis_cache.hpp"
-#include "util/ids.hpp"
+#include "backends/memory/memory_cache.hpp"
+#include "backends/redis/redis_cache.hpp"
+#include "base/ids.hpp"
 
 namespace orderflow::testing {
 namespace {

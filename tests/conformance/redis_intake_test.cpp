@@ -4,8 +4,8 @@
 #include <boost/json/parse.hpp>
 
 #include "backends.hpp"
-#include "cache/memory_cache.hpp"
-#include "http/problem.hpp"
+#include "backends/memory/memory_cache.hpp"
+#include "core/errors.hpp"
 #include "service/order_service.hpp"
 
 namespace orderflow::testing {
@@ -68,7 +68,7 @@ TEST(RedisIntake, ClientOrderIdKnownToTheDatabaseIsRefused) {
   // The intake record expires after the idempotency window; the database still knows the id.
   redis::Client client(io.get_executor(), redis_from_env());
   run(io, client.command({"DEL", backend.intake_store().intake_key("ord-1")}));
-  EXPECT_THROW(run(io, orders.accept(body, std::nullopt, std::nullopt)), http::ApiError);
+  EXPECT_THROW(run(io, orders.accept(body, std::nullopt, std::nullopt)), core::Error);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ namespace {
 
 TEST(SqliteGroupCommit, ConcurrentSendsShareTransactions) {
   ScratchDir dir;
-  sqlite::Database db({dir.file("gc.db"), 1, 1024});
+  sqlite::Database db(migrated_file(dir.file("gc.db"), 1));
   queue::SqliteQueue q(db, {});
   asio::io_context io;
   constexpr int kSends = 400;

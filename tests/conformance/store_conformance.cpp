@@ -5,10 +5,10 @@
 #include <boost/json/parse.hpp>
 
 #include "backends.hpp"
-#include "cache/memory_cache.hpp"
-#include "http/problem.hpp"
+#include "backends/memory/memory_cache.hpp"
+#include "base/time.hpp"
+#include "core/errors.hpp"
 #include "service/order_service.hpp"
-#include "util/time.hpp"
 
 namespace orderflow::testing {
 namespace {
@@ -38,12 +38,14 @@ class StoreConformance : public ::testing::Test {
                                 std::optional<std::string> key = std::nullopt) {
     return await(orders_->accept(json::parse(body), std::move(key), std::nullopt));
   }
-  int accept_status(const std::string& body, std::optional<std::string> key = std::nullopt) {
+  // What an accept is refused with; nullopt when it is accepted.
+  std::optional<core::ErrorKind> accept_error(const std::string& body,
+                                              std::optional<std::string> key = std::nullopt) {
     try {
       accept(body, std::move(key));
-      return 202;
-    } catch (const http::ApiError& e) {
-      return e.status();
+      return std::nullopt;
+    } catch (const core::Error& e) {
+      return e.kind();
     }
   }
   store::BatchResult process() {
@@ -84,7 +86,8 @@ TYPED_TEST(StoreConformance, IdempotencyKeyReplaysOrConflicts) {
   EXPECT_EQ(again.order_id, first.order_id);
   EXPECT_EQ(again.message_id, first.message_id);
   EXPECT_EQ(again.created_at, first.created_at);
-  EXPECT_EQ(this->accept_status(R"({"amount":"11.00"})", "key-1"), 422);
+  EXPECT_EQ(this->accept_error(R"({"amount":"11.00"})", "key-1"),
+            core::ErrorKind::idempotency_conflict);
   EXPECT_EQ(this->await(this->q().stats()).sent, 1);
   // Without a key, identical requests are separate orders.
   EXPECT_NE(this->accept(body).order_id, this->accept(body).order_id);
@@ -112,8 +115,10 @@ TYPED_TEST(StoreConformance, ClientOrderIdIsIdempotent) {
   const auto again = this->accept(body);  // even after processing
   EXPECT_TRUE(again.replayed);
   EXPECT_EQ(again.message_id, first.message_id);
-  EXPECT_EQ(this->accept_status(R"({"order_id":"ord-7","amount":"99.00"})"), 409);
-  EXPECT_EQ(this->accept_status(body, "fresh-key"), 409) << "the id names an existing order";
+  EXPECT_EQ(this->accept_error(R"({"order_id":"ord-7","amount":"99.00"})"),
+            core::ErrorKind::conflict);
+  EXPECT_EQ(this->accept_error(body, "fresh-key"), core::ErrorKind::conflict)
+      << "the id names an existing order";
 }
 
 TYPED_TEST(StoreConformance, BatchIsAppliedOnceAndDeleted) {

@@ -10,11 +10,11 @@
 
 #include "api/common.hpp"
 #include "api/request_parsing.hpp"
+#include "base/ids.hpp"
+#include "base/log.hpp"
+#include "base/utf8.hpp"
 #include "http/client_address.hpp"
 #include "http/pipeline.hpp"
-#include "obs/log.hpp"
-#include "util/ids.hpp"
-#include "util/utf8.hpp"
 
 using namespace orderflow;
 
@@ -36,12 +36,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (r.client.size() > 64) __builtin_trap();  // an address, or the peer: never the header's text
   try {
     if (const auto key = api::idempotency_key(r); key && !is_clean_text(*key)) __builtin_trap();
-  } catch (const http::ApiError&) {
+  } catch (const core::Error&) {
   }
   try {
     const auto session = api::session_of(r);
     if (!is_valid_client_id(session.id)) __builtin_trap();
-  } catch (const http::ApiError&) {
+  } catch (const core::Error&) {
   }
   try {
     api::require_admin(r, std::optional<std::string>("s3cret"));
@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static http::Router router;
   static http::Pipeline pipeline(router, {});
   log::set_level("off");
-  auto rejected = pipeline.reject(r, http::not_found("x"));
+  auto rejected = pipeline.reject(r, http::ApiError(404, "not_found", "x"));
   for (const auto& [k, v] : rejected.headers)
     if (k == "X-Request-ID" && (v.empty() || v.size() > 128 || !is_valid_utf8(v))) __builtin_trap();
   return 0;

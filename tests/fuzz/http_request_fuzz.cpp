@@ -11,13 +11,13 @@
 #include <cstdint>
 #include <cstring>
 
+#include "api/assets.hpp"
 #include "api/common.hpp"
 #include "api/request_parsing.hpp"
+#include "base/json.hpp"
+#include "base/log.hpp"
 #include "http/pipeline.hpp"
 #include "http/request_reading.hpp"
-#include "obs/log.hpp"
-#include "util/json.hpp"
-#include "web/assets.hpp"
 
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "domain/money.hpp"
-#include "util/json.hpp"
+#include "base/json.hpp"
+#include "core/domain/money.hpp"
 
 using namespace orderflow;
 

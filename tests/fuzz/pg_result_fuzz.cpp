@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "pg/connection.hpp"
-#include "store/pg_rows.hpp"
+#include "backends/postgres/pg_rows.hpp"
+#include "drivers/pg/connection.hpp"
 
 using namespace orderflow;
 

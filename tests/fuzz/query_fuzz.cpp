@@ -1,5 +1,5 @@
 // Query strings: the request target as the server splits and decodes it, then every list
-// filter of the API. A bad parameter is a 400 (ApiError), never anything else.
+// filter of the API. A bad parameter is a validation error (400), never anything else.
 #include <boost/url/parse.hpp>
 
 #include <cstdint>
@@ -7,7 +7,7 @@
 
 #include "api/common.hpp"
 #include "api/request_parsing.hpp"
-#include "util/utf8.hpp"
+#include "base/utf8.hpp"
 
 using namespace orderflow;
 
@@ -24,18 +24,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!is_clean_text(k) || !is_clean_text(v)) return 0;
   try {
     (void)api::order_filter(r, std::nullopt);
-  } catch (const http::ApiError& e) {
-    if (e.status() != 400) __builtin_trap();
+  } catch (const core::Error& e) {
+    if (e.kind() != core::ErrorKind::validation_failed) __builtin_trap();
   }
   try {
     (void)api::product_filter(r);
-  } catch (const http::ApiError& e) {
-    if (e.status() != 400) __builtin_trap();
+  } catch (const core::Error& e) {
+    if (e.kind() != core::ErrorKind::validation_failed) __builtin_trap();
   }
   try {
     (void)api::int_param(r, "limit", 1, 100);
-  } catch (const http::ApiError& e) {
-    if (e.status() != 400) __builtin_trap();
+  } catch (const core::Error& e) {
+    if (e.kind() != core::ErrorKind::validation_failed) __builtin_trap();
   }
   return 0;
 }

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "redis/client.hpp"
+#include "drivers/redis/client.hpp"
 
 using namespace orderflow;
 

@@ -5,12 +5,12 @@
 #include <cstdint>
 #include <string_view>
 
-#include "domain/cart.hpp"
-#include "domain/catalog.hpp"
-#include "domain/money.hpp"
-#include "domain/order.hpp"
-#include "util/json.hpp"
-#include "util/utf8.hpp"
+#include "base/json.hpp"
+#include "base/utf8.hpp"
+#include "core/domain/cart.hpp"
+#include "core/domain/catalog.hpp"
+#include "core/domain/money.hpp"
+#include "core/domain/order.hpp"
 
 using namespace orderflow;
 

@@ -7,8 +7,8 @@
 #include <cstdlib>
 
 #include "../conformance/harness.hpp"
-#include "pg/group_commit.hpp"
-#include "pg/pool.hpp"
+#include "drivers/pg/group_commit.hpp"
+#include "drivers/pg/pool.hpp"
 
 namespace orderflow::testing {
 namespace {

@@ -11,9 +11,9 @@
 #include <map>
 
 #include "../conformance/harness.hpp"
-#include "pg/schema.hpp"
-#include "queue/pg_queue.hpp"
-#include "util/ids.hpp"
+#include "backends/postgres/pg_queue.hpp"
+#include "backends/postgres/schema.hpp"
+#include "base/ids.hpp"
 
 namespace orderflow::testing {
 namespace {

@@ -9,8 +9,8 @@
 #include <boost/json/parse.hpp>
 
 #include "../conformance/backends.hpp"
-#include "cache/redis_cache.hpp"
-#include "pg/replicas.hpp"
+#include "backends/redis/redis_cache.hpp"
+#include "drivers/pg/replicas.hpp"
 #include "service/catalog_service.hpp"
 
 namespace orderflow::testing {

@@ -7,8 +7,8 @@
 #include <cstdlib>
 
 #include "../conformance/backends.hpp"
-#include "pg/schema.hpp"
-#include "util/ids.hpp"
+#include "backends/postgres/schema.hpp"
+#include "base/ids.hpp"
 
 namespace orderflow::testing {
 namespace {

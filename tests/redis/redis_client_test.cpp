@@ -12,9 +12,9 @@
 #include <csignal>
 
 #include "../conformance/harness.hpp"
-#include "redis/client.hpp"
-#include "redis/script.hpp"
-#include "util/ids.hpp"
+#include "base/ids.hpp"
+#include "drivers/redis/client.hpp"
+#include "drivers/redis/script.hpp"
 
 namespace orderflow::testing {
 namespace {

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
-#include "domain/cart.hpp"
-#include "domain/catalog.hpp"
+#include "core/domain/cart.hpp"
+#include "core/domain/catalog.hpp"
 #include "request_body.hpp"
 
 using namespace orderflow::domain;

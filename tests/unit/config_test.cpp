@@ -6,7 +6,7 @@
 #include <fstream>
 #include <map>
 
-#include "util/time.hpp"
+#include "base/time.hpp"
 
 using namespace orderflow;
 using namespace std::chrono_literals;

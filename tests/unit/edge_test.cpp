@@ -2,9 +2,9 @@
 // behind proxies.
 #include <gtest/gtest.h>
 
+#include "base/utf8.hpp"
 #include "http/client_address.hpp"
 #include "http/rate_limiter.hpp"
-#include "util/utf8.hpp"
 
 using namespace orderflow;
 using namespace std::chrono_literals;

@@ -1,9 +1,9 @@
-#include "domain/money.hpp"
+#include "core/domain/money.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
-#include "util/json.hpp"
+#include "base/json.hpp"
 
 using namespace orderflow::domain;
 namespace json = boost::json;

@@ -10,8 +10,8 @@
 #include <regex>
 #include <set>
 
+#include "api/assets.hpp"
 #include "api/routes.hpp"
-#include "web/assets.hpp"
 
 namespace json = boost::json;
 using orderflow::api::openapi_document_for;

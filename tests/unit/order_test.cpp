@@ -1,4 +1,4 @@
-#include "domain/order.hpp"
+#include "core/domain/order.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "domain/processing.hpp"
+#include "core/domain/processing.hpp"
 #include "request_body.hpp"
 
 #include <gmock/gmock.h>

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "redis/client.hpp"
+#include "drivers/redis/client.hpp"
 
 using namespace orderflow;
 

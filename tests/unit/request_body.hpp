@@ -5,8 +5,8 @@
 
 #include <string_view>
 
-#include "domain/money.hpp"
-#include "util/json.hpp"
+#include "base/json.hpp"
+#include "core/domain/money.hpp"
 
 inline boost::json::value request_body(std::string_view text) {
   return *orderflow::parse_request_json(text, orderflow::domain::kMoneyFields).value;

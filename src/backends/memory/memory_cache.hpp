@@ -1,0 +1,73 @@
+#pragma once
+#include <array>
+#include <atomic>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/ports/cache.hpp"
+
+namespace orderflow::cache {
+
+// In-process cache: 16 shards, each an LRU list under its own mutex, with TTLs and a memory
+// budget (keys + values + a fixed per-entry overhead) split across the shards.
+class MemoryCache final : public Cache {
+ public:
+  explicit MemoryCache(std::size_t max_bytes = 64 * 1024 * 1024);
+
+  boost::asio::awaitable<Lookup> get(std::string key, std::optional<milliseconds> slide) override;
+  boost::asio::awaitable<void> put(std::string key, std::string value, milliseconds ttl,
+                                   std::uint64_t stamp) override;
+  boost::asio::awaitable<void> invalidate(std::vector<std::string> keys) override;
+  boost::asio::awaitable<Stats> stats() override;
+  boost::asio::awaitable<KeyList> keys(std::string prefix, std::size_t limit) override;
+  boost::asio::awaitable<std::int64_t> clear() override;
+  boost::asio::awaitable<void> ping() override;
+
+  // The synchronous core, also used by the awaitable wrappers.
+  Lookup get_now(const std::string& key, std::optional<milliseconds> slide);
+  void put_now(std::string key, std::string value, milliseconds ttl, std::uint64_t stamp);
+  void invalidate_now(const std::string& key);
+
+ private:
+  struct Entry {
+    std::string key, value;
+    std::int64_t expires_at = 0;
+  };
+  struct Shard {
+    std::mutex mutex;
+    std::list<Entry> lru;  // most recent first
+    std::unordered_map<std::string, std::list<Entry>::iterator> index;
+    struct Invalidation {
+      std::uint64_t stamp;
+      std::int64_t at_ms;
+    };
+    std::unordered_map<std::string, Invalidation> invalidated;
+    std::size_t bytes = 0;
+  };
+  static constexpr std::size_t kShards = 16;
+  Shard& shard_for(const std::string& key);
+  void erase(Shard& s, std::list<Entry>::iterator it);
+
+  std::array<Shard, kShards> shards_;
+  std::size_t max_bytes_per_shard_;
+  std::atomic<std::uint64_t> clock_{1};
+  std::atomic<std::int64_t> hits_{0}, misses_{0}, evictions_{0};
+};
+
+// CACHE_BACKEND=off: every lookup misses, nothing is kept.
+class NullCache final : public Cache {
+ public:
+  boost::asio::awaitable<Lookup> get(std::string, std::optional<milliseconds>) override;
+  boost::asio::awaitable<void> put(std::string, std::string, milliseconds, std::uint64_t) override;
+  boost::asio::awaitable<void> invalidate(std::vector<std::string>) override;
+  boost::asio::awaitable<Stats> stats() override;
+  boost::asio::awaitable<KeyList> keys(std::string, std::size_t) override;
+  boost::asio::awaitable<std::int64_t> clear() override;
+  boost::asio::awaitable<void> ping() override;
+
+ private:
+  std::atomic<std::int64_t> misses_{0};
+};
+
+}  // namespace orderflow::cache

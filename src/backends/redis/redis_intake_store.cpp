@@ -1,0 +1,196 @@
+#include "backends/redis/redis_intake_store.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <map>
+#include <variant>
+
+#include "base/ids.hpp"
+#include "base/log.hpp"
+
+namespace orderflow::store {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using redis::Command;
+
+namespace {
+
+// Keys under the queue's base: in:<order id> (h request hash, mid message id, at accepted at,
+// req the request, s queued|applied), ik:<Idempotency-Key> (→ order id, for the window).
+// ARGV: base, order id, Idempotency-Key or '', request hash, request, '1' when the client chose
+// the order id, '1' when the database knows that id, idempotency window, accepted at, then the
+// message: group, dedup id, message id, body, dedup window.
+// Returns {outcome, order id, message id, accepted at}.
+const redis::Script kAccept(std::string(queue::RedisQueue::lua_library()) + R"lua(
+local order_id, key, hash = ARGV[2], ARGV[3], ARGV[4]
+local window, accepted_at = tonumber(ARGV[8]), tonumber(ARGV[9])
+local function earlier(id, conflict)
+  local f = redis.call('HMGET', base .. 'in:' .. id, 'h', 'mid', 'at')
+  if not f[1] then return nil end
+  if f[1] == hash then conflict = 'replayed' end
+  return {conflict, id, f[2], f[3]}
+end
+if key ~= '' then
+  local id = redis.call('GET', base .. 'ik:' .. key)
+  local found = id and earlier(id, 'idempotency_conflict')
+  if found then return found end
+end
+if ARGV[6] == '1' then
+  local found = earlier(order_id, 'order_id_conflict')
+  if found then
+    -- Without a key, the same body under the same id within the window is a replay.
+    if key ~= '' or tonumber(found[4]) <= accepted_at - window then
+      found[1] = 'order_id_conflict'
+    end
+    return found
+  end
+  if ARGV[7] == '1' then return {'order_id_conflict', order_id, '', '0'} end
+end
+local sent = send_one(ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14], now_ms())
+redis.call('HSET', base .. 'in:' .. order_id, 'h', hash, 'mid', sent[1], 'at', ARGV[9],
+           'req', ARGV[5], 's', 'queued')
+if key ~= '' then redis.call('SET', base .. 'ik:' .. key, order_id, 'PX', window) end
+return {'created', order_id, sent[1], ARGV[9]}
+)lua");
+
+// KEYS: intake records of orders just applied. ARGV[1]: how long they are kept.
+const redis::Script kMarkApplied(R"lua(
+for _, k in ipairs(KEYS) do
+  if redis.call('EXISTS', k) == 1 then
+    redis.call('HSET', k, 's', 'applied')
+    redis.call('PEXPIRE', k, ARGV[1])
+  end
+end
+return #KEYS
+)lua");
+
+// The order a message creates, if it is a create (a body that does not decode creates none).
+std::optional<std::string> created_order(const std::string& body) {
+  try {
+    const auto message = domain::decode_message(body);
+    if (const auto* create = std::get_if<domain::CreateOrder>(&message)) return create->order_id;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+AcceptOutcome outcome_of(const std::string& name) {
+  if (name == "replayed") return AcceptOutcome::replayed;
+  if (name == "idempotency_conflict") return AcceptOutcome::idempotency_conflict;
+  if (name == "order_id_conflict") return AcceptOutcome::order_id_conflict;
+  return AcceptOutcome::created;
+}
+
+}  // namespace
+
+asio::awaitable<AcceptResult> RedisIntakeStore::accept_order(AcceptRequest req) {
+  // A client-chosen id may name an order applied so long ago that its intake record is gone.
+  bool known = false;
+  if (req.client_order_id) known = (co_await orders_.order_events(req.order_id)).has_value();
+  auto& m = req.message;
+  std::vector<std::string> args{queue_.key_base(),
+                                req.order_id,
+                                req.idempotency_key.value_or(""),
+                                req.request_hash,
+                                std::move(req.request_json),
+                                req.client_order_id ? "1" : "0",
+                                known ? "1" : "0",
+                                std::to_string(req.idempotency_window_ms),
+                                std::to_string(req.accepted_at),
+                                std::move(m.group_id),
+                                m.dedup_id ? std::move(*m.dedup_id) : sha256_hex(m.body),
+                                uuid_v7(),
+                                std::move(m.body),
+                                std::to_string(queue_.options().dedup_window.count())};
+  const auto r = co_await kAccept.run(queue_.client(), {}, std::move(args));
+  const auto& f = r.elements;
+  co_return AcceptResult{outcome_of(f.at(0).str), f.at(1).str, f.at(2).text().value_or(""),
+                         std::stoll(f.at(3).text().value_or("0"))};
+}
+
+asio::awaitable<std::optional<KeyBinding>> RedisIntakeStore::find_key_binding(std::string key,
+                                                                              std::int64_t since) {
+  Command bound{"GET", queue_.key_base() + "ik:" + key};
+  const auto order_id = (co_await queue_.client().command(std::move(bound))).text();
+  if (!order_id) co_return std::nullopt;
+  Command read{"HMGET", intake_key(*order_id), "mid", "at", "req"};
+  const auto r = co_await queue_.client().command(std::move(read));
+  const auto& f = r.elements;
+  if (f.at(0).is_nil() || std::stoll(f.at(1).str) <= since) co_return std::nullopt;
+  co_return KeyBinding{{AcceptOutcome::replayed, *order_id, f[0].str, std::stoll(f[1].str)},
+                       domain::order_request_from_message(json::parse(f.at(2).str).as_object())};
+}
+
+asio::awaitable<OrderLookup> RedisIntakeStore::find_order(std::string order_id) {
+  auto found = co_await orders_.find_order(order_id);
+  if (found.order || found.queued) co_return found;
+  Command read{"HMGET", intake_key(order_id), "s", "req", "at"};
+  const auto r = co_await queue_.client().command(std::move(read));
+  const auto& f = r.elements;
+  if (f.at(0).is_nil()) co_return found;
+  if (f[0].str == "queued") {
+    found.queued =
+        QueuedOrder{domain::order_request_from_message(json::parse(f.at(1).str).as_object()),
+                    std::stoll(f.at(2).str)};
+    co_return found;
+  }
+  // Applied between the two looks: the database has it now.
+  co_return co_await orders_.find_order(std::move(order_id));
+}
+
+asio::awaitable<std::optional<std::vector<StoredEvent>>> RedisIntakeStore::order_events(
+    std::string order_id) {
+  auto events = co_await orders_.order_events(order_id);
+  if (events) co_return events;
+  Command exists{"EXISTS", intake_key(order_id)};
+  if ((co_await queue_.client().command(std::move(exists))).integer == 1)
+    co_return std::vector<StoredEvent>{};
+  co_return std::nullopt;
+}
+
+asio::awaitable<BatchResult> RedisIntakeStore::apply_batch(std::vector<queue::Message> batch,
+                                                           const domain::ProcessingRules& rules) {
+  // A delivery whose visibility timeout ran out belongs to another consumer now. (Should both
+  // get past this, the inbox still lets only one of them apply the message.)
+  const auto current = co_await queue_.are_current(batch);
+  std::vector<queue::Message> ours;
+  std::vector<std::string> stale;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (current[i])
+      ours.push_back(batch[i]);
+    else
+      stale.push_back(batch[i].message_id);
+  }
+  auto result = co_await orders_.apply_batch(ours, rules);
+  result.stale.insert(result.stale.end(), stale.begin(), stale.end());
+
+  std::map<std::string, const queue::Message*> by_id;
+  for (const auto& m : ours) by_id[m.message_id] = &m;
+  std::vector<queue::Message> done;
+  std::vector<std::string> applied_intakes;
+  for (const auto* ids : {&result.applied, &result.already_applied}) {
+    for (const auto& id : *ids) {
+      const auto& m = *by_id.at(id);
+      done.push_back(m);
+      if (const auto create = created_order(m.body)) applied_intakes.push_back(intake_key(*create));
+    }
+  }
+  std::vector<std::pair<queue::Message, std::string>> failed;
+  for (const auto& [id, error] : result.failed) failed.emplace_back(*by_id.at(id), error);
+  // The batch is committed whatever happens now. Should Redis not take the deletions, the
+  // messages come back after their visibility timeout and the inbox skips them.
+  try {
+    co_await queue_.settle(std::move(done), std::move(failed));
+    if (!applied_intakes.empty()) {
+      std::vector<std::string> ttl{std::to_string(idempotency_window_.count())};
+      co_await kMarkApplied.run(queue_.client(), std::move(applied_intakes), std::move(ttl));
+    }
+  } catch (const std::exception& e) {
+    log::warn("applied batch not yet deleted from the queue: it is redelivered and skipped",
+              {{"error", e.what()}});
+  }
+  co_return result;
+}
+
+}  // namespace orderflow::store

@@ -1,0 +1,43 @@
+#pragma once
+#include <cctype>
+#include <string>
+#include <string_view>
+
+#include "core/domain/processing.hpp"
+
+namespace orderflow::store {
+
+// SQL both stores share (the SQLite and PostgreSQL dialects agree on these).
+inline constexpr const char* kOrderColumns =
+    "order_id, status, customer_id, customer_name, customer_email, currency, items, subtotal, "
+    "tax, total, failure_reason, session_id, payment_method, shipping_address, created_at, "
+    "updated_at, processed_at, version";
+
+inline constexpr const char* kProductSelect =
+    "SELECT p.product_id, p.sku, p.name, p.description, p.price, p.category, "
+    "COALESCE(c.name, p.category), p.stock, p.reserved, p.created_at, p.updated_at "
+    "FROM products p LEFT JOIN categories c ON c.slug = p.category";
+
+inline std::string_view intake_state_name(domain::IntakeState s) {
+  switch (s) {
+    case domain::IntakeState::applied:
+      return "applied";
+    case domain::IntakeState::deleted:
+      return "deleted";
+    default:
+      return "queued";
+  }
+}
+
+// A LIKE pattern for a case-insensitive substring match against lower(column); %, _ and the
+// escape character \ in the text match themselves.
+inline std::string like_pattern(const std::string& text) {
+  std::string out = "%";
+  for (char ch : text) {
+    if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
+    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  }
+  return out + "%";
+}
+
+}  // namespace orderflow::store

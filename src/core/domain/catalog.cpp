@@ -1,0 +1,237 @@
+#include "core/domain/catalog.hpp"
+
+#include <algorithm>
+
+#include "base/ids.hpp"
+#include "base/time.hpp"
+
+namespace orderflow::domain {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::int64_t kMaxStock = 1'000'000'000;
+
+std::optional<std::int64_t> as_integer(const json::value& v) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+    return static_cast<std::int64_t>(v.get_uint64());
+  return std::nullopt;
+}
+
+void text_field(const json::object& o, std::string_view key, std::size_t max,
+                std::optional<std::string>& out, std::vector<FieldError>& errors,
+                bool allow_empty = false) {
+  const auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return;
+  if (!v->is_string() || (!allow_empty && v->get_string().empty()) ||
+      v->get_string().size() > max) {
+    errors.push_back({std::string(key), "must be a string of " +
+                                            std::string(allow_empty ? "0" : "1") + "-" +
+                                            std::to_string(max) + " characters"});
+    return;
+  }
+  out = std::string(v->get_string());
+}
+
+ProductFieldsParse parse_product(const json::value& body, bool require_all) {
+  ProductFieldsParse out;
+  auto& f = out.fields;
+  auto& errors = out.errors;
+  if (!body.is_object()) {
+    errors.push_back({"", "body must be a JSON object"});
+    return out;
+  }
+  const auto& o = body.get_object();
+  if (require_all) {
+    if (const auto* id = o.if_contains("product_id"); id && !id->is_null()) {
+      if (!id->is_string() || !is_valid_client_id(id->get_string()))
+        errors.push_back({"product_id", "must match ^[A-Za-z0-9._:-]{1,100}$"});
+      else
+        f.product_id = std::string(id->get_string());
+    }
+  }
+  text_field(o, "sku", 100, f.sku, errors);
+  text_field(o, "name", 255, f.name, errors);
+  text_field(o, "description", 5000, f.description, errors, true);
+  if (const auto* c = o.if_contains("category"); c && !c->is_null()) {
+    if (!c->is_string() || !is_valid_slug(c->get_string()))
+      errors.push_back({"category", "must be a category slug (^[a-z0-9-]{1,64}$)"});
+    else
+      f.category = std::string(c->get_string());
+  }
+  if (const auto* p = o.if_contains("price"); p && !p->is_null()) {
+    if (auto cents = parse_money(*p))
+      f.price = *cents;
+    else
+      errors.push_back({"price", "must be a non-negative amount with at most 2 decimals"});
+  }
+  if (const auto* s = o.if_contains("stock"); s && !s->is_null()) {
+    const auto n = as_integer(*s);
+    if (!n || *n < 0 || *n > kMaxStock)
+      errors.push_back({"stock", "must be an integer from 0 to 1000000000"});
+    else
+      f.stock = *n;
+  }
+  if (require_all) {
+    const auto missing = [&](const char* field, bool present) {
+      if (!present && std::none_of(errors.begin(), errors.end(),
+                                   [&](const FieldError& e) { return e.field == field; }))
+        errors.push_back({field, "is required"});
+    };
+    missing("sku", f.sku.has_value());
+    missing("name", f.name.has_value());
+    missing("price", f.price.has_value());
+    missing("category", f.category.has_value());
+    missing("stock", f.stock.has_value());
+  }
+  return out;
+}
+
+}  // namespace
+
+bool is_valid_slug(std::string_view slug) {
+  if (slug.empty() || slug.size() > 64) return false;
+  return std::all_of(slug.begin(), slug.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+ProductFieldsParse parse_new_product(const json::value& body) {
+  return parse_product(body, true);
+}
+ProductFieldsParse parse_product_patch(const json::value& body) {
+  return parse_product(body, false);
+}
+
+CategoryParse parse_new_category(const json::value& body) {
+  CategoryParse out;
+  if (!body.is_object()) {
+    out.errors.push_back({"", "body must be a JSON object"});
+    return out;
+  }
+  const auto& o = body.get_object();
+  const auto* slug = o.if_contains("slug");
+  if (!slug || !slug->is_string() || !is_valid_slug(slug->get_string()))
+    out.errors.push_back({"slug", "must match ^[a-z0-9-]{1,64}$"});
+  else
+    out.category.slug = std::string(slug->get_string());
+  std::optional<std::string> name;
+  text_field(o, "name", 255, name, out.errors);
+  if (name)
+    out.category.name = *name;
+  else if (!o.contains("name") || o.at("name").is_null())
+    out.errors.push_back({"name", "is required"});
+  return out;
+}
+
+InventoryParse parse_inventory_change(const json::value& body) {
+  InventoryParse out;
+  const auto* o = body.is_object() ? &body.get_object() : nullptr;
+  const auto* stock = o ? o->if_contains("stock") : nullptr;
+  const auto* delta = o ? o->if_contains("delta") : nullptr;
+  if (!o || (!stock) == (!delta)) {
+    out.errors.push_back({"", "give exactly one of stock or delta"});
+    return out;
+  }
+  const auto n = as_integer(stock ? *stock : *delta);
+  if (!n || *n > kMaxStock || *n < -kMaxStock)
+    out.errors.push_back({stock ? "stock" : "delta", "must be an integer"});
+  else if (stock)
+    out.change.stock = *n;
+  else
+    out.change.delta = *n;
+  return out;
+}
+
+std::pair<std::int64_t, InventoryVerdict> apply_inventory_change(std::int64_t stock,
+                                                                 std::int64_t reserved,
+                                                                 const InventoryChange& change) {
+  const auto next = change.stock ? *change.stock : stock + change.delta.value_or(0);
+  if (next < 0 || next > kMaxStock) return {next, InventoryVerdict::negative};
+  if (next < reserved) return {next, InventoryVerdict::below_reserved};
+  return {next, InventoryVerdict::ok};
+}
+
+json::object product_json(const CatalogProduct& p, std::string_view currency) {
+  return {{"product_id", p.product_id},
+          {"sku", p.sku},
+          {"name", p.name},
+          {"description", p.description},
+          {"price", format_money(p.price)},
+          {"currency", currency},
+          {"category", json::object{{"slug", p.category_slug}, {"name", p.category_name}}},
+          {"stock", p.stock},
+          {"available", p.stock - p.reserved},
+          {"created_at", format_rfc3339(p.created_at)},
+          {"updated_at", format_rfc3339(p.updated_at)}};
+}
+
+json::object category_json(const Category& c) {
+  return {{"slug", c.slug}, {"name", c.name}, {"product_count", c.product_count}};
+}
+
+DemoCatalog demo_catalog() {
+  DemoCatalog d;
+  d.categories = {
+      {"electronics", "Electronics", 0}, {"books", "Books", 0}, {"kitchen", "Kitchen", 0},
+      {"outdoor", "Outdoor", 0},         {"toys", "Toys", 0},   {"gift-cards", "Gift cards", 0}};
+  struct Row {
+    const char* id;
+    const char* name;
+    const char* category;
+    Cents price;
+    std::int64_t stock;
+  };
+  // Stable ids and SKUs, so that demo orders and bookmarks survive a reload.
+  const Row rows[] = {
+      {"p-headphones", "Wireless Headphones", "electronics", 8999, 40},
+      {"p-keyboard", "Mechanical Keyboard", "electronics", 12950, 25},
+      {"p-mouse", "Ergonomic Mouse", "electronics", 3999, 60},
+      {"p-monitor", "27\" 4K Monitor", "electronics", 32900, 10},
+      {"p-charger", "USB-C Charger 65 W", "electronics", 2999, 120},
+      {"p-speaker", "Bluetooth Speaker", "electronics", 5999, 0},
+      {"p-novel", "The Long Queue (novel)", "books", 1499, 80},
+      {"p-cookbook", "Weeknight Cookbook", "books", 2450, 35},
+      {"p-cpp-book", "Modern C++ in Practice", "books", 4900, 15},
+      {"p-atlas", "World Atlas", "books", 3500, 5},
+      {"p-poems", "Collected Poems", "books", 1800, 22},
+      {"p-knife", "Chef's Knife 20 cm", "kitchen", 6900, 30},
+      {"p-pan", "Cast Iron Pan", "kitchen", 4500, 18},
+      {"p-kettle", "Electric Kettle", "kitchen", 3900, 26},
+      {"p-grinder", "Coffee Grinder", "kitchen", 5400, 12},
+      {"p-mugs", "Stoneware Mugs (set of 4)", "kitchen", 2800, 44},
+      {"p-board", "Bamboo Cutting Board", "kitchen", 1950, 0},
+      {"p-tent", "Two-Person Tent", "outdoor", 18900, 8},
+      {"p-backpack", "Hiking Backpack 40 L", "outdoor", 9900, 14},
+      {"p-bottle", "Insulated Bottle", "outdoor", 2499, 90},
+      {"p-lamp", "Camping Lantern", "outdoor", 3299, 33},
+      {"p-chair", "Folding Chair", "outdoor", 4599, 20},
+      {"p-blocks", "Building Blocks (500 pcs)", "toys", 3999, 50},
+      {"p-puzzle", "1000-Piece Puzzle", "toys", 1999, 45},
+      {"p-kite", "Stunt Kite", "toys", 2999, 16},
+      {"p-robot", "Programmable Robot", "toys", 11900, 6},
+      {"p-cards", "Card Game", "toys", 1299, 70},
+      {"p-gift-25", "Gift Card 25", "gift-cards", 2500, 1000},
+      {"p-gift-50", "Gift Card 50", "gift-cards", 5000, 1000},
+      {"p-gift-100", "Gift Card 100", "gift-cards", 10000, 1000},
+  };
+  const auto now = now_ms();
+  int n = 0;
+  for (const auto& r : rows) {
+    CatalogProduct p;
+    p.product_id = r.id;
+    p.sku = "SKU-" + std::to_string(1000 + ++n);
+    p.name = r.name;
+    p.description = std::string("Demo product: ") + r.name + ".";
+    p.price = r.price;
+    p.category_slug = r.category;
+    p.stock = r.stock;
+    p.created_at = p.updated_at = now;
+    d.products.push_back(std::move(p));
+  }
+  return d;
+}
+
+}  // namespace orderflow::domain

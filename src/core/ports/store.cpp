@@ -1,0 +1,19 @@
+#include "core/ports/store.hpp"
+
+namespace orderflow::store {
+
+void record_outcome(BatchResult& result, const domain::BatchState& state,
+                    const std::vector<domain::OrderMessage>& messages,
+                    const std::vector<bool>& applied) {
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (!applied[i] || !std::holds_alternative<domain::CreateOrder>(messages[i])) continue;
+    const auto& order = state.orders.at(domain::message_order_id(messages[i]));
+    if (order && order->status == domain::OrderStatus::confirmed && order->session_id)
+      result.confirmed_sessions.push_back(*order->session_id);
+  }
+  result.changed_orders.assign(state.changed_orders.begin(), state.changed_orders.end());
+  result.changed_products.assign(state.changed_products.begin(), state.changed_products.end());
+  for (const auto& e : state.events) ++result.events_by_type[e.type];
+}
+
+}  // namespace orderflow::store

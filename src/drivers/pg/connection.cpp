@@ -1,0 +1,439 @@
+#include "drivers/pg/connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <unordered_set>
+
+#include "base/async.hpp"
+
+namespace orderflow::pg {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+std::string without_credentials(std::string_view conninfo) {
+  if (const auto scheme = conninfo.find("://"); scheme != std::string_view::npos) {
+    // Query parameters may hold a password too.
+    const auto rest = conninfo.substr(scheme + 3, conninfo.find('?') - scheme - 3);
+    const auto at = rest.rfind('@');
+    return std::string(at == std::string_view::npos ? rest : rest.substr(at + 1));
+  }
+  std::string out;
+  std::size_t i = 0;
+  while (i < conninfo.size()) {
+    auto end = conninfo.find(' ', i);
+    if (end == std::string_view::npos) end = conninfo.size();
+    const auto item = conninfo.substr(i, end - i);
+    if (!item.empty() && !item.starts_with("password=")) {
+      if (!out.empty()) out += ' ';
+      out += item;
+    }
+    i = end + 1;
+  }
+  return out;
+}
+
+namespace {
+
+std::string statement_name(const std::string& sql) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "of_%016zx", std::hash<std::string>{}(sql));
+  return buf;
+}
+
+// A connection string as libpq's keyword and value lists.
+struct ConnectParams {
+  std::vector<std::string> keywords, values;
+  std::string* value_of(std::string_view keyword) {
+    for (std::size_t i = 0; i < keywords.size(); ++i)
+      if (keywords[i] == keyword) return &values[i];
+    return nullptr;
+  }
+};
+
+ConnectParams parse_conninfo(const std::string& conninfo) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (!options) {
+    const std::string why = error ? error : "out of memory";
+    PQfreemem(error);
+    throw ConnectionError("invalid connection string: " + why);
+  }
+  ConnectParams p;
+  for (const auto* o = options; o->keyword; ++o) {
+    if (!o->val) continue;
+    p.keywords.emplace_back(o->keyword);
+    p.values.emplace_back(o->val);
+  }
+  PQconninfoFree(options);
+  return p;
+}
+
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> items;
+  for (std::size_t start = 0; start <= list.size();) {
+    auto end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    items.push_back(list.substr(start, end - start));
+    start = end + 1;
+  }
+  return items;
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+// libpq looks host names up inside PQconnectPoll, blocking the thread that polls (an I/O
+// thread): the names are looked up here instead, by Asio's resolver on a thread of its own, and
+// libpq gets the addresses as `hostaddr`, one host entry per address, tried in order as libpq
+// would (the names stay, for TLS and authentication). A host list with a Unix socket in it is
+// left to libpq, which needs no lookup for that.
+asio::awaitable<ConnectParams> with_host_addresses(asio::any_io_executor executor,
+                                                   ConnectParams p) {
+  auto* host_list = p.value_of("host");
+  if (!host_list || host_list->empty() || p.value_of("hostaddr")) co_return p;
+  const auto hosts = split_list(*host_list);
+  auto* port_list = p.value_of("port");
+  const auto ports = port_list ? split_list(*port_list) : std::vector<std::string>{};
+  std::vector<std::string> names, addresses, entry_ports;
+  std::string failure;
+  asio::ip::tcp::resolver resolver(executor);
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    const auto& name = hosts[i];
+    if (name.empty() || name.front() == '/' || name.front() == '@') co_return p;
+    std::vector<std::string> found;
+    boost::system::error_code not_an_address;
+    asio::ip::make_address(name, not_an_address);
+    if (!not_an_address) {
+      found.push_back(name);
+    } else {
+      auto [ec, results] =
+          co_await resolver.async_resolve(name, "5432", asio::as_tuple(asio::use_awaitable));
+      // As libpq does, a host that does not resolve is skipped for the next one.
+      if (ec || results.empty())
+        failure = "cannot resolve " + name + ": " + (ec ? ec.message() : "no address");
+      for (const auto& entry : results) found.push_back(entry.endpoint().address().to_string());
+    }
+    for (const auto& address : found) {
+      names.push_back(name);
+      addresses.push_back(address);
+      if (ports.size() > 1) entry_ports.push_back(i < ports.size() ? ports[i] : ports.back());
+    }
+  }
+  if (addresses.empty()) throw ConnectionError(failure);
+  *host_list = join_list(names);
+  if (!entry_ports.empty()) *port_list = join_list(entry_ports);
+  p.keywords.emplace_back("hostaddr");
+  p.values.push_back(join_list(addresses));
+  co_return p;
+}
+
+}  // namespace
+
+struct Connection::Impl : std::enable_shared_from_this<Impl> {
+  struct Op {
+    bool is_prepare = false;
+    std::string name;  // for prepares
+    bool ok = false;
+  };
+  struct Request {
+    std::vector<Op> ops;
+    std::size_t op_index = 0;
+    std::shared_ptr<std::vector<Result>> results;              // await_result's holder
+    std::optional<std::pair<std::string, std::string>> error;  // sqlstate, message
+    std::exception_ptr failure;
+    Completion done;
+    std::unique_ptr<asio::steady_timer> timer;
+  };
+
+  Impl(asio::any_io_executor ex, PGconn* c)
+      : strand(asio::make_strand(ex)), socket(strand), conn(c) {}
+  ~Impl() { shutdown(); }
+
+  asio::strand<asio::any_io_executor> strand;
+  asio::posix::stream_descriptor socket;
+  PGconn* conn;
+  std::deque<std::shared_ptr<Request>> inflight;
+  std::unordered_set<std::string> prepared;
+  std::atomic<bool> broken{false};
+  std::atomic<std::size_t> pending{0};  // requests submitted and not finished, for load balancing
+  bool reading = false, writing = false;
+  std::function<void(std::string)> notification_handler;
+
+  void shutdown() {
+    if (socket.is_open()) socket.release();  // libpq owns the descriptor
+    if (conn) PQfinish(conn);
+    conn = nullptr;
+  }
+
+  void fail_all(const std::string& why) {
+    broken = true;
+    auto failed = std::move(inflight);
+    inflight.clear();
+    boost::system::error_code ignored;
+    if (socket.is_open()) socket.cancel(ignored);
+    shutdown();
+    for (auto& r : failed) {
+      if (r->timer) r->timer->cancel();
+      --pending;
+      r->done(std::make_exception_ptr(ConnectionError(why)));
+    }
+  }
+
+  void submit(std::shared_ptr<Request> req, std::vector<Statement> statements,
+              std::chrono::milliseconds timeout) {
+    if (broken || !conn) {
+      req->done(std::make_exception_ptr(ConnectionError("connection is closed")));
+      return;
+    }
+    for (auto& s : statements) {
+      std::vector<const char*> values;
+      for (const auto& p : s.params) values.push_back(p ? p->c_str() : nullptr);
+      const int n = static_cast<int>(values.size());
+      int sent;
+      if (s.prepare) {
+        const auto name = statement_name(s.sql);
+        if (!prepared.count(name)) {
+          if (!PQsendPrepare(conn, name.c_str(), s.sql.c_str(), n, nullptr)) {
+            req->done(std::make_exception_ptr(ConnectionError(PQerrorMessage(conn))));
+            return fail_all(PQerrorMessage(conn));
+          }
+          prepared.insert(name);
+          req->ops.push_back({true, name, false});
+        }
+        sent = PQsendQueryPrepared(conn, name.c_str(), n, values.data(), nullptr, nullptr, 0);
+      } else {
+        sent =
+            PQsendQueryParams(conn, s.sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0);
+      }
+      if (!sent) {
+        req->done(std::make_exception_ptr(ConnectionError(PQerrorMessage(conn))));
+        return fail_all(PQerrorMessage(conn));
+      }
+      req->ops.push_back({false, {}, false});
+    }
+    if (!PQpipelineSync(conn)) {
+      req->done(std::make_exception_ptr(ConnectionError(PQerrorMessage(conn))));
+      return fail_all(PQerrorMessage(conn));
+    }
+    req->timer = std::make_unique<asio::steady_timer>(strand, timeout);
+    req->timer->async_wait([self = shared_from_this(), weak = std::weak_ptr<Request>(req)](
+                               const boost::system::error_code& ec) {
+      // A statement that does not answer in time leaves the connection in an unknown state:
+      // drop the connection, and with it everything in flight on it.
+      if (ec) return;
+      auto r = weak.lock();
+      if (r && !self->broken) self->fail_all("query timed out");
+    });
+    ++pending;
+    inflight.push_back(std::move(req));
+    flush();
+    read();
+  }
+
+  void flush() {
+    if (!conn || writing) return;
+    const int r = PQflush(conn);
+    if (r < 0) return fail_all(PQerrorMessage(conn));
+    if (r == 1) {
+      writing = true;
+      socket.async_wait(asio::posix::stream_descriptor::wait_write,
+                        [self = shared_from_this()](const boost::system::error_code& ec) {
+                          self->writing = false;
+                          if (ec) return;
+                          self->flush();
+                        });
+    }
+  }
+
+  void read() {
+    if (!conn || reading || (inflight.empty() && !notification_handler)) return;
+    reading = true;
+    socket.async_wait(asio::posix::stream_descriptor::wait_read,
+                      [self = shared_from_this()](const boost::system::error_code& ec) {
+                        self->reading = false;
+                        if (ec) return;
+                        self->on_readable();
+                      });
+  }
+
+  void on_readable() {
+    if (!conn) return;
+    if (!PQconsumeInput(conn)) return fail_all(PQerrorMessage(conn));
+    collect();
+    while (PGnotify* n = conn ? PQnotifies(conn) : nullptr) {
+      std::string channel = n->relname;
+      PQfreemem(n);
+      if (notification_handler) notification_handler(std::move(channel));
+    }
+    if (conn) {
+      flush();  // the server may have been waiting for us to read before taking more
+      read();
+    }
+  }
+
+  void collect() {
+    while (conn && !inflight.empty() && !PQisBusy(conn)) {
+      PGresult* r = PQgetResult(conn);
+      auto& req = *inflight.front();
+      if (!r) {  // the end of one statement's results
+        if (req.op_index >= req.ops.size()) return;
+        ++req.op_index;
+        continue;
+      }
+      const auto status = PQresultStatus(r);
+      if (status == PGRES_PIPELINE_SYNC) {
+        PQclear(r);
+        finish(inflight.front());
+        inflight.pop_front();
+        continue;
+      }
+      if (req.op_index < req.ops.size()) {
+        auto& op = req.ops[req.op_index];
+        if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+          op.ok = true;
+          if (!op.is_prepare) req.results->push_back(copy_result(r));
+        } else if (status != PGRES_PIPELINE_ABORTED && !req.error) {
+          const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+          req.error.emplace(state ? state : "", PQresultErrorMessage(r));
+        }
+      }
+      PQclear(r);
+    }
+  }
+
+  void finish(const std::shared_ptr<Request>& req) {
+    if (req->timer) req->timer->cancel();
+    --pending;
+    if (req->error) {
+      // Statements whose prepare did not go through must be prepared again next time.
+      for (const auto& op : req->ops)
+        if (op.is_prepare && !op.ok) prepared.erase(op.name);
+      req->done(std::make_exception_ptr(QueryError(req->error->first, req->error->second)));
+    } else {
+      req->done(nullptr);
+    }
+  }
+};
+
+asio::awaitable<std::shared_ptr<Connection>> Connection::connect(
+    asio::any_io_executor executor, std::string conninfo, std::chrono::milliseconds timeout) {
+  const auto params = co_await with_host_addresses(executor, parse_conninfo(conninfo));
+  std::vector<const char*> keywords, values;
+  for (std::size_t i = 0; i < params.keywords.size(); ++i) {
+    keywords.push_back(params.keywords[i].c_str());
+    values.push_back(params.values[i].c_str());
+  }
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+  PGconn* c = PQconnectStartParams(keywords.data(), values.data(), 0);
+  if (!c) throw ConnectionError("out of memory");
+  if (PQstatus(c) == CONNECTION_BAD) {
+    std::string msg = PQerrorMessage(c);
+    PQfinish(c);
+    throw ConnectionError("cannot connect: " + msg);
+  }
+  auto impl = std::make_shared<Impl>(executor, c);
+  const auto deadline = Clock::now() + timeout;
+  asio::steady_timer timer(impl->strand);
+  for (auto poll = PGRES_POLLING_WRITING; poll != PGRES_POLLING_OK;) {
+    if (poll == PGRES_POLLING_FAILED)
+      throw ConnectionError(std::string("cannot connect: ") + PQerrorMessage(c));
+    if (Clock::now() >= deadline) throw ConnectionError("cannot connect: timed out");
+    // libpq may switch sockets while connecting (several hosts): wrap the current one each time.
+    auto sock = std::make_shared<asio::posix::stream_descriptor>(impl->strand, PQsocket(c));
+    timer.expires_at(deadline);
+    timer.async_wait([sock](const boost::system::error_code& ec) {
+      if (!ec && sock->is_open()) sock->cancel();
+    });
+    auto [ec] = co_await sock->async_wait(poll == PGRES_POLLING_READING
+                                              ? asio::posix::stream_descriptor::wait_read
+                                              : asio::posix::stream_descriptor::wait_write,
+                                          asio::as_tuple(asio::use_awaitable));
+    timer.cancel();
+    // Back on the strand before touching the descriptor the timer handler may also touch.
+    co_await asio::post(impl->strand, asio::use_awaitable);
+    sock->release();
+    if (ec) throw ConnectionError("cannot connect: timed out");
+    poll = PQconnectPoll(c);
+  }
+  // Notices ("relation already exists, skipping") are not errors; keep them off stderr.
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
+  if (PQsetnonblocking(c, 1) != 0 || !PQenterPipelineMode(c))
+    throw ConnectionError(std::string("cannot set up the connection: ") + PQerrorMessage(c));
+  impl->socket.assign(PQsocket(c));
+  co_return std::shared_ptr<Connection>(new Connection(std::move(impl)));
+}
+
+Connection::~Connection() {
+  asio::post(impl_->strand, [impl = impl_] {
+    if (!impl->broken) impl->fail_all("connection closed");
+  });
+}
+
+asio::awaitable<std::vector<Result>> Connection::execute(std::vector<Statement> statements,
+                                                         std::chrono::milliseconds timeout) {
+  co_return co_await await_result<std::vector<Result>>(
+      [&](std::shared_ptr<std::vector<Result>> results, Completion done) {
+        auto req = std::make_shared<Impl::Request>();
+        req->results = std::move(results);
+        req->done = std::move(done);
+        asio::post(impl_->strand,
+                   [impl = impl_, req, statements = std::move(statements), timeout]() mutable {
+                     impl->submit(std::move(req), std::move(statements), timeout);
+                   });
+      });
+}
+
+void Connection::on_notification(std::function<void(std::string)> handler) {
+  asio::post(impl_->strand, [impl = impl_, handler = std::move(handler)]() mutable {
+    impl->notification_handler = std::move(handler);
+    impl->read();
+  });
+}
+
+bool Connection::broken() const {
+  return impl_->broken;
+}
+std::size_t Connection::in_flight() const {
+  return impl_->pending.load();
+}
+
+void Connection::close() {
+  // At once, not posted: the executor may never run again, and a request left in flight keeps
+  // the coroutines awaiting it, which keep this connection (a reference cycle, a leak at exit).
+  if (!impl_->broken) impl_->fail_all("connection closed");
+}
+
+}  // namespace orderflow::pg

@@ -1,0 +1,102 @@
+#pragma once
+// An asynchronous PostgreSQL connection on Asio: libpq in non-blocking pipeline mode, its
+// socket watched by an Asio descriptor, nothing blocking an I/O thread.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/errors.hpp"
+
+struct pg_result;  // libpq's PGresult
+
+namespace orderflow::pg {
+
+using Params = std::vector<std::optional<std::string>>;
+
+// A text[] literal for "= ANY($n::text[])": every element quoted and escaped.
+std::string text_array(const std::vector<std::string>& items);
+
+// A connection string fit for logs: "postgresql://user:secret@host/db" → "host/db", and a
+// key=value string without its password.
+std::string without_credentials(std::string_view conninfo);
+
+// One statement of a request. Statements run as named prepared statements (prepared on first
+// use on each connection) unless `prepare` is false (DDL, BEGIN/COMMIT, one-off SQL).
+struct Statement {
+  std::string sql;
+  Params params;
+  bool prepare = true;
+};
+
+// A statement's result, copied out of libpq: text values, NULL as nullopt.
+struct Result {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  std::int64_t affected = 0;
+
+  std::size_t column(std::string_view name) const;
+  const std::optional<std::string>& at(std::size_t row, std::string_view name) const;
+};
+
+// Copies a libpq result out. Fuzzed (tests/fuzz): results come from a server.
+Result copy_result(const ::pg_result* r);
+
+// The server refused a statement (constraint, syntax...): the connection is fine.
+class QueryError : public std::runtime_error {
+ public:
+  QueryError(std::string sqlstate, const std::string& what)
+      : std::runtime_error(what), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
+};
+
+// The connection is unusable (lost, timed out, could not connect): try another or later.
+// Clients see it as the database being unavailable (503).
+class ConnectionError : public core::DependencyUnavailable {
+ public:
+  explicit ConnectionError(const std::string& what)
+      : core::DependencyUnavailable("database", what) {}
+};
+
+class Connection {
+ public:
+  // Connects without blocking; throws ConnectionError after `timeout`.
+  static boost::asio::awaitable<std::shared_ptr<Connection>> connect(
+      boost::asio::any_io_executor executor, std::string conninfo,
+      std::chrono::milliseconds timeout);
+  ~Connection();
+
+  // Runs the statements back to back in one pipeline segment: one implicit transaction (unless
+  // they open one themselves), one round trip. Many requests may be in flight at once; results
+  // come back in order. A failed statement throws QueryError and undoes the request.
+  boost::asio::awaitable<std::vector<Result>> execute(std::vector<Statement> statements,
+                                                      std::chrono::milliseconds timeout);
+
+  // Calls `handler(channel)` for each NOTIFY received on a channel this connection LISTENs to;
+  // the connection then keeps reading while idle. The handler runs on the connection's strand.
+  void on_notification(std::function<void(std::string)> handler);
+
+  bool broken() const;
+  std::size_t in_flight() const;
+  // Fails what is in flight with ConnectionError, at once. For owners' destructors: only while
+  // no thread runs the executor (the service's I/O threads have stopped).
+  void close();
+
+  struct Impl;
+
+ private:
+  explicit Connection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace orderflow::pg

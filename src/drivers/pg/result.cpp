@@ -1,0 +1,39 @@
+#include <libpq-fe.h>
+
+#include "drivers/pg/connection.hpp"
+
+namespace orderflow::pg {
+
+std::size_t Result::column(std::string_view name) const {
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    if (columns[i] == name) return i;
+  throw std::out_of_range("no column " + std::string(name));
+}
+
+const std::optional<std::string>& Result::at(std::size_t row, std::string_view name) const {
+  return rows.at(row).at(column(name));
+}
+
+Result copy_result(const PGresult* r) {
+  Result out;
+  const int cols = PQnfields(r), rows = PQntuples(r);
+  for (int c = 0; c < cols; ++c) out.columns.emplace_back(PQfname(r, c));
+  out.rows.reserve(static_cast<std::size_t>(rows));
+  for (int i = 0; i < rows; ++i) {
+    std::vector<std::optional<std::string>> row;
+    row.reserve(static_cast<std::size_t>(cols));
+    for (int c = 0; c < cols; ++c) {
+      if (PQgetisnull(r, i, c))
+        row.emplace_back(std::nullopt);
+      else
+        row.emplace_back(
+            std::string(PQgetvalue(r, i, c), static_cast<std::size_t>(PQgetlength(r, i, c))));
+    }
+    out.rows.push_back(std::move(row));
+  }
+  const char* affected = PQcmdTuples(const_cast<PGresult*>(r));  // libpq's signature lacks const
+  out.affected = affected && *affected ? std::stoll(affected) : 0;
+  return out;
+}
+
+}  // namespace orderflow::pg
