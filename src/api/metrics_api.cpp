@@ -63,7 +63,7 @@ ProcessFigures process_figures() {
 struct Readings {
   std::optional<queue::QueueStats> queue;
   std::optional<cache::Stats> cache;
-  std::optional<store::OrderTotals> orders;
+  std::optional<ports::OrderTotals> orders;
 };
 
 template <typename T>
@@ -80,7 +80,7 @@ asio::awaitable<Readings> read_dependencies(ApiContext& ctx) {
   Readings r;
   r.queue = co_await reading(ctx.queue.stats(), "queue");
   r.cache = co_await reading(ctx.cache.stats(), "cache");
-  r.orders = co_await reading(ctx.store.order_totals(), "orders");
+  r.orders = co_await reading(ctx.order_reads.order_totals(), "orders");
   co_return r;
 }
 

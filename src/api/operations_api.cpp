@@ -73,7 +73,7 @@ asio::awaitable<Response> deep_health(ApiContext& ctx, Request&) {
 }
 
 asio::awaitable<Response> api_stats(ApiContext& ctx, Request&) {
-  const auto totals = co_await ctx.store.order_totals();
+  const auto totals = co_await ctx.order_reads.order_totals();
   const auto q = co_await ctx.queue.stats();
   json::object by_status;
   for (const auto& [s, n] : totals.by_status) by_status[s] = n;

@@ -59,7 +59,7 @@ Response change_response(const service::ChangeRequested& c);
 asio::awaitable<Response> list_orders_for(ApiContext& ctx, Request& r,
                                           std::optional<std::string> session) {
   const auto paging = parse_paging(r);
-  auto page = co_await ctx.store.list_orders(order_filter(r, std::move(session)));
+  auto page = co_await ctx.order_reads.list_orders(order_filter(r, std::move(session)));
   json::array data;
   for (const auto& o : page.data) data.push_back(domain::to_api_json(o));
   co_return json_response(200, page_json(std::move(data), paging, page.total));
@@ -98,7 +98,7 @@ asio::awaitable<Response> delete_order(ApiContext& ctx, Request& r) {
 
 asio::awaitable<Response> order_events(ApiContext& ctx, Request& r) {
   const auto& id = r.params.at("id");
-  const auto events = co_await ctx.store.order_events(id);
+  const auto events = co_await ctx.order_reads.order_events(id);
   if (!events) throw core::not_found("order '" + id + "' does not exist");
   json::array out;
   for (const auto& e : *events) {

@@ -55,8 +55,8 @@ std::optional<std::string> cookie(const Request& r, std::string_view name) {
 
 }  // namespace
 
-store::ProductFilter product_filter(const Request& r) {
-  store::ProductFilter f;
+ports::ProductFilter product_filter(const Request& r) {
+  ports::ProductFilter f;
   const auto paging = parse_paging(r);
   f.page = paging.page;
   f.limit = paging.limit;
@@ -71,18 +71,19 @@ store::ProductFilter product_filter(const Request& r) {
     f.in_stock = *s == "true";
   }
   if (auto s = r.query_param("sort")) {
-    if (*s != "name" && *s != "-name" && *s != "price" && *s != "-price" && *s != "-created_at")
+    const auto sort = domain::parse_product_sort(*s);
+    if (!sort)
       throw core::validation_failed(
           "invalid query parameter sort",
           {{"sort", "must be name, -name, price, -price or -created_at"}});
-    f.sort = std::string(*s);
+    f.sort = *sort;
   }
   return f;
 }
 
-store::OrderFilter order_filter(const Request& r, std::optional<std::string> session) {
+ports::OrderFilter order_filter(const Request& r, std::optional<std::string> session) {
   const auto paging = parse_paging(r);
-  store::OrderFilter f;
+  ports::OrderFilter f;
   f.page = paging.page;
   f.limit = paging.limit;
   f.status = text_param(r, "status");

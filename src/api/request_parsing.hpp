@@ -4,16 +4,17 @@
 #include <optional>
 #include <string>
 
-#include "core/ports/store.hpp"
+#include "core/ports/catalog.hpp"
+#include "core/ports/order_reads.hpp"
 #include "http/message.hpp"
 
 namespace orderflow::api {
 
 // GET /api/products and the category listing: filters, sort whitelist, paging.
-store::ProductFilter product_filter(const http::Request& r);
+ports::ProductFilter product_filter(const http::Request& r);
 
 // GET /api/orders (and my-orders, with the session fixed): filters, sort, paging.
-store::OrderFilter order_filter(const http::Request& r, std::optional<std::string> session);
+ports::OrderFilter order_filter(const http::Request& r, std::optional<std::string> session);
 
 // The Idempotency-Key header, when sent: UTF-8 text without NUL.
 std::optional<std::string> idempotency_key(const http::Request& r);

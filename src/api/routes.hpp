@@ -8,8 +8,8 @@
 
 #include "base/metrics.hpp"
 #include "core/ports/cache.hpp"
+#include "core/ports/order_reads.hpp"
 #include "core/ports/queue.hpp"
-#include "core/ports/store.hpp"
 #include "http/router.hpp"
 #include "service/cart_service.hpp"
 #include "service/catalog_service.hpp"
@@ -22,7 +22,7 @@ namespace orderflow::api {
 
 // What the handlers use, wired once at start-up.
 struct ApiContext {
-  store::Store& store;
+  ports::OrderReads& order_reads;
   queue::Queue& queue;
   service::OrderService& orders;
   service::CatalogService& catalog;

@@ -1,7 +1,12 @@
 #include "service/cart_service.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <algorithm>
 
+#include "base/log.hpp"
 #include "core/domain/cart.hpp"
 #include "core/errors.hpp"
 
@@ -11,7 +16,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-std::int64_t quantity_in(const store::StoredCart& cart, const std::string& product_id) {
+std::int64_t quantity_in(const ports::StoredCart& cart, const std::string& product_id) {
   for (const auto& l : cart.lines)
     if (l.product_id == product_id) return l.quantity;
   return 0;
@@ -40,20 +45,20 @@ domain::CartItemRequest parsed_item(const json::value& body, bool allow_zero) {
 
 asio::awaitable<domain::CatalogProduct> CartService::product_or_404(const std::string& id) {
   std::vector<std::string> ids{id};
-  auto found = co_await store_.find_products(std::move(ids));
+  auto found = co_await catalog_.find_products(std::move(ids));
   if (found.empty()) throw core::not_found("product '" + id + "' does not exist");
   co_return std::move(found.front());
 }
 
 asio::awaitable<json::object> CartService::render(const std::string& session,
-                                                  const store::StoredCart& cart) {
+                                                  const ports::StoredCart& cart) {
   std::vector<std::string> ids;
   std::vector<domain::CartLineView> lines;
   for (const auto& l : cart.lines) {
     ids.push_back(l.product_id);
     lines.push_back({l.product_id, l.quantity});
   }
-  const auto products = co_await store_.find_products(std::move(ids));
+  const auto products = co_await catalog_.find_products(std::move(ids));
   const auto updated =
       cart.updated_at ? std::optional<std::int64_t>(cart.updated_at) : std::nullopt;
   co_return domain::cart_json(session, lines, products, updated);
@@ -94,7 +99,7 @@ asio::awaitable<json::object> CartService::remove(std::string session, std::stri
 
 asio::awaitable<json::object> CartService::clear(std::string session) {
   co_await carts_.clear(session);
-  co_return co_await render(session, store::StoredCart{});
+  co_return co_await render(session, ports::StoredCart{});
 }
 
 asio::awaitable<AcceptedOrder> CartService::checkout(std::string session, const json::value& body,
@@ -110,7 +115,7 @@ asio::awaitable<AcceptedOrder> CartService::checkout(std::string session, const 
     throw core::validation_failed("the cart is empty", {{"cart", "add items before checking out"}});
   std::vector<std::string> ids;
   for (const auto& l : cart.lines) ids.push_back(l.product_id);
-  const auto products = co_await store_.find_products(std::move(ids));
+  const auto products = co_await catalog_.find_products(std::move(ids));
   json::array items;
   for (const auto& l : cart.lines) {
     const auto p = std::find_if(products.begin(), products.end(),
@@ -131,6 +136,20 @@ asio::awaitable<AcceptedOrder> CartService::checkout(std::string session, const 
       if (const auto* v = body.get_object().if_contains(key)) order[key] = *v;
   co_return co_await orders_.accept(json::value(std::move(order)), std::move(idempotency_key),
                                     std::move(session));
+}
+
+asio::awaitable<void> CartService::remove_expired_every(std::chrono::milliseconds every) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(every);
+    co_await timer.async_wait(asio::use_awaitable);
+    try {
+      if (const auto n = co_await carts_.remove_expired(); n > 0)
+        log::info("expired carts removed", {{"count", n}});
+    } catch (const std::exception& e) {
+      log::warn("cart clean-up failed", {{"error", e.what()}});
+    }
+  }
 }
 
 }  // namespace orderflow::service

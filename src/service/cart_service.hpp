@@ -3,10 +3,12 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 
-#include "core/ports/store.hpp"
+#include "core/ports/carts.hpp"
+#include "core/ports/catalog.hpp"
 #include "service/order_service.hpp"
 
 namespace orderflow::service {
@@ -15,8 +17,8 @@ namespace orderflow::service {
 // worker reserves atomically when the order is applied, which is what prevents overselling.
 class CartService {
  public:
-  CartService(store::Store& store, store::CartStore& carts, OrderService& orders)
-      : store_(store), carts_(carts), orders_(orders) {}
+  CartService(ports::Catalog& catalog, ports::Carts& carts, OrderService& orders)
+      : catalog_(catalog), carts_(carts), orders_(orders) {}
 
   boost::asio::awaitable<boost::json::object> view(std::string session);
   boost::asio::awaitable<boost::json::object> add(std::string session,
@@ -28,14 +30,17 @@ class CartService {
   boost::asio::awaitable<AcceptedOrder> checkout(std::string session,
                                                  const boost::json::value& body,
                                                  std::optional<std::string> idempotency_key);
+  // Removes expired carts every `every`, for carts that do not expire by themselves; runs
+  // until its executor stops.
+  boost::asio::awaitable<void> remove_expired_every(std::chrono::milliseconds every);
 
  private:
   boost::asio::awaitable<boost::json::object> render(const std::string& session,
-                                                     const store::StoredCart& cart);
+                                                     const ports::StoredCart& cart);
   boost::asio::awaitable<domain::CatalogProduct> product_or_404(const std::string& id);
 
-  store::Store& store_;
-  store::CartStore& carts_;
+  ports::Catalog& catalog_;
+  ports::Carts& carts_;
   OrderService& orders_;
 };
 

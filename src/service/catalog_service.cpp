@@ -23,12 +23,13 @@ namespace {
 constexpr const char* kGenerationKey = "catalog:gen";
 
 // One key per distinct query: every parameter, in a fixed order.
-std::string listing_key(const std::string& generation, const store::ProductFilter& f) {
+std::string listing_key(const std::string& generation, const ports::ProductFilter& f) {
   return "products:" + generation + ":c=" + f.category.value_or("") + "&q=" + f.q.value_or("") +
          "&min=" + (f.min_price ? std::to_string(*f.min_price) : "") +
          "&max=" + (f.max_price ? std::to_string(*f.max_price) : "") +
-         "&in_stock=" + (f.in_stock ? "1" : "0") + "&sort=" + f.sort +
-         "&page=" + std::to_string(f.page) + "&limit=" + std::to_string(f.limit);
+         "&in_stock=" + (f.in_stock ? "1" : "0") +
+         "&sort=" + std::string(domain::to_string(f.sort)) + "&page=" + std::to_string(f.page) +
+         "&limit=" + std::to_string(f.limit);
 }
 
 std::string product_key(const std::string& id) {
@@ -51,17 +52,17 @@ asio::awaitable<std::string> CatalogService::product(std::string id) {
   co_return co_await cache::get_or_load(
       cache_, product_key(id), ttls_.product, false, [&]() -> asio::awaitable<std::string> {
         std::vector<std::string> ids{id};
-        auto found = co_await store_.find_products(std::move(ids));
+        auto found = co_await catalog_.find_products(std::move(ids));
         if (found.empty()) throw core::not_found("product '" + id + "' does not exist");
         co_return json::serialize(domain::product_json(found.front(), currency_));
       });
 }
 
-asio::awaitable<std::string> CatalogService::products(store::ProductFilter f) {
+asio::awaitable<std::string> CatalogService::products(ports::ProductFilter f) {
   const auto gen = co_await generation();
   co_return co_await cache::get_or_load(
       cache_, listing_key(gen, f), ttls_.listing, false, [&]() -> asio::awaitable<std::string> {
-        auto page = co_await store_.list_products(f);
+        auto page = co_await catalog_.list_products(f);
         json::array data;
         for (const auto& p : page.data) data.push_back(domain::product_json(p, currency_));
         co_return json::serialize(json::object{{"data", std::move(data)},
@@ -77,14 +78,14 @@ asio::awaitable<std::string> CatalogService::categories() {
   co_return co_await cache::get_or_load(
       cache_, "categories:" + gen, ttls_.categories, false, [&]() -> asio::awaitable<std::string> {
         json::array data;
-        const auto categories = co_await store_.list_categories();
+        const auto categories = co_await catalog_.list_categories();
         for (const auto& c : categories) data.push_back(domain::category_json(c));
         co_return json::serialize(json::object{{"data", std::move(data)}});
       });
 }
 
 asio::awaitable<std::string> CatalogService::category_products(std::string slug,
-                                                               store::ProductFilter f) {
+                                                               ports::ProductFilter f) {
   const auto all = json::parse(co_await categories()).as_object();
   const auto& data = all.at("data").as_array();
   const bool known = std::any_of(data.begin(), data.end(), [&](const json::value& c) {
@@ -95,19 +96,19 @@ asio::awaitable<std::string> CatalogService::category_products(std::string slug,
   co_return co_await products(std::move(f));
 }
 
-json::object CatalogService::checked(const store::ProductWrite& w, const std::string& id) {
+json::object CatalogService::checked(const ports::ProductWrite& w, const std::string& id) {
   switch (w.outcome) {
-    case store::WriteOutcome::ok:
+    case ports::WriteOutcome::ok:
       return domain::product_json(*w.product, currency_);
-    case store::WriteOutcome::not_found:
+    case ports::WriteOutcome::not_found:
       throw core::not_found("product '" + id + "' does not exist");
-    case store::WriteOutcome::duplicate:
+    case ports::WriteOutcome::duplicate:
       throw core::conflict("a product with this product_id or sku already exists");
-    case store::WriteOutcome::unknown_category:
+    case ports::WriteOutcome::unknown_category:
       throw core::validation_failed("unknown category", {{"category", "no such category"}});
-    case store::WriteOutcome::negative:
+    case ports::WriteOutcome::negative:
       throw core::validation_failed("stock cannot go below zero", {{"stock", "would be negative"}});
-    case store::WriteOutcome::below_reserved:
+    case ports::WriteOutcome::below_reserved:
       throw core::conflict("stock cannot go below what is reserved (" +
                            std::to_string(w.product ? w.product->reserved : 0) + ")");
   }
@@ -118,7 +119,7 @@ asio::awaitable<json::object> CatalogService::create_category(const json::value&
   auto parsed = domain::parse_new_category(body);
   if (!parsed.errors.empty())
     throw core::validation_failed("the category is not valid", std::move(parsed.errors));
-  if (!co_await store_.create_category(parsed.category))
+  if (!co_await catalog_.create_category(parsed.category))
     throw core::conflict("category '" + parsed.category.slug + "' already exists");
   co_await invalidate_products(std::vector<std::string>());
   co_return domain::category_json(parsed.category);
@@ -128,7 +129,7 @@ asio::awaitable<json::object> CatalogService::create_product(const json::value& 
   auto parsed = domain::parse_new_product(body);
   if (!parsed.errors.empty())
     throw core::validation_failed("the product is not valid", std::move(parsed.errors));
-  const auto written = co_await store_.create_product(parsed.fields);
+  const auto written = co_await catalog_.create_product(parsed.fields);
   auto out = checked(written, parsed.fields.product_id.value_or(""));
   const std::vector<std::string> changed{written.product->product_id};
   co_await invalidate_products(changed);
@@ -140,7 +141,7 @@ asio::awaitable<json::object> CatalogService::update_product(std::string id,
   auto parsed = domain::parse_product_patch(body);
   if (!parsed.errors.empty())
     throw core::validation_failed("the product is not valid", std::move(parsed.errors));
-  const auto written = co_await store_.update_product(id, parsed.fields);
+  const auto written = co_await catalog_.update_product(id, parsed.fields);
   auto out = checked(written, id);
   const std::vector<std::string> changed{id};
   co_await invalidate_products(changed);
@@ -152,7 +153,7 @@ asio::awaitable<json::object> CatalogService::change_inventory(std::string id,
   auto parsed = domain::parse_inventory_change(body);
   if (!parsed.errors.empty())
     throw core::validation_failed("the inventory change is not valid", std::move(parsed.errors));
-  const auto written = co_await store_.change_inventory(id, parsed.change);
+  const auto written = co_await catalog_.change_inventory(id, parsed.change);
   auto out = checked(written, id);
   const std::vector<std::string> changed{id};
   co_await invalidate_products(changed);
@@ -160,7 +161,7 @@ asio::awaitable<json::object> CatalogService::change_inventory(std::string id,
 }
 
 asio::awaitable<void> CatalogService::delete_product(std::string id) {
-  if (!co_await store_.delete_product(id))
+  if (!co_await catalog_.delete_product(id))
     throw core::not_found("product '" + id + "' does not exist");
   const std::vector<std::string> changed{id};
   co_await invalidate_products(changed);
@@ -169,7 +170,7 @@ asio::awaitable<void> CatalogService::delete_product(std::string id) {
 asio::awaitable<bool> CatalogService::load_demo_catalog(domain::DemoCatalog demo) {
   std::vector<std::string> ids;
   for (const auto& p : demo.products) ids.push_back(p.product_id);
-  const bool loaded = co_await store_.load_demo_catalog(std::move(demo));
+  const bool loaded = co_await catalog_.load_demo_catalog(std::move(demo));
   if (loaded) co_await invalidate_products(ids);
   co_return loaded;
 }
@@ -180,7 +181,7 @@ asio::awaitable<void> CatalogService::invalidate_products(const std::vector<std:
   co_await cache_.invalidate(std::move(keys));
   // Lists read from replicas: another process sharing the cache may refill a listing from a
   // replica that has not replayed this change yet. Retire the listings again once they have.
-  if (store_.lists_may_lag()) {
+  if (catalog_.lists_may_lag()) {
     const auto executor = co_await asio::this_coro::executor;
     ++retirements_pending_;
     asio::co_spawn(executor, retire_listings_after_replicas(), asio::detached);
@@ -189,7 +190,7 @@ asio::awaitable<void> CatalogService::invalidate_products(const std::vector<std:
 
 asio::awaitable<void> CatalogService::retire_listings_after_replicas() {
   try {
-    co_await store_.replicas_caught_up();
+    co_await catalog_.replicas_caught_up();
     std::vector<std::string> keys{kGenerationKey};
     co_await cache_.invalidate(std::move(keys));
   } catch (const std::exception& e) {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/ports/cache.hpp"
-#include "core/ports/store.hpp"
+#include "core/ports/catalog.hpp"
 
 namespace orderflow::service {
 
@@ -21,14 +21,14 @@ struct CacheTtls {
 // return). Reads return JSON text ready to send, the same whether it came from the cache or not.
 class CatalogService {
  public:
-  CatalogService(store::Store& store, cache::Cache& cache, CacheTtls ttls, std::string currency)
-      : store_(store), cache_(cache), ttls_(ttls), currency_(std::move(currency)) {}
+  CatalogService(ports::Catalog& catalog, cache::Cache& cache, CacheTtls ttls, std::string currency)
+      : catalog_(catalog), cache_(cache), ttls_(ttls), currency_(std::move(currency)) {}
 
   boost::asio::awaitable<std::string> product(std::string id);
-  boost::asio::awaitable<std::string> products(store::ProductFilter filter);
+  boost::asio::awaitable<std::string> products(ports::ProductFilter filter);
   // The list of one category; 404 when the category does not exist.
   boost::asio::awaitable<std::string> category_products(std::string slug,
-                                                        store::ProductFilter filter);
+                                                        ports::ProductFilter filter);
   boost::asio::awaitable<std::string> categories();
 
   boost::asio::awaitable<boost::json::object> create_category(const boost::json::value& body);
@@ -52,9 +52,9 @@ class CatalogService {
  private:
   boost::asio::awaitable<std::string> generation();
   boost::asio::awaitable<void> retire_listings_after_replicas();
-  boost::json::object checked(const store::ProductWrite& w, const std::string& id);
+  boost::json::object checked(const ports::ProductWrite& w, const std::string& id);
 
-  store::Store& store_;
+  ports::Catalog& catalog_;
   cache::Cache& cache_;
   CacheTtls ttls_;
   std::string currency_;

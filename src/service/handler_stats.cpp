@@ -39,7 +39,7 @@ json::object LatencyWindow::percentiles() const {
   return o;
 }
 
-void HandlerStats::record_batch(const store::BatchResult& r, double apply_ms,
+void HandlerStats::record_batch(const ports::BatchResult& r, double apply_ms,
                                 const std::vector<double>& end_to_end_ms) {
   {
     std::lock_guard lock(mutex_);

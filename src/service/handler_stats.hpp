@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "base/metrics.hpp"
-#include "core/ports/store.hpp"
+#include "core/ports/batch_applier.hpp"
 
 namespace orderflow::service {
 
@@ -29,7 +29,7 @@ class LatencyWindow {
 // What the worker has done since the process started.
 class HandlerStats {
  public:
-  void record_batch(const store::BatchResult& r, double apply_ms,
+  void record_batch(const ports::BatchResult& r, double apply_ms,
                     const std::vector<double>& end_to_end_ms);
   boost::json::object to_json() const;
 

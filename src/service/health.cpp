@@ -69,7 +69,7 @@ asio::awaitable<HealthMonitor::Report> HealthMonitor::check_now(
   r.cache.status = "disabled";
   auto t0 = std::chrono::steady_clock::now();
   std::string error;
-  const auto db_ok = co_await within<bool>(succeeds(store_.ping()), deadline, error);
+  const auto db_ok = co_await within<bool>(succeeds(database_.ping()), deadline, error);
   r.database = {db_ok ? "connected" : "disconnected", since_ms(t0), error};
   t0 = std::chrono::steady_clock::now();
   const auto stats = co_await within<queue::QueueStats>(queue_.stats(), deadline, error);

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/ports/cache.hpp"
+#include "core/ports/health_probe.hpp"
 #include "core/ports/queue.hpp"
-#include "core/ports/store.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -36,8 +36,8 @@ using ReplicaProbe = std::function<boost::asio::awaitable<std::vector<ReplicaChe
 class HealthMonitor {
  public:
   // cache: null when caching is off.
-  HealthMonitor(store::Store& store, queue::Queue& queue, cache::Cache* cache)
-      : store_(store), queue_(queue), cache_(cache) {
+  HealthMonitor(ports::HealthProbe& database, queue::Queue& queue, cache::Cache* cache)
+      : database_(database), queue_(queue), cache_(cache) {
     last_.cache.status = cache ? "connected" : "disabled";
   }
 
@@ -67,7 +67,7 @@ class HealthMonitor {
  private:
   boost::asio::awaitable<void> loop(std::chrono::milliseconds every);
 
-  store::Store& store_;
+  ports::HealthProbe& database_;
   queue::Queue& queue_;
   cache::Cache* cache_;
   ReplicaProbe replica_probe_;

@@ -4,6 +4,7 @@
 
 #include "base/ids.hpp"
 #include "base/time.hpp"
+#include "core/domain/processing.hpp"
 #include "core/errors.hpp"
 
 namespace orderflow::service {
@@ -30,7 +31,7 @@ asio::awaitable<AcceptedOrder> OrderService::accept(const json::value& body,
   auto& request = parsed.request;
   request.session_id = std::move(session_id);
 
-  store::AcceptRequest a;
+  ports::AcceptRequest a;
   a.client_order_id = request.order_id.has_value();
   a.order_id = request.order_id.value_or(uuid_v7());
   a.idempotency_key = std::move(idempotency_key);
@@ -42,23 +43,23 @@ asio::awaitable<AcceptedOrder> OrderService::accept(const json::value& body,
   a.message.dedup_id = a.idempotency_key ? *a.idempotency_key : a.order_id;
   a.message.body = domain::encode_message(domain::CreateOrder{a.order_id, a.accepted_at, request});
 
-  const auto r = co_await store_.accept_order(std::move(a));
+  const auto r = co_await intake_.accept(std::move(a));
   switch (r.outcome) {
-    case store::AcceptOutcome::idempotency_conflict:
+    case ports::AcceptOutcome::idempotency_conflict:
       throw core::idempotency_conflict(
           "this Idempotency-Key was used with a different request body");
-    case store::AcceptOutcome::order_id_conflict:
+    case ports::AcceptOutcome::order_id_conflict:
       throw core::conflict("order_id '" + r.order_id + "' already names a different order");
     default:
       co_return AcceptedOrder{r.order_id, r.message_id, r.created_at,
-                              r.outcome == store::AcceptOutcome::replayed};
+                              r.outcome == ports::AcceptOutcome::replayed};
   }
 }
 
 asio::awaitable<std::optional<AcceptedOrder>> OrderService::replay_checkout(
     std::string idempotency_key, std::string session_id) {
-  const auto bound = co_await store_.find_key_binding(std::move(idempotency_key),
-                                                      now_ms() - options_.idempotency_window_ms);
+  const auto bound = co_await intake_.find_key_binding(std::move(idempotency_key),
+                                                       now_ms() - options_.idempotency_window_ms);
   if (!bound) co_return std::nullopt;
   if (bound->request.session_id != session_id)
     throw core::idempotency_conflict("this Idempotency-Key was used with a different request body");
@@ -74,7 +75,7 @@ asio::awaitable<std::optional<OrderDocument>> OrderService::find(std::string ord
     const auto nl = hit.value->find('\n');
     co_return OrderDocument{hit.value->substr(nl + 1), std::stoll(hit.value->substr(0, nl))};
   }
-  const auto found = co_await store_.find_order(order_id);
+  const auto found = co_await reads_.find_order(order_id);
   OrderDocument doc;
   if (found.order) {
     doc = {json::serialize(domain::to_api_json(*found.order)), found.order->version};
@@ -91,7 +92,7 @@ asio::awaitable<std::optional<OrderDocument>> OrderService::find(std::string ord
 }
 
 namespace {
-OrderStatus current_status(const store::OrderLookup& lookup, const std::string& id) {
+OrderStatus current_status(const ports::OrderLookup& lookup, const std::string& id) {
   if (lookup.order) return lookup.order->status;
   if (lookup.queued) return OrderStatus::queued;
   throw core::not_found("order '" + id + "' does not exist");
@@ -117,7 +118,7 @@ asio::awaitable<ChangeRequested> OrderService::request_status(std::string order_
     throw core::validation_failed(
         "unknown status",
         {{"status", "must be one of pending, confirmed, shipped, delivered, cancelled, failed"}});
-  const auto from = current_status(co_await store_.find_order(order_id), order_id);
+  const auto from = current_status(co_await reads_.find_order(order_id), order_id);
   if (!may_request_transition(from, *target))
     throw core::invalid_transition("cannot move order from " +
                                    std::string(domain::to_string(from)) + " to " +
@@ -130,7 +131,7 @@ asio::awaitable<ChangeRequested> OrderService::request_status(std::string order_
 
 asio::awaitable<ChangeRequested> OrderService::request_delete(std::string order_id,
                                                               std::string request_id) {
-  current_status(co_await store_.find_order(order_id), order_id);
+  current_status(co_await reads_.find_order(order_id), order_id);
   const auto body =
       domain::encode_message(domain::DeleteOrder{order_id, now_ms(), std::move(request_id)});
   co_return co_await send_change(std::move(order_id), "deleted", body);

@@ -6,8 +6,9 @@
 #include <string>
 
 #include "core/ports/cache.hpp"
+#include "core/ports/intake.hpp"
+#include "core/ports/order_reads.hpp"
 #include "core/ports/queue.hpp"
-#include "core/ports/store.hpp"
 
 namespace orderflow::service {
 
@@ -37,9 +38,13 @@ struct ChangeRequested {
 // request durable in the queue; the worker applies it. Client mistakes throw core::Error.
 class OrderService {
  public:
-  OrderService(store::Store& store, queue::Queue& queue, cache::Cache& cache,
-               OrderServiceOptions options)
-      : store_(store), queue_(queue), cache_(cache), options_(std::move(options)) {}
+  OrderService(ports::Intake& intake, ports::OrderReads& reads, queue::Queue& queue,
+               cache::Cache& cache, OrderServiceOptions options)
+      : intake_(intake),
+        reads_(reads),
+        queue_(queue),
+        cache_(cache),
+        options_(std::move(options)) {}
 
   // The order, processed or still queued (cache-aside, sliding TTL); nullopt when unknown.
   boost::asio::awaitable<std::optional<OrderDocument>> find(std::string order_id);
@@ -63,7 +68,8 @@ class OrderService {
   boost::asio::awaitable<ChangeRequested> send_change(std::string order_id, std::string requested,
                                                       std::string body);
 
-  store::Store& store_;
+  ports::Intake& intake_;
+  ports::OrderReads& reads_;
   queue::Queue& queue_;
   cache::Cache& cache_;
   OrderServiceOptions options_;

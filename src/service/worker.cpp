@@ -50,7 +50,7 @@ asio::awaitable<void> Worker::loop() {
       last_poll_at_ = now_ms();
       if (batch.empty()) continue;
       const auto t0 = std::chrono::steady_clock::now();
-      auto result = co_await store_.apply_batch(batch, rules_);
+      auto result = co_await applier_.apply_batch(batch, rules_);
       if (after_commit_) co_await after_commit_(result);
       const auto done = now_ms();
       const double apply_ms =

@@ -8,8 +8,8 @@
 #include <functional>
 
 #include "core/domain/processing.hpp"
+#include "core/ports/batch_applier.hpp"
 #include "core/ports/queue.hpp"
-#include "core/ports/store.hpp"
 #include "service/handler_stats.hpp"
 
 namespace boost::asio {
@@ -26,15 +26,15 @@ struct WorkerOptions {
 
 // Runs after a batch committed and before it counts as processed: cache invalidation,
 // clean-up of carts whose checkout was confirmed.
-using AfterCommit = std::function<boost::asio::awaitable<void>(const store::BatchResult&)>;
+using AfterCommit = std::function<boost::asio::awaitable<void>(const ports::BatchResult&)>;
 
 // Receives batches of order messages and applies each batch in one store transaction.
 class Worker {
  public:
-  Worker(queue::Queue& queue, store::Store& store, domain::ProcessingRules rules,
+  Worker(queue::Queue& queue, ports::BatchApplier& applier, domain::ProcessingRules rules,
          WorkerOptions options, HandlerStats& stats, AfterCommit after_commit)
       : queue_(queue),
-        store_(store),
+        applier_(applier),
         rules_(std::move(rules)),
         options_(options),
         stats_(stats),
@@ -49,7 +49,7 @@ class Worker {
   boost::asio::awaitable<void> loop();
 
   queue::Queue& queue_;
-  store::Store& store_;
+  ports::BatchApplier& applier_;
   domain::ProcessingRules rules_;
   WorkerOptions options_;
   HandlerStats& stats_;

@@ -3,15 +3,21 @@
 #include <cstdlib>
 #include <memory>
 
+#include "app/wiring.hpp"
+#include "backends/postgres/pg_batch_applier.hpp"
+#include "backends/postgres/pg_carts.hpp"
+#include "backends/postgres/pg_catalog.hpp"
+#include "backends/postgres/pg_orders.hpp"
 #include "backends/postgres/pg_queue.hpp"
-#include "backends/postgres/pg_store.hpp"
 #include "backends/postgres/schema.hpp"
-#include "backends/redis/redis_cart_store.hpp"
-#include "backends/redis/redis_intake_store.hpp"
+#include "backends/redis/redis_carts.hpp"
+#include "backends/redis/redis_intake.hpp"
 #include "backends/redis/redis_queue.hpp"
 #include "backends/sqlite/schema.hpp"
+#include "backends/sqlite/sqlite_carts.hpp"
+#include "backends/sqlite/sqlite_catalog.hpp"
+#include "backends/sqlite/sqlite_orders.hpp"
 #include "backends/sqlite/sqlite_queue.hpp"
-#include "backends/sqlite/sqlite_store.hpp"
 #include "base/ids.hpp"
 #include "drivers/pg/pool.hpp"
 #include "drivers/redis/client.hpp"
@@ -37,14 +43,15 @@ class SqliteBackend {
   }
 
   queue::Queue& queue() { return *queue_; }
-  store::Store& store() { return *store_; }
-  store::CartStore& carts(std::chrono::milliseconds ttl) {
-    carts_ = std::make_unique<store::SqliteCartStore>(*db_, ttl);
+  const app::Ports& ports() const { return ports_; }
+  ports::Carts& carts(std::chrono::milliseconds ttl) {
+    carts_ = std::make_unique<backends::SqliteCarts>(*db_, ttl);
     return *carts_;
   }
   void reopen() {
     carts_.reset();
-    store_.reset();
+    catalog_.reset();
+    orders_.reset();
     queue_.reset();
     db_.reset();
     open();
@@ -54,15 +61,20 @@ class SqliteBackend {
   void open() {
     db_ = std::make_unique<sqlite::Database>(migrated_file(dir_.file("test.db")));
     queue_ = std::make_unique<queue::SqliteQueue>(*db_, options_);
-    store_ = std::make_unique<store::SqliteStore>(*db_, *queue_);
+    orders_ = std::make_unique<backends::SqliteOrders>(*db_, *queue_);
+    catalog_ = std::make_unique<backends::SqliteCatalog>(*db_);
+    ports_ = {orders_.get(), orders_.get(), orders_.get(), catalog_.get(),
+              nullptr,       orders_.get(), queue_.get()};
   }
 
   ScratchDir dir_;
   queue::QueueOptions options_;
   std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<queue::SqliteQueue> queue_;
-  std::unique_ptr<store::SqliteStore> store_;
-  std::unique_ptr<store::SqliteCartStore> carts_;
+  std::unique_ptr<backends::SqliteOrders> orders_;
+  std::unique_ptr<backends::SqliteCatalog> catalog_;
+  std::unique_ptr<backends::SqliteCarts> carts_;
+  app::Ports ports_;
 };
 
 // A database of its own on the PostgreSQL server of DATABASE_URL (scripts/services starts it),
@@ -116,9 +128,9 @@ class PgBackend {
   ~PgBackend() { close(); }
 
   queue::Queue& queue() { return *queue_; }
-  store::Store& store() { return *store_; }
-  store::CartStore& carts(std::chrono::milliseconds ttl) {
-    carts_ = std::make_unique<store::PgCartStore>(*pool_, ttl);
+  const app::Ports& ports() const { return ports_; }
+  ports::Carts& carts(std::chrono::milliseconds ttl) {
+    carts_ = std::make_unique<backends::PgCarts>(*pool_, ttl);
     return *carts_;
   }
   void reopen() {
@@ -129,13 +141,23 @@ class PgBackend {
  private:
   void open() {
     pool_ = db_.migrated_pool();
+    database_ = std::make_unique<backends::PgDatabase>(*pool_, nullptr);
     queue_ = std::make_unique<queue::PgQueue>(*pool_, options_);
-    store_ = std::make_unique<store::PgStore>(*pool_, queue_.get());
+    orders_ = std::make_unique<backends::PgOrders>(*database_);
+    intake_ = std::make_unique<backends::PgIntake>(*pool_, *queue_);
+    applier_ = std::make_unique<backends::PgBatchApplier>(*database_, *queue_);
+    catalog_ = std::make_unique<backends::PgCatalog>(*database_);
+    ports_ = {intake_.get(), orders_.get(), applier_.get(), catalog_.get(),
+              nullptr,       orders_.get(), queue_.get()};
   }
   void close() {
     carts_.reset();
-    store_.reset();
+    catalog_.reset();
+    applier_.reset();
+    intake_.reset();
+    orders_.reset();
     queue_.reset();
+    database_.reset();
     pool_.reset();
   }
 
@@ -143,9 +165,14 @@ class PgBackend {
   ScratchDatabase db_;
   queue::QueueOptions options_;
   std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<backends::PgDatabase> database_;
   std::unique_ptr<queue::PgQueue> queue_;
-  std::unique_ptr<store::PgStore> store_;
-  std::unique_ptr<store::PgCartStore> carts_;
+  std::unique_ptr<backends::PgOrders> orders_;
+  std::unique_ptr<backends::PgIntake> intake_;
+  std::unique_ptr<backends::PgBatchApplier> applier_;
+  std::unique_ptr<backends::PgCatalog> catalog_;
+  std::unique_ptr<backends::PgCarts> carts_;
+  app::Ports ports_;
 };
 
 // The Redis of REDIS_URL (scripts/services starts one).
@@ -162,14 +189,14 @@ class RedisCartBackend {
   static constexpr bool kSweepsExpired = false;  // Redis expires keys by itself
   RedisCartBackend(queue::QueueOptions, asio::io_context& io)
       : client_(io.get_executor(), redis_from_env()) {}
-  store::CartStore& carts(std::chrono::milliseconds ttl) {
-    carts_ = std::make_unique<store::RedisCartStore>(client_, "test:" + uuid_v7() + ":", ttl);
+  ports::Carts& carts(std::chrono::milliseconds ttl) {
+    carts_ = std::make_unique<backends::RedisCarts>(client_, "test:" + uuid_v7() + ":", ttl);
     return *carts_;
   }
 
  private:
   redis::Client client_;
-  std::unique_ptr<store::RedisCartStore> carts_;
+  std::unique_ptr<backends::RedisCarts> carts_;
 };
 
 // The queue in Redis, under a key prefix of its own per test. reopen() makes a new client and
@@ -213,30 +240,56 @@ class PgRedisBackend {
   }
 
   queue::Queue& queue() { return redis_.queue(); }
-  store::Store& store() { return *store_; }
-  store::Store& database_store() { return *orders_; }
-  store::RedisIntakeStore& intake_store() { return *store_; }
+  const app::Ports& ports() const { return ports_; }
+  // The database's inbox applier, which the Redis applier applies batches with.
+  ports::BatchApplier& inbox_applier() { return *inbox_; }
+  std::string intake_key(const std::string& order_id) {
+    return redis_.redis_queue().key_base() + "in:" + order_id;
+  }
   void reopen() {
-    store_.reset();
-    orders_.reset();
-    pool_.reset();
+    close();
     redis_.reopen();
     open();
   }
+  ~PgRedisBackend() { close(); }
 
  private:
   void open() {
     pool_ = db_.migrated_pool();
-    orders_ = std::make_unique<store::PgStore>(*pool_, nullptr);
-    store_ = std::make_unique<store::RedisIntakeStore>(*orders_, redis_.redis_queue(),
-                                                       std::chrono::hours(24));
+    database_ = std::make_unique<backends::PgDatabase>(*pool_, nullptr);
+    orders_ = std::make_unique<backends::PgOrders>(*database_);
+    catalog_ = std::make_unique<backends::PgCatalog>(*database_);
+    inbox_ = std::make_unique<backends::PgBatchApplier>(*database_);
+    auto& queue = redis_.redis_queue();
+    intake_ = std::make_unique<backends::RedisIntake>(queue, *orders_);
+    queued_ = std::make_unique<backends::RedisQueuedOrders>(queue, *orders_);
+    applier_ =
+        std::make_unique<backends::RedisBatchApplier>(queue, *inbox_, std::chrono::hours(24));
+    ports_ = {intake_.get(), queued_.get(), applier_.get(), catalog_.get(),
+              nullptr,       orders_.get(), &queue};
+  }
+  void close() {
+    applier_.reset();
+    queued_.reset();
+    intake_.reset();
+    inbox_.reset();
+    catalog_.reset();
+    orders_.reset();
+    database_.reset();
+    pool_.reset();
   }
 
   ScratchDatabase db_;
   RedisQueueBackend redis_;
   std::unique_ptr<pg::Pool> pool_;
-  std::unique_ptr<store::PgStore> orders_;
-  std::unique_ptr<store::RedisIntakeStore> store_;
+  std::unique_ptr<backends::PgDatabase> database_;
+  std::unique_ptr<backends::PgOrders> orders_;
+  std::unique_ptr<backends::PgCatalog> catalog_;
+  std::unique_ptr<backends::PgBatchApplier> inbox_;
+  std::unique_ptr<backends::RedisIntake> intake_;
+  std::unique_ptr<backends::RedisQueuedOrders> queued_;
+  std::unique_ptr<backends::RedisBatchApplier> applier_;
+  app::Ports ports_;
 };
 
 }  // namespace orderflow::testing

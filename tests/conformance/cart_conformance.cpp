@@ -11,7 +11,7 @@ using namespace std::chrono_literals;
 template <typename Backend>
 class CartConformance : public ::testing::Test {
  protected:
-  store::CartStore& carts(std::chrono::milliseconds ttl = 7 * 24h) { return backend_.carts(ttl); }
+  ports::Carts& carts(std::chrono::milliseconds ttl = 7 * 24h) { return backend_.carts(ttl); }
   template <typename T>
   T await(asio::awaitable<T> op) {
     return run(io_, std::move(op));

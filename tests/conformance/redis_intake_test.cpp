@@ -19,12 +19,14 @@ TEST(RedisIntake, MessageRedeliveredAfterALostDeletionIsAppliedOnce) {
   o.visibility_timeout = 300ms;
   PgRedisBackend backend(o, io);
   cache::NullCache cache;
-  service::OrderService orders(backend.store(), backend.queue(), cache, {});
+  service::OrderService orders(*backend.ports().intake, *backend.ports().order_reads,
+                               backend.queue(), cache, {});
   const domain::ProcessingRules rules{*domain::Rate::parse("0.08"),
                                       [](const domain::Order&) { return false; }};
   const auto accepted = run(
       io, orders.accept(boost::json::parse(R"({"amount":"5.00"})"), std::nullopt, std::nullopt));
-  run(io, backend.store().apply_batch(run(io, backend.queue().receive(10, 0ms)), rules));
+  run(io,
+      backend.ports().batch_applier->apply_batch(run(io, backend.queue().receive(10, 0ms)), rules));
   // A cancellation, unlike a create, is not idempotent by itself: applied twice, the second
   // would be rejected as a transition from cancelled.
   run(io, orders.request_status(accepted.order_id, boost::json::value("cancelled"), "req-1"));
@@ -32,18 +34,18 @@ TEST(RedisIntake, MessageRedeliveredAfterALostDeletionIsAppliedOnce) {
   // The batch commits in the database, and the process dies before Redis hears of it.
   auto first = run(io, backend.queue().receive(10, 0ms));
   ASSERT_EQ(first.size(), 1u);
-  const auto committed = run(io, backend.database_store().apply_batch(first, rules));
+  const auto committed = run(io, backend.inbox_applier().apply_batch(first, rules));
   EXPECT_EQ(committed.applied.size(), 1u);
 
   sleep_ms(400);
   auto again = run(io, backend.queue().receive(10, 0ms));
   ASSERT_EQ(again.size(), 1u) << "redelivered after the visibility timeout";
   EXPECT_EQ(again[0].receive_count, 2);
-  const auto second = run(io, backend.store().apply_batch(again, rules));
+  const auto second = run(io, backend.ports().batch_applier->apply_batch(again, rules));
   EXPECT_TRUE(second.applied.empty());
   EXPECT_EQ(second.already_applied, std::vector<std::string>{again[0].message_id});
 
-  const auto events = run(io, backend.store().order_events(accepted.order_id));
+  const auto events = run(io, backend.ports().order_reads->order_events(accepted.order_id));
   ASSERT_TRUE(events);
   const auto count = [&](const char* type) {
     return std::count_if(events->begin(), events->end(),
@@ -59,15 +61,17 @@ TEST(RedisIntake, ClientOrderIdKnownToTheDatabaseIsRefused) {
   asio::io_context io;
   PgRedisBackend backend(queue::QueueOptions{}, io);
   cache::NullCache cache;
-  service::OrderService orders(backend.store(), backend.queue(), cache, {});
+  service::OrderService orders(*backend.ports().intake, *backend.ports().order_reads,
+                               backend.queue(), cache, {});
   const auto body = boost::json::parse(R"({"order_id":"ord-1","amount":"5.00"})");
   run(io, orders.accept(body, std::nullopt, std::nullopt));
   const domain::ProcessingRules rules{*domain::Rate::parse("0.08"),
                                       [](const domain::Order&) { return false; }};
-  run(io, backend.store().apply_batch(run(io, backend.queue().receive(10, 0ms)), rules));
+  run(io,
+      backend.ports().batch_applier->apply_batch(run(io, backend.queue().receive(10, 0ms)), rules));
   // The intake record expires after the idempotency window; the database still knows the id.
   redis::Client client(io.get_executor(), redis_from_env());
-  run(io, client.command({"DEL", backend.intake_store().intake_key("ord-1")}));
+  run(io, client.command({"DEL", backend.intake_key("ord-1")}));
   EXPECT_THROW(run(io, orders.accept(body, std::nullopt, std::nullopt)), core::Error);
 }
 

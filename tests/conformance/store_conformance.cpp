@@ -25,10 +25,13 @@ class StoreConformance : public ::testing::Test {
     o.retry_delays = {50ms};
     o.poll_interval = 50ms;
     backend_ = std::make_unique<Backend>(o, io_);
-    orders_ = std::make_unique<service::OrderService>(store(), q(), cache_,
+    orders_ = std::make_unique<service::OrderService>(intake(), reads(), q(), cache_,
                                                       service::OrderServiceOptions{});
   }
-  store::Store& store() { return backend_->store(); }
+  ports::Intake& intake() { return *backend_->ports().intake; }
+  ports::OrderReads& reads() { return *backend_->ports().order_reads; }
+  ports::BatchApplier& applier() { return *backend_->ports().batch_applier; }
+  ports::Catalog& catalog() { return *backend_->ports().catalog; }
   queue::Queue& q() { return backend_->queue(); }
   template <typename T>
   T await(asio::awaitable<T> op) {
@@ -48,9 +51,9 @@ class StoreConformance : public ::testing::Test {
       return e.kind();
     }
   }
-  store::BatchResult process() {
+  ports::BatchResult process() {
     auto batch = await(q().receive(100, 0ms));
-    return await(store().apply_batch(std::move(batch), rules_));
+    return await(applier().apply_batch(std::move(batch), rules_));
   }
 
   domain::ProcessingRules rules_{*domain::Rate::parse("0.08"), [](const domain::Order& o) {
@@ -68,14 +71,14 @@ TYPED_TEST_SUITE(StoreConformance, StoreConformanceBackends, BackendNames);
 TYPED_TEST(StoreConformance, AcceptedOrderIsQueuedAndReadable) {
   const auto a = this->accept(R"({"customer_id":"c1","amount":"10.00"})");
   EXPECT_FALSE(a.replayed);
-  const auto found = this->await(this->store().find_order(a.order_id));
+  const auto found = this->await(this->reads().find_order(a.order_id));
   EXPECT_FALSE(found.order);
   ASSERT_TRUE(found.queued);
   EXPECT_EQ(found.queued->request.customer_id, "c1");
   EXPECT_EQ(found.queued->accepted_at, a.created_at);
   EXPECT_EQ(this->await(this->q().stats()).visible, 1);
-  EXPECT_TRUE(this->await(this->store().order_events(a.order_id)).has_value());
-  EXPECT_FALSE(this->await(this->store().order_events("never")).has_value());
+  EXPECT_TRUE(this->await(this->reads().order_events(a.order_id)).has_value());
+  EXPECT_FALSE(this->await(this->reads().order_events("never")).has_value());
 }
 
 TYPED_TEST(StoreConformance, IdempotencyKeyReplaysOrConflicts) {
@@ -96,15 +99,15 @@ TYPED_TEST(StoreConformance, IdempotencyKeyReplaysOrConflicts) {
 TYPED_TEST(StoreConformance, KeyBindingNamesTheOrderAndItsRequest) {
   const auto first = this->accept(R"({"customer_id":"c9","amount":"10.00"})", "key-9");
   this->process();  // still bound once the order is processed
-  const auto bound = this->await(this->store().find_key_binding("key-9", 0));
+  const auto bound = this->await(this->intake().find_key_binding("key-9", 0));
   ASSERT_TRUE(bound);
   EXPECT_EQ(bound->accepted.order_id, first.order_id);
   EXPECT_EQ(bound->accepted.message_id, first.message_id);
   EXPECT_EQ(bound->accepted.created_at, first.created_at);
   EXPECT_EQ(bound->request.customer_id, "c9");
-  EXPECT_FALSE(this->await(this->store().find_key_binding("key-9", first.created_at)))
+  EXPECT_FALSE(this->await(this->intake().find_key_binding("key-9", first.created_at)))
       << "bound before `since`: outside the window";
-  EXPECT_FALSE(this->await(this->store().find_key_binding("never-used", 0)));
+  EXPECT_FALSE(this->await(this->intake().find_key_binding("never-used", 0)));
 }
 
 TYPED_TEST(StoreConformance, ClientOrderIdIsIdempotent) {
@@ -127,17 +130,17 @@ TYPED_TEST(StoreConformance, BatchIsAppliedOnceAndDeleted) {
   const auto r = this->process();
   EXPECT_EQ(r.applied.size(), 2u);
   EXPECT_TRUE(r.failed.empty());
-  const auto oa = this->await(this->store().find_order(a.order_id)).order;
+  const auto oa = this->await(this->reads().find_order(a.order_id)).order;
   ASSERT_TRUE(oa);
   EXPECT_EQ(oa->status, domain::OrderStatus::confirmed);
   EXPECT_EQ(oa->total, 1080);
-  const auto ob = this->await(this->store().find_order(b.order_id)).order;
+  const auto ob = this->await(this->reads().find_order(b.order_id)).order;
   ASSERT_TRUE(ob);
   EXPECT_EQ(ob->failure_reason, "payment_declined");
   const auto s = this->await(this->q().stats());
   EXPECT_EQ(s.visible + s.in_flight + s.delayed, 0);
   EXPECT_EQ(s.deleted, 2);
-  const auto events = this->await(this->store().order_events(a.order_id));
+  const auto events = this->await(this->reads().order_events(a.order_id));
   ASSERT_TRUE(events);
   ASSERT_FALSE(events->empty());
   EXPECT_EQ(events->front().type, "order.accepted");
@@ -151,13 +154,13 @@ TYPED_TEST(StoreConformance, StaleDeliveryIsNotApplied) {
   sleep_ms(700);  // visibility expires; the message is delivered again
   auto second = this->await(this->q().receive(10, 0ms));
   ASSERT_EQ(second.size(), 1u);
-  const auto stale = this->await(this->store().apply_batch(first, this->rules_));
+  const auto stale = this->await(this->applier().apply_batch(first, this->rules_));
   EXPECT_EQ(stale.stale.size(), 1u);
   EXPECT_TRUE(stale.applied.empty());
-  EXPECT_FALSE(this->await(this->store().find_order(a.order_id)).order);
-  const auto fresh = this->await(this->store().apply_batch(second, this->rules_));
+  EXPECT_FALSE(this->await(this->reads().find_order(a.order_id)).order);
+  const auto fresh = this->await(this->applier().apply_batch(second, this->rules_));
   EXPECT_EQ(fresh.applied.size(), 1u);
-  const auto events = this->await(this->store().order_events(a.order_id));
+  const auto events = this->await(this->reads().order_events(a.order_id));
   EXPECT_EQ(std::count_if(events->begin(), events->end(),
                           [](const auto& e) { return e.type == "order.accepted"; }),
             1);
@@ -171,7 +174,7 @@ TYPED_TEST(StoreConformance, PoisonMessageFailsAloneAndIsRetried) {
   const auto r = this->process();
   EXPECT_EQ(r.applied.size(), 1u);
   ASSERT_EQ(r.failed.size(), 1u);
-  EXPECT_TRUE(this->await(this->store().find_order(good.order_id)).order);
+  EXPECT_TRUE(this->await(this->reads().find_order(good.order_id)).order);
   const auto s = this->await(this->q().stats());
   EXPECT_EQ(s.retried, 1);
   EXPECT_EQ(s.delayed, 1);
@@ -185,11 +188,11 @@ TYPED_TEST(StoreConformance, StatusChangesApplyInOrder) {
   this->await(this->orders_->request_status(a.order_id, json::value("cancelled"), "r2"));
   this->process();
   this->process();
-  const auto o = this->await(this->store().find_order(a.order_id)).order;
+  const auto o = this->await(this->reads().find_order(a.order_id)).order;
   ASSERT_TRUE(o);
   EXPECT_EQ(o->status, domain::OrderStatus::shipped);
   EXPECT_EQ(o->version, 2);
-  const auto events = this->await(this->store().order_events(a.order_id));
+  const auto events = this->await(this->reads().order_events(a.order_id));
   EXPECT_EQ(events->back().type, "order.transition_rejected");
 }
 
@@ -198,10 +201,10 @@ TYPED_TEST(StoreConformance, DeletedOrderIsGoneButItsEventsRemain) {
   this->await(this->orders_->request_delete(a.order_id, "r1"));
   this->process();
   this->process();
-  const auto found = this->await(this->store().find_order(a.order_id));
+  const auto found = this->await(this->reads().find_order(a.order_id));
   EXPECT_FALSE(found.order);
   EXPECT_FALSE(found.queued);
-  const auto events = this->await(this->store().order_events(a.order_id));
+  const auto events = this->await(this->reads().order_events(a.order_id));
   ASSERT_TRUE(events);
   EXPECT_EQ(events->back().type, "order.deleted");
 }
@@ -212,26 +215,26 @@ TYPED_TEST(StoreConformance, ListsWithFiltersAndPages) {
                  R"(","amount":"1.00"})");
   this->accept(R"({"customer_id":"alice","amount":"1.00","payment_method":"test_decline"})");
   this->process();
-  store::OrderFilter f;
+  ports::OrderFilter f;
   f.customer_id = "alice";
   f.limit = 2;
-  auto page = this->await(this->store().list_orders(f));
+  auto page = this->await(this->reads().list_orders(f));
   EXPECT_EQ(page.total, 4);
   EXPECT_EQ(page.data.size(), 2u);
   EXPECT_GE(page.data[0].created_at, page.data[1].created_at) << "newest first by default";
   f.status = "failed";
-  EXPECT_EQ(this->await(this->store().list_orders(f)).total, 1);
-  store::OrderFilter later;
+  EXPECT_EQ(this->await(this->reads().list_orders(f)).total, 1);
+  ports::OrderFilter later;
   later.created_after = now_ms() + 60'000;
-  EXPECT_EQ(this->await(this->store().list_orders(later)).total, 0);
-  const auto totals = this->await(this->store().order_totals());
+  EXPECT_EQ(this->await(this->reads().list_orders(later)).total, 0);
+  const auto totals = this->await(this->reads().order_totals());
   EXPECT_EQ(totals.total, 6);
   EXPECT_EQ(totals.by_status.at("confirmed"), 5);
   EXPECT_EQ(totals.revenue, 5 * 108);
 }
 
 TYPED_TEST(StoreConformance, CatalogWritesAndQueries) {
-  auto& st = this->store();
+  auto& st = this->catalog();
   EXPECT_TRUE(this->await(st.create_category({"toys", "Toys", 0})));
   EXPECT_FALSE(this->await(st.create_category({"toys", "Again", 0})));
   domain::ProductFields f;
@@ -241,28 +244,28 @@ TYPED_TEST(StoreConformance, CatalogWritesAndQueries) {
   f.price = 1999;
   f.category = "toys";
   f.stock = 5;
-  EXPECT_EQ(this->await(st.create_product(f)).outcome, store::WriteOutcome::ok);
-  EXPECT_EQ(this->await(st.create_product(f)).outcome, store::WriteOutcome::duplicate);
+  EXPECT_EQ(this->await(st.create_product(f)).outcome, ports::WriteOutcome::ok);
+  EXPECT_EQ(this->await(st.create_product(f)).outcome, ports::WriteOutcome::duplicate);
   f.product_id = "p2";
   f.sku = "SKU-2";
   f.name = "Blue Ball";
   f.price = 500;
   f.stock = 0;
-  EXPECT_EQ(this->await(st.create_product(f)).outcome, store::WriteOutcome::ok);
+  EXPECT_EQ(this->await(st.create_product(f)).outcome, ports::WriteOutcome::ok);
   f.product_id = "p3";
   f.sku = "SKU-3";
   f.category = "nope";
-  EXPECT_EQ(this->await(st.create_product(f)).outcome, store::WriteOutcome::unknown_category);
+  EXPECT_EQ(this->await(st.create_product(f)).outcome, ports::WriteOutcome::unknown_category);
 
-  store::ProductFilter q;
+  ports::ProductFilter q;
   q.q = "KITE";
   EXPECT_EQ(this->await(st.list_products(q)).total, 1);
-  store::ProductFilter stocked;
+  ports::ProductFilter stocked;
   stocked.in_stock = true;
   EXPECT_EQ(this->await(st.list_products(stocked)).total, 1);
-  store::ProductFilter cheap;
+  ports::ProductFilter cheap;
   cheap.max_price = 500;
-  cheap.sort = "-price";
+  cheap.sort = domain::ProductSort::price_desc;
   EXPECT_EQ(this->await(st.list_products(cheap)).data.at(0).product_id, "p2");
   const auto cats = this->await(st.list_categories());
   ASSERT_EQ(cats.size(), 1u);
@@ -270,27 +273,27 @@ TYPED_TEST(StoreConformance, CatalogWritesAndQueries) {
 
   domain::ProductFields patch;
   patch.sku = "SKU-2";
-  EXPECT_EQ(this->await(st.update_product("p1", patch)).outcome, store::WriteOutcome::duplicate);
+  EXPECT_EQ(this->await(st.update_product("p1", patch)).outcome, ports::WriteOutcome::duplicate);
   patch = {};
   patch.price = 2500;
   EXPECT_EQ(this->await(st.update_product("p1", patch)).product->price, 2500);
-  EXPECT_EQ(this->await(st.update_product("zz", patch)).outcome, store::WriteOutcome::not_found);
+  EXPECT_EQ(this->await(st.update_product("zz", patch)).outcome, ports::WriteOutcome::not_found);
   EXPECT_EQ(this->await(st.change_inventory("p1", {std::nullopt, -6})).outcome,
-            store::WriteOutcome::negative);
+            ports::WriteOutcome::negative);
   EXPECT_EQ(this->await(st.change_inventory("p1", {std::nullopt, 3})).product->stock, 8);
   EXPECT_TRUE(this->await(st.delete_product("p2")));
   EXPECT_FALSE(this->await(st.delete_product("p2")));
 }
 
 TYPED_TEST(StoreConformance, DemoCatalogLoadsOnlyIntoAnEmptyCatalog) {
-  EXPECT_TRUE(this->await(this->store().load_demo_catalog(domain::demo_catalog())));
-  EXPECT_FALSE(this->await(this->store().load_demo_catalog(domain::demo_catalog())));
-  EXPECT_EQ(this->await(this->store().list_products({})).total,
+  EXPECT_TRUE(this->await(this->catalog().load_demo_catalog(domain::demo_catalog())));
+  EXPECT_FALSE(this->await(this->catalog().load_demo_catalog(domain::demo_catalog())));
+  EXPECT_EQ(this->await(this->catalog().list_products({})).total,
             static_cast<std::int64_t>(domain::demo_catalog().products.size()));
 }
 
 TYPED_TEST(StoreConformance, WorkerReservesAgainstTheCatalog) {
-  this->await(this->store().create_category({"c", "C", 0}));
+  this->await(this->catalog().create_category({"c", "C", 0}));
   domain::ProductFields f;
   f.product_id = "p";
   f.sku = "S";
@@ -298,16 +301,16 @@ TYPED_TEST(StoreConformance, WorkerReservesAgainstTheCatalog) {
   f.price = 100;
   f.category = "c";
   f.stock = 2;
-  this->await(this->store().create_product(f));
+  this->await(this->catalog().create_product(f));
   for (int i = 0; i < 3; ++i) this->accept(R"({"items":[{"product_id":"p","quantity":1}]})");
   const auto r = this->process();
   EXPECT_EQ(r.changed_products, std::vector<std::string>{"p"});
-  const auto p = this->await(this->store().find_products({"p"})).at(0);
+  const auto p = this->await(this->catalog().find_products({"p"})).at(0);
   EXPECT_EQ(p.stock, 0);
   EXPECT_EQ(p.reserved, 0);
-  store::OrderFilter failed;
+  ports::OrderFilter failed;
   failed.status = "failed";
-  EXPECT_EQ(this->await(this->store().list_orders(failed)).total, 1);
+  EXPECT_EQ(this->await(this->reads().list_orders(failed)).total, 1);
 }
 
 }  // namespace

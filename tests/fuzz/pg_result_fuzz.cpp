@@ -54,14 +54,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   PQclear(result);
   if (copied.rows.size() != 1 || copied.rows[0].size() != kOrderColumns) __builtin_trap();
   try {
-    (void)store::order_from_row(copied.rows[0]);
+    (void)backends::order_from_row(copied.rows[0]);
   } catch (const std::exception&) {
   }
   // The first 11 cells as a product row (every column NOT NULL).
   std::vector<std::optional<std::string>> product;
   for (int c = 0; c < 11; ++c) product.emplace_back(std::string(cells[c]));
   try {
-    (void)store::product_from_row(product);
+    (void)backends::product_from_row(product);
   } catch (const std::exception&) {
   }
   return 0;

@@ -50,8 +50,9 @@ class PgReplicas : public ::testing::Test {
   }
   void open(std::vector<std::string> replica_urls) {
     reads_ = std::make_unique<pg::ReadRouter>(*primary_, replica_urls, pg::PoolOptions{{}, 2});
-    queue_ = std::make_unique<queue::PgQueue>(*primary_, queue::QueueOptions{});
-    store_ = std::make_unique<store::PgStore>(*primary_, queue_.get(), reads_.get());
+    database_ = std::make_unique<backends::PgDatabase>(*primary_, reads_.get());
+    catalog_ = std::make_unique<backends::PgCatalog>(*database_);
+    orders_ = std::make_unique<backends::PgOrders>(*database_);
   }
   template <typename T>
   T await(asio::awaitable<T> op) {
@@ -92,8 +93,8 @@ class PgReplicas : public ::testing::Test {
     return await(reads_->read(std::move(s))).at(0).rows.at(0).at(0) == "t";
   }
   domain::CatalogProduct some_product() {
-    store::ProductFilter f;
-    return await(store_->list_products(f)).data.at(0);
+    ports::ProductFilter f;
+    return await(catalog_->list_products(f)).data.at(0);
   }
 
   asio::io_context io_;
@@ -101,8 +102,9 @@ class PgReplicas : public ::testing::Test {
   std::string replica_url_;
   std::unique_ptr<pg::Pool> primary_;
   std::unique_ptr<pg::ReadRouter> reads_;
-  std::unique_ptr<queue::PgQueue> queue_;
-  std::unique_ptr<store::PgStore> store_;
+  std::unique_ptr<backends::PgDatabase> database_;
+  std::unique_ptr<backends::PgCatalog> catalog_;
+  std::unique_ptr<backends::PgOrders> orders_;
 };
 
 TEST_F(PgReplicas, ParsesAndFormatsWalPositions) {
@@ -116,53 +118,53 @@ TEST_F(PgReplicas, ParsesAndFormatsWalPositions) {
 
 TEST_F(PgReplicas, ListsGoToTheReplicaAndOrdersByIdToThePrimary) {
   open({replica_url_});
-  await(store_->load_demo_catalog(domain::demo_catalog()));
+  await(catalog_->load_demo_catalog(domain::demo_catalog()));
   // Wait until the replica has replayed the demo catalog, as it soon does.
   for (int i = 0; i < 200 && reads_->stats().replica_reads == 0; ++i) {
-    await(store_->list_categories());
+    await(catalog_->list_categories());
     sleep_ms(10);
   }
   EXPECT_TRUE(read_on_standby());
   const auto p = some_product();
   const auto before = reads_->stats();
   for (int i = 0; i < 20; ++i) {
-    EXPECT_FALSE(await(store_->list_products({})).data.empty());
-    EXPECT_FALSE(await(store_->list_categories()).empty());
-    await(store_->list_orders({}));
-    await(store_->order_totals());
+    EXPECT_FALSE(await(catalog_->list_products({})).data.empty());
+    EXPECT_FALSE(await(catalog_->list_categories()).empty());
+    await(orders_->list_orders({}));
+    await(orders_->order_totals());
   }
   const auto after = reads_->stats();
   EXPECT_EQ(after.replica_reads - before.replica_reads, 80u);
   EXPECT_EQ(after.primary_reads, before.primary_reads);
 
   // Reads that must see the latest write bypass the router.
-  await(store_->find_products({p.product_id}));
-  await(store_->find_order("no-such-order"));
-  await(store_->order_events("no-such-order"));
+  await(catalog_->find_products({p.product_id}));
+  await(orders_->find_order("no-such-order"));
+  await(orders_->order_events("no-such-order"));
   const auto last = reads_->stats();
   EXPECT_EQ(last.replica_reads + last.primary_reads, after.replica_reads + after.primary_reads);
 }
 
 TEST_F(PgReplicas, AReplicaBehindThisProcessesWriteIsNotRead) {
   open({replica_url_});
-  await(store_->load_demo_catalog(domain::demo_catalog()));
+  await(catalog_->load_demo_catalog(domain::demo_catalog()));
   const auto p = some_product();
   // Replay stops: the replica keeps the old price however long we wait.
   ReplayPause paused(*this);
   domain::ProductFields change;
   change.price = p.price + 1;
-  ASSERT_EQ(await(store_->update_product(p.product_id, change)).outcome, store::WriteOutcome::ok);
+  ASSERT_EQ(await(catalog_->update_product(p.product_id, change)).outcome, ports::WriteOutcome::ok);
   const auto before = reads_->stats();
-  store::ProductFilter f;
+  ports::ProductFilter f;
   f.q = p.sku;
-  const auto listed = await(store_->list_products(f));
+  const auto listed = await(catalog_->list_products(f));
   ASSERT_EQ(listed.data.size(), 1u);
   EXPECT_EQ(listed.data[0].price, p.price + 1) << "a stale price from the paused replica";
   EXPECT_EQ(reads_->stats().primary_reads, before.primary_reads + 1);
   // Once replay resumes the replica catches up and serves reads again.
   paused.resume();
   for (int i = 0; i < 200 && reads_->stats().replica_reads == before.replica_reads; ++i) {
-    EXPECT_EQ(await(store_->list_products(f)).data.at(0).price, p.price + 1);
+    EXPECT_EQ(await(catalog_->list_products(f)).data.at(0).price, p.price + 1);
     sleep_ms(10);
   }
   EXPECT_GT(reads_->stats().replica_reads, before.replica_reads);
@@ -175,12 +177,12 @@ TEST_F(PgReplicas, AListingCachedFromALaggingReplicaIsRetiredOnceItCatchesUp) {
   cache::RedisCache cache_a(redis, prefix), cache_b(redis, prefix);
   open({replica_url_});
   pg::ReadRouter reads_b(*primary_, {replica_url_}, pg::PoolOptions{{}, 2});
-  queue::PgQueue queue_b(*primary_, queue::QueueOptions{});
-  store::PgStore store_b(*primary_, &queue_b, &reads_b);
-  service::CatalogService a(*store_, cache_a, {}, "USD"), b(store_b, cache_b, {}, "USD");
+  backends::PgDatabase database_b(*primary_, &reads_b);
+  backends::PgCatalog catalog_b(database_b);
+  service::CatalogService a(*catalog_, cache_a, {}, "USD"), b(catalog_b, cache_b, {}, "USD");
   await(a.load_demo_catalog(domain::demo_catalog()));
   const auto p = some_product();
-  store::ProductFilter only;
+  ports::ProductFilter only;
   only.q = p.sku;
   // "" while the listing is empty: B notes no write of A's, so a replica that another test
   // holds paused may not have the demo catalog yet.
@@ -240,8 +242,8 @@ TEST_F(PgReplicas, WithThePrimaryDownAReplicaBehindStillAnswers) {
 TEST_F(PgReplicas, AFailedReplicaIsSkippedThenTriedAgain) {
   // The first replica refuses connections (nothing listens on port 1).
   open({"postgresql://postgres@127.0.0.1:1/none", replica_url_});
-  await(store_->load_demo_catalog(domain::demo_catalog()));
-  for (int i = 0; i < 20; ++i) EXPECT_FALSE(await(store_->list_categories()).empty());
+  await(catalog_->load_demo_catalog(domain::demo_catalog()));
+  for (int i = 0; i < 20; ++i) EXPECT_FALSE(await(catalog_->list_categories()).empty());
   auto status = reads_->status();
   ASSERT_EQ(status.size(), 2u);
   EXPECT_FALSE(status[0].healthy);

@@ -2,7 +2,7 @@
 
 #include <boost/json/parse.hpp>
 
-namespace orderflow::store {
+namespace orderflow::backends {
 
 namespace json = boost::json;
 using domain::Order;
@@ -43,4 +43,4 @@ domain::CatalogProduct product_from_row(const Row& r) {
           *r[6], int_of(r[7]), int_of(r[8]), int_of(r[9]), int_of(r[10])};
 }
 
-}  // namespace orderflow::store
+}  // namespace orderflow::backends

@@ -3,9 +3,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/domain/catalog.hpp"
 #include "core/domain/processing.hpp"
 
-namespace orderflow::store {
+namespace orderflow::backends {
 
 // SQL both stores share (the SQLite and PostgreSQL dialects agree on these).
 inline constexpr const char* kOrderColumns =
@@ -29,6 +30,25 @@ inline std::string_view intake_state_name(domain::IntakeState s) {
   }
 }
 
+// The ORDER BY of a product list (the product id breaks ties); `name_key` is how the dialect
+// compares names without case.
+inline std::string product_order_by(domain::ProductSort sort, std::string_view name_key) {
+  std::string key(name_key);
+  switch (sort) {
+    case domain::ProductSort::name_desc:
+      return key + " DESC, p.product_id";
+    case domain::ProductSort::price:
+      return "p.price ASC, p.product_id";
+    case domain::ProductSort::price_desc:
+      return "p.price DESC, p.product_id";
+    case domain::ProductSort::newest:
+      return "p.created_at DESC, p.product_id";
+    case domain::ProductSort::name:
+      break;
+  }
+  return key + " ASC, p.product_id";
+}
+
 // A LIKE pattern for a case-insensitive substring match against lower(column); %, _ and the
 // escape character \ in the text match themselves.
 inline std::string like_pattern(const std::string& text) {
@@ -40,4 +60,4 @@ inline std::string like_pattern(const std::string& text) {
   return out + "%";
 }
 
-}  // namespace orderflow::store
+}  // namespace orderflow::backends

@@ -1,11 +1,35 @@
 #include "core/domain/catalog.hpp"
 
 #include <algorithm>
+#include <array>
+#include <utility>
 
 #include "base/ids.hpp"
 #include "base/time.hpp"
 
 namespace orderflow::domain {
+
+namespace {
+constexpr std::array<std::pair<ProductSort, std::string_view>, 5> kSortNames{{
+    {ProductSort::name, "name"},
+    {ProductSort::name_desc, "-name"},
+    {ProductSort::price, "price"},
+    {ProductSort::price_desc, "-price"},
+    {ProductSort::newest, "-created_at"},
+}};
+}  // namespace
+
+std::optional<ProductSort> parse_product_sort(std::string_view text) {
+  for (const auto& [sort, name] : kSortNames)
+    if (name == text) return sort;
+  return std::nullopt;
+}
+
+std::string_view to_string(ProductSort sort) {
+  for (const auto& [s, name] : kSortNames)
+    if (s == sort) return name;
+  return "name";
+}
 
 namespace json = boost::json;
 

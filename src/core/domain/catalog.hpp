@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/domain/money.hpp"
@@ -25,6 +26,12 @@ struct CatalogProduct {
   std::int64_t stock = 0, reserved = 0;
   std::int64_t created_at = 0, updated_at = 0;
 };
+
+// The orders a product list may be sorted in, by their query names: name, -name, price,
+// -price, -created_at (newest first). Each backend writes them in its own SQL.
+enum class ProductSort { name, name_desc, price, price_desc, newest };
+std::optional<ProductSort> parse_product_sort(std::string_view text);
+std::string_view to_string(ProductSort sort);
 
 // Fields of POST /api/products (all required but product_id and description) or of
 // PUT /api/products/{id} (all optional).

@@ -5,9 +5,18 @@
 
 #include <stdexcept>
 
+#include "base/ids.hpp"
 #include "base/json.hpp"
 
 namespace orderflow::domain {
+
+ProcessingRules simulated_payment_rules(Rate tax_rate, double failure_rate) {
+  return {tax_rate, [failure_rate](const Order& o) {
+            if (o.payment_method == "test_decline") return true;
+            return failure_rate > 0 &&
+                   static_cast<double>(random_below(1'000'000)) < failure_rate * 1e6;
+          }};
+}
 
 namespace json = boost::json;
 

@@ -73,6 +73,10 @@ struct ProcessingRules {
   std::function<bool(const Order&)> payment_declined;
 };
 
+// The simulated payment: payment_method "test_decline" is always declined, any other with
+// probability `failure_rate` (0..1).
+ProcessingRules simulated_payment_rules(Rate tax_rate, double failure_rate);
+
 // Product ids whose rows the batch may need: lines of new orders and of orders being released.
 std::set<std::string> products_needed(const std::vector<OrderMessage>& messages,
                                       const BatchState& with_orders_loaded);

@@ -1,6 +1,6 @@
-#include "core/ports/store.hpp"
+#include "core/ports/batch_applier.hpp"
 
-namespace orderflow::store {
+namespace orderflow::ports {
 
 void record_outcome(BatchResult& result, const domain::BatchState& state,
                     const std::vector<domain::OrderMessage>& messages,
@@ -16,4 +16,4 @@ void record_outcome(BatchResult& result, const domain::BatchState& state,
   for (const auto& e : state.events) ++result.events_by_type[e.type];
 }
 
-}  // namespace orderflow::store
+}  // namespace orderflow::ports

@@ -1,4 +1,4 @@
-#include "backends/redis/redis_intake_store.hpp"
+#include "backends/redis/redis_intake.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -8,7 +8,7 @@
 #include "base/ids.hpp"
 #include "base/log.hpp"
 
-namespace orderflow::store {
+namespace orderflow::backends {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -21,37 +21,30 @@ namespace {
 // ARGV: base, order id, Idempotency-Key or '', request hash, request, '1' when the client chose
 // the order id, '1' when the database knows that id, idempotency window, accepted at, then the
 // message: group, dedup id, message id, body, dedup window.
-// Returns {outcome, order id, message id, accepted at}.
+// When a record binds the key or the client's order id, or the database knows that id, nothing
+// is written and the script returns {'bound', the key's record, the id's record, known}, each
+// record as order id, hash, message id, accepted at ('' when none): ports::decide_intake
+// decides. Otherwise it queues the order and returns {'created', message id}.
 const redis::Script kAccept(std::string(queue::RedisQueue::lua_library()) + R"lua(
 local order_id, key, hash = ARGV[2], ARGV[3], ARGV[4]
-local window, accepted_at = tonumber(ARGV[8]), tonumber(ARGV[9])
-local function earlier(id, conflict)
+local function record(id)
+  if not id then return {'', '', '', ''} end
   local f = redis.call('HMGET', base .. 'in:' .. id, 'h', 'mid', 'at')
-  if not f[1] then return nil end
-  if f[1] == hash then conflict = 'replayed' end
-  return {conflict, id, f[2], f[3]}
+  if not f[1] then return {'', '', '', ''} end
+  return {id, f[1], f[2], f[3]}
 end
-if key ~= '' then
-  local id = redis.call('GET', base .. 'ik:' .. key)
-  local found = id and earlier(id, 'idempotency_conflict')
-  if found then return found end
-end
-if ARGV[6] == '1' then
-  local found = earlier(order_id, 'order_id_conflict')
-  if found then
-    -- Without a key, the same body under the same id within the window is a replay.
-    if key ~= '' or tonumber(found[4]) <= accepted_at - window then
-      found[1] = 'order_id_conflict'
-    end
-    return found
-  end
-  if ARGV[7] == '1' then return {'order_id_conflict', order_id, '', '0'} end
+local by_key, by_id = record(nil), record(nil)
+if key ~= '' then by_key = record(redis.call('GET', base .. 'ik:' .. key)) end
+if ARGV[6] == '1' then by_id = record(order_id) end
+if by_key[1] ~= '' or by_id[1] ~= '' or (ARGV[6] == '1' and ARGV[7] == '1') then
+  return {'bound', by_key[1], by_key[2], by_key[3], by_key[4],
+          by_id[1], by_id[2], by_id[3], by_id[4], ARGV[7]}
 end
 local sent = send_one(ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14], now_ms())
 redis.call('HSET', base .. 'in:' .. order_id, 'h', hash, 'mid', sent[1], 'at', ARGV[9],
            'req', ARGV[5], 's', 'queued')
-if key ~= '' then redis.call('SET', base .. 'ik:' .. key, order_id, 'PX', window) end
-return {'created', order_id, sent[1], ARGV[9]}
+if key ~= '' then redis.call('SET', base .. 'ik:' .. key, order_id, 'PX', ARGV[8]) end
+return {'created', sent[1]}
 )lua");
 
 // KEYS: intake records of orders just applied. ARGV[1]: how long they are kept.
@@ -75,16 +68,21 @@ std::optional<std::string> created_order(const std::string& body) {
   return std::nullopt;
 }
 
-AcceptOutcome outcome_of(const std::string& name) {
-  if (name == "replayed") return AcceptOutcome::replayed;
-  if (name == "idempotency_conflict") return AcceptOutcome::idempotency_conflict;
-  if (name == "order_id_conflict") return AcceptOutcome::order_id_conflict;
-  return AcceptOutcome::created;
+// The key of an order's intake record.
+std::string intake_key(const queue::RedisQueue& queue, const std::string& order_id) {
+  return queue.key_base() + "in:" + order_id;
+}
+
+// A record as kAccept returns it from index `at`: order id, hash, message id, accepted at.
+std::optional<ports::IntakeRecord> record_at(const std::vector<redis::Reply>& f, std::size_t at) {
+  if (f.at(at).str.empty()) return std::nullopt;
+  return ports::IntakeRecord{f[at].str, f.at(at + 1).str, f.at(at + 2).str,
+                             std::stoll(f.at(at + 3).str)};
 }
 
 }  // namespace
 
-asio::awaitable<AcceptResult> RedisIntakeStore::accept_order(AcceptRequest req) {
+asio::awaitable<ports::AcceptResult> RedisIntake::accept(ports::AcceptRequest req) {
   // A client-chosen id may name an order applied so long ago that its intake record is gone.
   bool known = false;
   if (req.client_order_id) known = (co_await orders_.order_events(req.order_id)).has_value();
@@ -93,64 +91,70 @@ asio::awaitable<AcceptResult> RedisIntakeStore::accept_order(AcceptRequest req) 
                                 req.order_id,
                                 req.idempotency_key.value_or(""),
                                 req.request_hash,
-                                std::move(req.request_json),
+                                req.request_json,
                                 req.client_order_id ? "1" : "0",
                                 known ? "1" : "0",
                                 std::to_string(req.idempotency_window_ms),
                                 std::to_string(req.accepted_at),
-                                std::move(m.group_id),
-                                m.dedup_id ? std::move(*m.dedup_id) : sha256_hex(m.body),
+                                m.group_id,
+                                m.dedup_id.value_or(sha256_hex(m.body)),
                                 uuid_v7(),
-                                std::move(m.body),
+                                m.body,
                                 std::to_string(queue_.options().dedup_window.count())};
   const auto r = co_await kAccept.run(queue_.client(), {}, std::move(args));
   const auto& f = r.elements;
-  co_return AcceptResult{outcome_of(f.at(0).str), f.at(1).str, f.at(2).text().value_or(""),
-                         std::stoll(f.at(3).text().value_or("0"))};
+  if (f.at(0).str == "created")
+    co_return ports::AcceptResult{ports::AcceptOutcome::created, req.order_id, f.at(1).str,
+                                  req.accepted_at};
+  const auto bound =
+      ports::decide_intake(req, record_at(f, 1), record_at(f, 5), f.at(9).str == "1");
+  if (!bound) throw std::logic_error("the intake script found a binding the rule does not see");
+  co_return *bound;
 }
 
-asio::awaitable<std::optional<KeyBinding>> RedisIntakeStore::find_key_binding(std::string key,
-                                                                              std::int64_t since) {
+asio::awaitable<std::optional<ports::KeyBinding>> RedisIntake::find_key_binding(
+    std::string key, std::int64_t since) {
   Command bound{"GET", queue_.key_base() + "ik:" + key};
   const auto order_id = (co_await queue_.client().command(std::move(bound))).text();
   if (!order_id) co_return std::nullopt;
-  Command read{"HMGET", intake_key(*order_id), "mid", "at", "req"};
+  Command read{"HMGET", intake_key(queue_, *order_id), "mid", "at", "req"};
   const auto r = co_await queue_.client().command(std::move(read));
   const auto& f = r.elements;
   if (f.at(0).is_nil() || std::stoll(f.at(1).str) <= since) co_return std::nullopt;
-  co_return KeyBinding{{AcceptOutcome::replayed, *order_id, f[0].str, std::stoll(f[1].str)},
-                       domain::order_request_from_message(json::parse(f.at(2).str).as_object())};
+  co_return ports::KeyBinding{
+      {ports::AcceptOutcome::replayed, *order_id, f[0].str, std::stoll(f[1].str)},
+      domain::order_request_from_message(json::parse(f.at(2).str).as_object())};
 }
 
-asio::awaitable<OrderLookup> RedisIntakeStore::find_order(std::string order_id) {
-  auto found = co_await orders_.find_order(order_id);
+asio::awaitable<ports::OrderLookup> RedisQueuedOrders::find_order(std::string order_id) {
+  auto found = co_await database_.find_order(order_id);
   if (found.order || found.queued) co_return found;
-  Command read{"HMGET", intake_key(order_id), "s", "req", "at"};
+  Command read{"HMGET", intake_key(queue_, order_id), "s", "req", "at"};
   const auto r = co_await queue_.client().command(std::move(read));
   const auto& f = r.elements;
   if (f.at(0).is_nil()) co_return found;
   if (f[0].str == "queued") {
     found.queued =
-        QueuedOrder{domain::order_request_from_message(json::parse(f.at(1).str).as_object()),
-                    std::stoll(f.at(2).str)};
+        ports::QueuedOrder{domain::order_request_from_message(json::parse(f.at(1).str).as_object()),
+                           std::stoll(f.at(2).str)};
     co_return found;
   }
   // Applied between the two looks: the database has it now.
-  co_return co_await orders_.find_order(std::move(order_id));
+  co_return co_await database_.find_order(std::move(order_id));
 }
 
-asio::awaitable<std::optional<std::vector<StoredEvent>>> RedisIntakeStore::order_events(
+asio::awaitable<std::optional<std::vector<ports::StoredEvent>>> RedisQueuedOrders::order_events(
     std::string order_id) {
-  auto events = co_await orders_.order_events(order_id);
+  auto events = co_await database_.order_events(order_id);
   if (events) co_return events;
-  Command exists{"EXISTS", intake_key(order_id)};
+  Command exists{"EXISTS", intake_key(queue_, order_id)};
   if ((co_await queue_.client().command(std::move(exists))).integer == 1)
-    co_return std::vector<StoredEvent>{};
+    co_return std::vector<ports::StoredEvent>{};
   co_return std::nullopt;
 }
 
-asio::awaitable<BatchResult> RedisIntakeStore::apply_batch(std::vector<queue::Message> batch,
-                                                           const domain::ProcessingRules& rules) {
+asio::awaitable<ports::BatchResult> RedisBatchApplier::apply_batch(
+    std::vector<queue::Message> batch, const domain::ProcessingRules& rules) {
   // A delivery whose visibility timeout ran out belongs to another consumer now. (Should both
   // get past this, the inbox still lets only one of them apply the message.)
   const auto current = co_await queue_.are_current(batch);
@@ -162,7 +166,7 @@ asio::awaitable<BatchResult> RedisIntakeStore::apply_batch(std::vector<queue::Me
     else
       stale.push_back(batch[i].message_id);
   }
-  auto result = co_await orders_.apply_batch(ours, rules);
+  auto result = co_await inbox_.apply_batch(ours, rules);
   result.stale.insert(result.stale.end(), stale.begin(), stale.end());
 
   std::map<std::string, const queue::Message*> by_id;
@@ -173,7 +177,8 @@ asio::awaitable<BatchResult> RedisIntakeStore::apply_batch(std::vector<queue::Me
     for (const auto& id : *ids) {
       const auto& m = *by_id.at(id);
       done.push_back(m);
-      if (const auto create = created_order(m.body)) applied_intakes.push_back(intake_key(*create));
+      if (const auto create = created_order(m.body))
+        applied_intakes.push_back(intake_key(queue_, *create));
     }
   }
   std::vector<std::pair<queue::Message, std::string>> failed;
@@ -193,4 +198,4 @@ asio::awaitable<BatchResult> RedisIntakeStore::apply_batch(std::vector<queue::Me
   co_return result;
 }
 
-}  // namespace orderflow::store
+}  // namespace orderflow::backends

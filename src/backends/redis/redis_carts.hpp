@@ -1,8 +1,8 @@
 #pragma once
-#include "core/ports/store.hpp"
+#include "core/ports/carts.hpp"
 #include "drivers/redis/client.hpp"
 
-namespace orderflow::store {
+namespace orderflow::backends {
 
 // Carts in Redis (when Redis is configured), so that every API process sees the same carts: a
 // hash "<prefix>cart:<session>" with a field per line ("p:<product id>" → "<seq>:<quantity>",
@@ -10,14 +10,15 @@ namespace orderflow::store {
 // its last change (PEXPIRE on every change). A change is one Lua script, so concurrent changes
 // to one cart do not lose lines. Redis down: cart requests fail with 503 (a cart is data, not a
 // copy of it).
-class RedisCartStore final : public CartStore {
+class RedisCarts final : public ports::Carts {
  public:
-  RedisCartStore(redis::Client& client, std::string prefix, std::chrono::milliseconds ttl)
+  RedisCarts(redis::Client& client, std::string prefix, std::chrono::milliseconds ttl)
       : client_(client), prefix_(std::move(prefix)), ttl_(ttl) {}
 
-  boost::asio::awaitable<StoredCart> get(std::string session) override;
-  boost::asio::awaitable<StoredCart> set_quantity(std::string session, std::string product_id,
-                                                  std::int64_t quantity) override;
+  boost::asio::awaitable<ports::StoredCart> get(std::string session) override;
+  boost::asio::awaitable<ports::StoredCart> set_quantity(std::string session,
+                                                         std::string product_id,
+                                                         std::int64_t quantity) override;
   boost::asio::awaitable<void> clear(std::string session) override;
   // Redis expires carts by itself: nothing to sweep.
   boost::asio::awaitable<std::int64_t> remove_expired() override;
@@ -30,4 +31,4 @@ class RedisCartStore final : public CartStore {
   std::chrono::milliseconds ttl_;
 };
 
-}  // namespace orderflow::store
+}  // namespace orderflow::backends

@@ -1,4 +1,4 @@
-#include "backends/redis/redis_cart_store.hpp"
+#include "backends/redis/redis_carts.hpp"
 
 #include <algorithm>
 #include <tuple>
@@ -6,7 +6,7 @@
 #include "base/time.hpp"
 #include "drivers/redis/script.hpp"
 
-namespace orderflow::store {
+namespace orderflow::backends {
 
 namespace asio = boost::asio;
 
@@ -31,8 +31,8 @@ return redis.call('HGETALL', KEYS[1])
 )lua");
 
 // HGETALL's flat field/value list → the cart, lines in the order they were added.
-StoredCart cart_from(const redis::Reply& all) {
-  StoredCart cart;
+ports::StoredCart cart_from(const redis::Reply& all) {
+  ports::StoredCart cart;
   std::vector<std::tuple<std::int64_t, std::string, std::int64_t>> lines;  // seq, product, qty
   const auto& e = all.elements;
   for (std::size_t i = 0; i + 1 < e.size(); i += 2) {
@@ -52,15 +52,15 @@ StoredCart cart_from(const redis::Reply& all) {
 }
 }  // namespace
 
-asio::awaitable<StoredCart> RedisCartStore::get(std::string session) {
+asio::awaitable<ports::StoredCart> RedisCarts::get(std::string session) {
   redis::Command cmd{"HGETALL", key(session)};
   const auto all = co_await client_.command(std::move(cmd));
   co_return cart_from(all);
 }
 
-asio::awaitable<StoredCart> RedisCartStore::set_quantity(std::string session,
-                                                         std::string product_id,
-                                                         std::int64_t quantity) {
+asio::awaitable<ports::StoredCart> RedisCarts::set_quantity(std::string session,
+                                                            std::string product_id,
+                                                            std::int64_t quantity) {
   std::vector<std::string> keys{key(session)};
   std::vector<std::string> args{std::move(product_id), std::to_string(quantity),
                                 std::to_string(now_ms()),
@@ -69,13 +69,13 @@ asio::awaitable<StoredCart> RedisCartStore::set_quantity(std::string session,
   co_return cart_from(all);
 }
 
-asio::awaitable<void> RedisCartStore::clear(std::string session) {
+asio::awaitable<void> RedisCarts::clear(std::string session) {
   redis::Command cmd{"DEL", key(session)};
   co_await client_.command(std::move(cmd));
 }
 
-asio::awaitable<std::int64_t> RedisCartStore::remove_expired() {
+asio::awaitable<std::int64_t> RedisCarts::remove_expired() {
   co_return 0;
 }
 
-}  // namespace orderflow::store
+}  // namespace orderflow::backends

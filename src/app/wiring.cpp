@@ -1,0 +1,163 @@
+#include "app/wiring.hpp"
+
+#include <filesystem>
+#include <optional>
+
+#include "backends/memory/memory_cache.hpp"
+#include "backends/postgres/pg_batch_applier.hpp"
+#include "backends/postgres/pg_carts.hpp"
+#include "backends/postgres/pg_catalog.hpp"
+#include "backends/postgres/pg_orders.hpp"
+#include "backends/postgres/schema.hpp"
+#include "backends/redis/redis_cache.hpp"
+#include "backends/redis/redis_carts.hpp"
+#include "backends/redis/redis_intake.hpp"
+#include "backends/sqlite/schema.hpp"
+#include "backends/sqlite/sqlite_carts.hpp"
+#include "backends/sqlite/sqlite_catalog.hpp"
+#include "backends/sqlite/sqlite_orders.hpp"
+
+namespace orderflow::app {
+
+namespace asio = boost::asio;
+using namespace orderflow::backends;
+
+namespace {
+
+std::string sqlite_path(const Config& c) {
+  return c.sqlite_path.empty() ? (std::filesystem::path(c.data_dir) / "orderflow.db").string()
+                               : c.sqlite_path;
+}
+
+// The embedded default: one SQLite file.
+class SqliteBackends final : public Backends {
+ public:
+  explicit SqliteBackends(const Config& c)
+      : db_(open(c)),
+        queue_(db_, c.queue),
+        orders_(db_, queue_),
+        catalog_(db_),
+        carts_(db_, c.cart_ttl) {
+    ports_ = {&orders_, &orders_, &orders_, &catalog_, &carts_, &orders_, &queue_};
+  }
+  std::string describe() const override { return "sqlite:" + db_.path(); }
+
+ private:
+  static sqlite::Database::Options open(const Config& c) {
+    const auto path = sqlite_path(c);
+    const auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir);
+    return {path, c.sqlite_readers, 1024, c.sqlite_busy_timeout, sqlite::migrate};
+  }
+
+  sqlite::Database db_;
+  queue::SqliteQueue queue_;
+  SqliteOrders orders_;
+  SqliteCatalog catalog_;
+  SqliteCarts carts_;
+};
+
+// PostgreSQL (DATABASE_URL): migrated at start, safe when several processes start at once.
+// With QUEUE_BACKEND=redis, the queue and the orders' intake are in Redis, and batches are
+// applied through the database's inbox.
+class PgBackends final : public Backends {
+ public:
+  PgBackends(const Config& c, asio::io_context& io, redis::Client* queue_redis)
+      : pool_(io.get_executor(), pg::PoolOptions{*c.database_url, c.db_pool_size}),
+        reads_(pool_, c.database_replica_urls, replica_options(c)),
+        database_(pool_, &reads_),
+        orders_(database_),
+        catalog_(database_),
+        carts_(pool_, c.cart_ttl) {
+    run_on(io, pg::migrate(pool_));
+    // Replicas serve this process nothing older than what the primary held when it started (a
+    // catalog loaded by `orderflow demo-data` just before is listed at once, not after replay).
+    run_on(io, reads_.note_write());
+    ports_ = {nullptr, &orders_, nullptr, &catalog_, &carts_, &orders_, nullptr};
+    if (c.redis_queue) {
+      auto& queue = redis_queue_.emplace(io.get_executor(), *queue_redis, c.queue_redis_options(),
+                                         c.queue, c.redis_key_prefix);
+      auto& inbox = inbox_applier_.emplace(database_);
+      ports_.intake = &redis_intake_.emplace(queue, orders_);
+      ports_.order_reads = &queued_orders_.emplace(queue, orders_);
+      ports_.batch_applier = &redis_applier_.emplace(queue, inbox, c.idempotency_ttl);
+      ports_.queue = &queue;
+    } else {
+      auto& queue = pg_queue_.emplace(pool_, c.queue);
+      ports_.intake = &pg_intake_.emplace(pool_, queue);
+      ports_.batch_applier = &pg_applier_.emplace(database_, queue);
+      ports_.queue = &queue;
+    }
+  }
+  pg::ReadRouter* read_router() override { return &reads_; }
+  std::vector<obs::PoolGauge> pools() const override {
+    const auto s = pool_.stats();
+    return {{"primary", s.size, s.connected, s.leased, s.in_flight}};
+  }
+  std::string describe() const override {
+    auto out = "postgresql://" + pg::without_credentials(pool_.options().conninfo);
+    for (const auto& r : reads_.status()) out += ", replica " + r.name;
+    return out;
+  }
+
+ private:
+  static pg::PoolOptions replica_options(const Config& c) {
+    pg::PoolOptions o;
+    o.size = c.db_pool_size;
+    // A replica that does not answer soon is skipped: the primary can serve the read.
+    o.connect_timeout = std::chrono::milliseconds(1000);
+    return o;
+  }
+
+  pg::Pool pool_;
+  pg::ReadRouter reads_;
+  PgDatabase database_;
+  PgOrders orders_;
+  PgCatalog catalog_;
+  PgCarts carts_;
+  // The queue in this database…
+  std::optional<queue::PgQueue> pg_queue_;
+  std::optional<PgIntake> pg_intake_;
+  std::optional<PgBatchApplier> pg_applier_;
+  // …or in Redis.
+  std::optional<queue::RedisQueue> redis_queue_;
+  std::optional<PgBatchApplier> inbox_applier_;
+  std::optional<RedisIntake> redis_intake_;
+  std::optional<RedisQueuedOrders> queued_orders_;
+  std::optional<RedisBatchApplier> redis_applier_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backends> open_backends(const Config& c, asio::io_context& io,
+                                        redis::Client* queue_redis) {
+  if (c.database_url) return std::make_unique<PgBackends>(c, io, queue_redis);
+  return std::make_unique<SqliteBackends>(c);
+}
+
+std::unique_ptr<cache::Cache> make_cache(const Config& c, redis::Client* redis) {
+  if (c.cache_backend == "off") return std::make_unique<cache::NullCache>();
+  if (c.cache_backend == "redis")
+    return std::make_unique<cache::RedisCache>(*redis, c.redis_key_prefix);
+  return std::make_unique<cache::MemoryCache>(c.cache_max_bytes);
+}
+
+std::unique_ptr<ports::Carts> make_redis_carts(const Config& c, redis::Client* redis) {
+  if (!redis) return nullptr;
+  return std::make_unique<RedisCarts>(*redis, c.redis_key_prefix, c.cart_ttl);
+}
+
+service::CacheTtls cache_ttls(const Config& c) {
+  return {c.cache_ttl_product, c.cache_ttl_listing, c.cache_ttl_categories, c.cache_ttl_order};
+}
+
+std::unique_ptr<redis::Client> redis_client(const Config& c, asio::io_context& io) {
+  return c.redis ? std::make_unique<redis::Client>(io.get_executor(), *c.redis) : nullptr;
+}
+
+std::unique_ptr<redis::Client> queue_redis_client(const Config& c, asio::io_context& io) {
+  if (!c.redis_queue) return nullptr;
+  return std::make_unique<redis::Client>(io.get_executor(), c.queue_redis_options());
+}
+
+}  // namespace orderflow::app

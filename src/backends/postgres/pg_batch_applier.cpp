@@ -1,0 +1,267 @@
+#include "backends/postgres/pg_batch_applier.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <atomic>
+#include <set>
+
+#include "backends/postgres/pg_rows.hpp"
+#include "backends/sql/sql_text.hpp"
+#include "base/time.hpp"
+#include "drivers/pg/transaction.hpp"
+
+namespace orderflow::backends {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using domain::Order;
+using pg::Statement;
+using queue::Message;
+
+class MessageClaim {
+ public:
+  virtual ~MessageClaim() = default;
+  // Returns (message_id, receipt) of the messages this batch may apply.
+  virtual Statement claim(const std::vector<std::string>& ids, std::int64_t now) const = 0;
+  // A message the claim did not return: another delivery owns it, or it was applied before.
+  virtual void not_claimed(ports::BatchResult& result, const std::string& id) const = 0;
+  // Whether a claimed delivery is this batch's own (its receipt is still current).
+  virtual bool owns(const Message& m, const std::string& receipt) const = 0;
+  virtual void settle(std::vector<Statement>& writes, const std::vector<const Message*>& applied,
+                      const std::vector<std::pair<const Message*, std::string>>& failed,
+                      std::int64_t now) const = 0;
+  // Whether the intake records live in this database (else the queue's system keeps them).
+  virtual bool keeps_intake() const = 0;
+  virtual asio::awaitable<void> after_commit(pg::Pool&) { co_return; }
+};
+
+namespace {
+
+// The queue is PgQueue, in the same database: the claim locks the messages, and the
+// transaction deletes applied ones and retries or dead-letters failed ones.
+class QueueTableClaim final : public MessageClaim {
+ public:
+  explicit QueueTableClaim(queue::PgQueue& queue) : queue_(queue) {}
+  Statement claim(const std::vector<std::string>& ids, std::int64_t) const override {
+    return {
+        "SELECT message_id, receipt FROM queue_messages WHERE message_id = ANY($1::text[]) "
+        "AND NOT in_dlq ORDER BY seq FOR UPDATE",
+        {pg::text_array(ids)}};
+  }
+  void not_claimed(ports::BatchResult& result, const std::string& id) const override {
+    result.stale.push_back(id);
+  }
+  bool owns(const Message& m, const std::string& receipt) const override {
+    return receipt == m.receipt;
+  }
+  void settle(std::vector<Statement>& writes, const std::vector<const Message*>& applied,
+              const std::vector<std::pair<const Message*, std::string>>& failed,
+              std::int64_t now) const override {
+    for (const auto* m : applied) writes.push_back(queue_.remove_statement(*m));
+    for (const auto& [m, error] : failed) writes.push_back(queue_.fail_statement(*m, error, now));
+  }
+  bool keeps_intake() const override { return true; }
+
+ private:
+  queue::PgQueue& queue_;
+};
+
+// The queue is in another system, which redelivers a message whose deletion was lost: the
+// claim records the ids in the inbox table, and one already there was applied before. A
+// concurrent batch with the same message waits for that one's commit, then finds it. The
+// caller settles the messages with the queue after the commit; failed ones leave the inbox so
+// that their retry applies.
+class InboxClaim final : public MessageClaim {
+ public:
+  Statement claim(const std::vector<std::string>& ids, std::int64_t now) const override {
+    return {
+        "INSERT INTO queue_inbox(message_id, applied_at) SELECT unnest($1::text[]), $2 "
+        "ON CONFLICT DO NOTHING RETURNING message_id, ''",
+        {pg::text_array(ids), text_of(now)}};
+  }
+  void not_claimed(ports::BatchResult& result, const std::string& id) const override {
+    result.already_applied.push_back(id);
+  }
+  bool owns(const Message&, const std::string&) const override { return true; }
+  void settle(std::vector<Statement>& writes, const std::vector<const Message*>&,
+              const std::vector<std::pair<const Message*, std::string>>& failed,
+              std::int64_t) const override {
+    if (failed.empty()) return;
+    std::vector<std::string> ids;
+    for (const auto& [m, error] : failed) ids.push_back(m->message_id);
+    writes.push_back(
+        {"DELETE FROM queue_inbox WHERE message_id = ANY($1::text[])", {pg::text_array(ids)}});
+  }
+  bool keeps_intake() const override { return false; }
+  // Deletes inbox entries too old to meet their message again (at most once an hour): a
+  // message is redelivered within its retries, or after a redrive; a week covers both.
+  asio::awaitable<void> after_commit(pg::Pool& pool) override {
+    constexpr std::int64_t kKeep = 7 * 24 * 3'600'000LL, kEvery = 3'600'000;
+    const auto now = now_ms();
+    auto last = swept_at_.load();
+    if (now - last < kEvery || !swept_at_.compare_exchange_strong(last, now)) co_return;
+    pg::Params cutoff{text_of(now - kKeep)};
+    co_await pool.query("DELETE FROM queue_inbox WHERE applied_at < $1", std::move(cutoff));
+  }
+
+ private:
+  std::atomic<std::int64_t> swept_at_{0};
+};
+
+Statement upsert_order(const Order& o) {
+  static const std::string sql = [] {
+    std::string set;
+    for (const auto* c :
+         {"status", "customer_id", "customer_name", "customer_email", "currency", "items",
+          "subtotal", "tax", "total", "failure_reason", "session_id", "payment_method",
+          "shipping_address", "created_at", "updated_at", "processed_at", "version"})
+      set += std::string(set.empty() ? "" : ", ") + c + " = EXCLUDED." + c;
+    return std::string("INSERT INTO orders(") + kOrderColumns +
+           ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) "
+           "ON CONFLICT (order_id) DO UPDATE SET " +
+           set;
+  }();
+  return {sql,
+          {o.order_id, std::string(domain::to_string(o.status)), o.customer_id, o.customer_name,
+           o.customer_email, o.currency, json::serialize(domain::lines_to_storage_json(o.items)),
+           text_of(o.subtotal), text_of(o.tax), text_of(o.total), o.failure_reason, o.session_id,
+           o.payment_method, json::serialize(o.shipping_address), text_of(o.created_at),
+           text_of(o.updated_at), text_of(o.processed_at), text_of(o.version)}};
+}
+
+// What a batch reads, locked: its orders and their last event numbers, then its products.
+struct Snapshot {
+  domain::BatchState state;
+  std::map<std::string, std::int64_t> last_seq;
+};
+
+asio::awaitable<Snapshot> load_snapshot(pg::Pool::Lease& tx,
+                                        const std::vector<domain::OrderMessage>& bodies) {
+  Snapshot out;
+  std::set<std::string> order_ids;
+  for (const auto& b : bodies) order_ids.insert(domain::message_order_id(b));
+  const auto order_array = pg::text_array({order_ids.begin(), order_ids.end()});
+  std::vector<Statement> load;
+  load.push_back({std::string("SELECT ") + kOrderColumns +
+                      " FROM orders WHERE order_id = ANY($1::text[]) ORDER BY order_id FOR UPDATE",
+                  {order_array}});
+  load.push_back(
+      {"SELECT order_id, max(seq) AS seq FROM order_events WHERE order_id = ANY($1::text[]) "
+       "GROUP BY order_id",
+       {order_array}});
+  const auto loaded = co_await tx.execute(std::move(load));
+  for (const auto& id : order_ids) out.state.orders[id] = std::nullopt;
+  for (const auto& row : loaded.at(0).rows) out.state.orders[*row[0]] = order_from_row(row);
+  for (const auto& row : loaded.at(1).rows) out.last_seq[*row[0]] = int_of(row[1]);
+  const auto product_ids = domain::products_needed(bodies, out.state);
+  if (product_ids.empty()) co_return out;
+  std::vector<Statement> products;
+  products.push_back(
+      {"SELECT product_id, sku, name, price, stock, reserved FROM products "
+       "WHERE product_id = ANY($1::text[]) ORDER BY product_id FOR UPDATE",
+       {pg::text_array({product_ids.begin(), product_ids.end()})}});
+  // Named: a range-for over a member of a temporary would outlive the temporary.
+  const auto locked = co_await tx.execute(std::move(products));
+  for (const auto& row : locked.at(0).rows)
+    out.state.products[*row[0]] =
+        domain::Product{*row[0], *row[1], *row[2], int_of(row[3]), int_of(row[4]), int_of(row[5])};
+  co_return out;
+}
+
+// The statements that store what a batch changed.
+void add_state_writes(std::vector<Statement>& writes, const domain::BatchState& state,
+                      std::map<std::string, std::int64_t>& last_seq, bool keeps_intake,
+                      std::int64_t now) {
+  for (const auto& id : state.changed_orders) {
+    if (const auto& o = state.orders.at(id))
+      writes.push_back(upsert_order(*o));
+    else
+      writes.push_back({"DELETE FROM orders WHERE order_id = $1", {id}});
+  }
+  for (const auto& id : state.changed_products) {
+    const auto& p = state.products.at(id);
+    writes.push_back(
+        {"UPDATE products SET stock = $2, reserved = $3, updated_at = $4 WHERE product_id = $1",
+         {id, text_of(p.stock), text_of(p.reserved), text_of(now)}});
+  }
+  for (const auto& e : state.events)
+    writes.push_back(
+        {"INSERT INTO order_events(order_id, seq, type, at, data) VALUES ($1,$2,$3,$4,$5)",
+         {e.order_id, text_of(++last_seq[e.order_id]), e.type, text_of(e.at),
+          json::serialize(e.data)}});
+  if (keeps_intake)
+    for (const auto& [id, st] : state.intake_updates)
+      writes.push_back({"UPDATE order_intake SET state = $2 WHERE order_id = $1",
+                        {id, std::string(intake_state_name(st))}});
+}
+
+}  // namespace
+
+PgBatchApplier::PgBatchApplier(PgDatabase& db, queue::PgQueue& queue)
+    : db_(db), claim_(std::make_unique<QueueTableClaim>(queue)) {}
+PgBatchApplier::PgBatchApplier(PgDatabase& db) : db_(db), claim_(std::make_unique<InboxClaim>()) {}
+PgBatchApplier::~PgBatchApplier() = default;
+
+asio::awaitable<ports::BatchResult> PgBatchApplier::apply_batch(
+    std::vector<Message> batch, const domain::ProcessingRules& rules) {
+  auto outcome = co_await pg::in_transaction<ports::BatchResult>(
+      db_.primary(), [&](pg::Pool::Lease& tx) { return apply_in(tx, batch, rules); });
+  if (!outcome.applied.empty()) co_await db_.wrote();
+  co_await claim_->after_commit(db_.primary());
+  co_return outcome;
+}
+
+// Runs again when the transaction is retried: reads the batch, never moves from it.
+asio::awaitable<ports::BatchResult> PgBatchApplier::apply_in(pg::Pool::Lease& tx,
+                                                             const std::vector<Message>& batch,
+                                                             const domain::ProcessingRules& rules) {
+  ports::BatchResult result;
+  const auto now = now_ms();
+  std::vector<std::string> ids;
+  for (const auto& m : batch) ids.push_back(m.message_id);
+  std::vector<Statement> claim;
+  claim.push_back(claim_->claim(ids, now));
+  const auto claimed = (co_await tx.execute(std::move(claim))).at(0);
+  std::map<std::string, std::string> receipts;
+  for (const auto& row : claimed.rows) receipts[*row[0]] = row[1].value_or("");
+
+  std::vector<std::pair<const Message*, std::string>> failed;
+  std::vector<const Message*> work;
+  std::vector<domain::OrderMessage> bodies;
+  for (const auto& m : batch) {
+    const auto it = receipts.find(m.message_id);
+    if (it == receipts.end()) {
+      claim_->not_claimed(result, m.message_id);
+    } else if (!claim_->owns(m, it->second)) {
+      result.stale.push_back(m.message_id);
+    } else {
+      try {
+        bodies.push_back(domain::decode_message(m.body));
+        work.push_back(&m);
+      } catch (const std::exception& e) {
+        failed.emplace_back(&m, e.what());
+      }
+    }
+  }
+  auto snapshot = co_await load_snapshot(tx, bodies);
+  const auto outcome = domain::apply_all(std::move(snapshot.state), bodies, rules, now);
+  std::vector<bool> applied(work.size(), true);
+  for (const auto& [i, error] : outcome.failed) {
+    applied[i] = false;
+    failed.emplace_back(work[i], error);
+  }
+  std::vector<const Message*> done;
+  for (std::size_t i = 0; i < work.size(); ++i)
+    if (applied[i]) done.push_back(work[i]);
+
+  std::vector<Statement> writes;
+  add_state_writes(writes, outcome.state, snapshot.last_seq, claim_->keeps_intake(), now);
+  claim_->settle(writes, done, failed, now);
+  if (!writes.empty()) co_await tx.execute(std::move(writes));
+  for (const auto* m : done) result.applied.push_back(m->message_id);
+  for (const auto& [m, error] : failed) result.failed.emplace_back(m->message_id, error);
+  ports::record_outcome(result, outcome.state, bodies, applied);
+  co_return result;
+}
+
+}  // namespace orderflow::backends
