@@ -8,8 +8,8 @@
 namespace orderflow::web {
 
 struct Asset {
-  std::string_view
-      name;  // "openapi.json", "docs.html" (the /docs page), "docs/swagger-ui.css", ...
+  // "openapi.json", "docs.html" (the /docs page), "docs/swagger-ui.css", ...
+  std::string_view name;
   std::string_view body;
 };
 

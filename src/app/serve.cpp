@@ -58,17 +58,17 @@ int serve(Config cfg) {
   const auto queue_redis = queue_redis_client(cfg, io);
   const auto backends_owner = open_backends(cfg, io, queue_redis.get());
   auto& backends = *backends_owner;
-  const auto& ports = backends.ports();
+  const auto& wired = backends.ports();
 
   const auto redis_carts = make_redis_carts(cfg, redis.get());
-  ports::Carts& cart_store = redis_carts ? *redis_carts : *ports.carts;
+  ports::Carts& cart_store = redis_carts ? *redis_carts : *wired.carts;
   auto cache = make_cache(cfg, redis.get());
   service::HandlerStats handler_stats;
   obs::HttpMetrics http_metrics;
-  service::OrderService orders(*ports.intake, *ports.order_reads, *ports.queue, *cache,
+  service::OrderService orders(*wired.intake, *wired.order_reads, *wired.queue, *cache,
                                {cfg.currency, cfg.idempotency_ttl.count(), cfg.cache_ttl_order});
-  service::CatalogService catalog(*ports.catalog, *cache, cache_ttls(cfg), cfg.currency);
-  service::CartService carts(*ports.catalog, cart_store, orders);
+  service::CatalogService catalog(*wired.catalog, *cache, cache_ttls(cfg), cfg.currency);
+  service::CartService carts(*wired.catalog, cart_store, orders);
   if (cfg.demo_data && run_on(io, catalog.load_demo_catalog(domain::demo_catalog())))
     log::info("demo catalog loaded (turn off with --no-demo-data)");
 
@@ -83,12 +83,12 @@ int serve(Config cfg) {
   };
   std::optional<service::Worker> worker;
   if (cfg.role != Role::api)
-    worker.emplace(*ports.queue, *ports.batch_applier,
+    worker.emplace(*wired.queue, *wired.batch_applier,
                    domain::simulated_payment_rules(cfg.tax_rate, cfg.payment_failure_rate),
                    service::WorkerOptions{cfg.worker_batch_size, cfg.worker_concurrency,
                                           std::chrono::milliseconds(1000)},
                    handler_stats, after_commit);
-  obs::HealthMonitor health(*ports.database, *ports.queue,
+  obs::HealthMonitor health(*wired.database, *wired.queue,
                             cfg.cache_backend == "off" ? nullptr : cache.get());
   if (auto* reads = backends.read_router(); reads && reads->has_replicas())
     health.watch_replicas([reads]() -> asio::awaitable<std::vector<obs::ReplicaCheck>> {
@@ -101,8 +101,8 @@ int serve(Config cfg) {
     });
   std::atomic<bool> ready{false};
   const auto routes = api::served_routes(cfg.role != Role::worker);
-  api::ApiContext ctx{*ports.order_reads,
-                      *ports.queue,
+  api::ApiContext ctx{*wired.order_reads,
+                      *wired.queue,
                       orders,
                       catalog,
                       carts,

@@ -28,7 +28,9 @@ namespace orderflow::testing {
 
 // A SQLite file at `path`, migrated to the current schema when opened.
 inline sqlite::Database::Options migrated_file(std::string path, int readers = 2) {
-  sqlite::Database::Options o{std::move(path), readers};
+  sqlite::Database::Options o;
+  o.path = std::move(path);
+  o.readers = readers;
   o.prepare = sqlite::migrate;
   return o;
 }

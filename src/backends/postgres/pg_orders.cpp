@@ -4,7 +4,6 @@
 
 #include "backends/postgres/pg_rows.hpp"
 #include "backends/sql/sql_text.hpp"
-#include "base/ids.hpp"
 
 namespace orderflow::backends {
 
@@ -120,15 +119,10 @@ asio::awaitable<ports::AcceptResult> PgIntake::accept(ports::AcceptRequest req) 
            "AND created_at <= $2",
            {*req.idempotency_key, text_of(req.accepted_at - req.idempotency_window_ms)}});
       look.push_back(
-          {"SELECT order_id, request_hash, message_id, created_at FROM order_intake "
-           "WHERE idempotency_key = $1",
-           {*req.idempotency_key}});
+          {std::string(kIntakeRecordSelect) + "idempotency_key = $1", {*req.idempotency_key}});
     }
     if (req.client_order_id)
-      look.push_back(
-          {"SELECT order_id, request_hash, message_id, created_at FROM order_intake "
-           "WHERE order_id = $1",
-           {req.order_id}});
+      look.push_back({std::string(kIntakeRecordSelect) + "order_id = $1", {req.order_id}});
     // Not a conditional expression: GCC 12 miscompiles co_await inside one.
     std::vector<Result> found;
     if (!look.empty()) found = co_await pool_.execute(std::move(look));
@@ -143,8 +137,7 @@ asio::awaitable<ports::AcceptResult> PgIntake::accept(ports::AcceptRequest req) 
          "message_id, created_at) SELECT $1, $2, $3, $4, message_id, $5 FROM "
          "queue_dedup WHERE queue_name = $6 AND dedup_id = $7",
          {req.order_id, req.idempotency_key, req.request_hash, req.request_json,
-          text_of(req.accepted_at), queue_.name(),
-          req.message.dedup_id.value_or(sha256_hex(req.message.body))}});
+          text_of(req.accepted_at), queue_.name(), queue::dedup_id_of(req.message)}});
     create.push_back({"SELECT pg_notify($1, '')", {queue_.channel()}});
     try {
       const auto r = co_await accepts_.execute(std::move(create));

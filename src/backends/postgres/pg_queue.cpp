@@ -61,7 +61,7 @@ asio::awaitable<void> PgQueue::ensure_listening() {
 }
 
 pg::Statement PgQueue::send_statement(const OutgoingMessage& m, std::int64_t now) const {
-  const std::string dedup = m.dedup_id ? *m.dedup_id : sha256_hex(m.body);
+  const std::string dedup = dedup_id_of(m);
   // Claiming the deduplication id first makes concurrent sends of one id wait for each other:
   // the loser sees the winner's unexpired row and inserts nothing.
   static const std::string sql =

@@ -25,7 +25,7 @@ inline std::optional<std::string> text_of(std::optional<std::int64_t> n) {
 std::int64_t int_of(const std::optional<std::string>& text);
 std::optional<std::int64_t> optional_int_of(const std::optional<std::string>& text);
 
-// A row of kOrderColumns, and one of kProductColumns (backends/sql/sql_text.hpp), in their order.
+// A row of kOrderColumns, and one of kProductSelect (backends/sql/sql_text.hpp), in their order.
 domain::Order order_from_row(const Row& row);
 domain::CatalogProduct product_from_row(const Row& row);
 

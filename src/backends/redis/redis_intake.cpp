@@ -86,20 +86,22 @@ asio::awaitable<ports::AcceptResult> RedisIntake::accept(ports::AcceptRequest re
   // A client-chosen id may name an order applied so long ago that its intake record is gone.
   bool known = false;
   if (req.client_order_id) known = (co_await orders_.order_events(req.order_id)).has_value();
+  // Moved from: decide_intake below reads neither the request's JSON nor its message.
   auto& m = req.message;
+  auto dedup_id = queue::dedup_id_of(m);
   std::vector<std::string> args{queue_.key_base(),
                                 req.order_id,
                                 req.idempotency_key.value_or(""),
                                 req.request_hash,
-                                req.request_json,
+                                std::move(req.request_json),
                                 req.client_order_id ? "1" : "0",
                                 known ? "1" : "0",
                                 std::to_string(req.idempotency_window_ms),
                                 std::to_string(req.accepted_at),
-                                m.group_id,
-                                m.dedup_id.value_or(sha256_hex(m.body)),
+                                std::move(m.group_id),
+                                std::move(dedup_id),
                                 uuid_v7(),
-                                m.body,
+                                std::move(m.body),
                                 std::to_string(queue_.options().dedup_window.count())};
   const auto r = co_await kAccept.run(queue_.client(), {}, std::move(args));
   const auto& f = r.elements;

@@ -289,7 +289,7 @@ asio::awaitable<std::vector<SendResult>> RedisQueue::send(std::vector<OutgoingMe
   std::vector<std::string> args{base_, std::to_string(options_.dedup_window.count())};
   for (auto& m : batch) {
     args.push_back(std::move(m.group_id));
-    args.push_back(m.dedup_id ? std::move(*m.dedup_id) : sha256_hex(m.body));
+    args.push_back(dedup_id_of(m));
     args.push_back(uuid_v7());
     args.push_back(std::move(m.body));
   }

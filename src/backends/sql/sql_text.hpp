@@ -19,6 +19,10 @@ inline constexpr const char* kProductSelect =
     "COALESCE(c.name, p.category), p.stock, p.reserved, p.created_at, p.updated_at "
     "FROM products p LEFT JOIN categories c ON c.slug = p.category";
 
+// An intake record (ports::IntakeRecord's columns), by the condition appended.
+inline constexpr const char* kIntakeRecordSelect =
+    "SELECT order_id, request_hash, message_id, created_at FROM order_intake WHERE ";
+
 inline std::string_view intake_state_name(domain::IntakeState s) {
   switch (s) {
     case domain::IntakeState::applied:

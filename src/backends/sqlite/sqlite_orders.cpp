@@ -120,19 +120,18 @@ asio::awaitable<ports::AcceptResult> SqliteOrders::accept(ports::AcceptRequest r
           "UPDATE order_intake SET idempotency_key=NULL WHERE idempotency_key=?1 AND "
           "created_at<=?2",
           *req.idempotency_key, req.accepted_at - req.idempotency_window_ms);
-    const auto record = [&](const char* column, const std::string& value) {
+    const auto record = [&](const std::string& sql, const std::string& value) {
       std::optional<ports::IntakeRecord> out;
-      auto cur = c.query(std::string("SELECT order_id, request_hash, message_id, created_at "
-                                     "FROM order_intake WHERE ") +
-                             column + "=?1",
-                         value);
+      auto cur = c.query(sql, value);
       if (cur.next())
         out = ports::IntakeRecord{cur.text(0), cur.text(1), cur.text(2), cur.integer(3)};
       return out;
     };
+    static const std::string by_key_sql = std::string(kIntakeRecordSelect) + "idempotency_key=?1";
+    static const std::string by_id_sql = std::string(kIntakeRecordSelect) + "order_id=?1";
     const auto by_key =
-        req.idempotency_key ? record("idempotency_key", *req.idempotency_key) : std::nullopt;
-    const auto by_id = req.client_order_id ? record("order_id", req.order_id) : std::nullopt;
+        req.idempotency_key ? record(by_key_sql, *req.idempotency_key) : std::nullopt;
+    const auto by_id = req.client_order_id ? record(by_id_sql, req.order_id) : std::nullopt;
     if (auto bound = ports::decide_intake(req, by_key, by_id)) return *bound;
     const auto sent = queue_.send_in(c, req.message, req.accepted_at);
     c.exec(

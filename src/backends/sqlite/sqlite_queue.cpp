@@ -26,7 +26,7 @@ void SqliteQueue::count_in(Connection& c, const char* counter, std::int64_t n) {
 }
 
 SendResult SqliteQueue::send_in(Connection& c, const OutgoingMessage& m, std::int64_t now) {
-  const std::string dedup = m.dedup_id ? *m.dedup_id : sha256_hex(m.body);
+  const std::string dedup = dedup_id_of(m);
   {
     auto cur = c.query(
         "SELECT message_id FROM queue_dedup WHERE queue_name=?1 AND dedup_id=?2 AND expires_at>?3",

@@ -9,7 +9,12 @@
 
 namespace orderflow::domain {
 
+namespace json = boost::json;
+
 namespace {
+
+constexpr std::int64_t kMaxStock = 1'000'000'000;
+
 constexpr std::array<std::pair<ProductSort, std::string_view>, 5> kSortNames{{
     {ProductSort::name, "name"},
     {ProductSort::name_desc, "-name"},
@@ -17,25 +22,6 @@ constexpr std::array<std::pair<ProductSort, std::string_view>, 5> kSortNames{{
     {ProductSort::price_desc, "-price"},
     {ProductSort::newest, "-created_at"},
 }};
-}  // namespace
-
-std::optional<ProductSort> parse_product_sort(std::string_view text) {
-  for (const auto& [sort, name] : kSortNames)
-    if (name == text) return sort;
-  return std::nullopt;
-}
-
-std::string_view to_string(ProductSort sort) {
-  for (const auto& [s, name] : kSortNames)
-    if (s == sort) return name;
-  return "name";
-}
-
-namespace json = boost::json;
-
-namespace {
-
-constexpr std::int64_t kMaxStock = 1'000'000'000;
 
 std::optional<std::int64_t> as_integer(const json::value& v) {
   if (v.is_int64()) return v.get_int64();
@@ -114,6 +100,18 @@ ProductFieldsParse parse_product(const json::value& body, bool require_all) {
 }
 
 }  // namespace
+
+std::optional<ProductSort> parse_product_sort(std::string_view text) {
+  for (const auto& [sort, name] : kSortNames)
+    if (name == text) return sort;
+  return std::nullopt;
+}
+
+std::string_view to_string(ProductSort sort) {
+  for (const auto& [s, name] : kSortNames)
+    if (s == sort) return name;
+  return "name";
+}
 
 bool is_valid_slug(std::string_view slug) {
   if (slug.empty() || slug.size() > 64) return false;

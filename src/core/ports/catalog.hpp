@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/domain/catalog.hpp"
-#include "core/ports/order_reads.hpp"
+#include "core/ports/page.hpp"
 
 namespace orderflow::ports {
 

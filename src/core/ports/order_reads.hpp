@@ -9,6 +9,7 @@
 
 #include "core/domain/money.hpp"
 #include "core/domain/order.hpp"
+#include "core/ports/page.hpp"
 
 namespace orderflow::ports {
 
@@ -28,12 +29,6 @@ struct OrderFilter {
   std::optional<std::int64_t> created_after, created_before;
   bool oldest_first = false;
   std::int64_t page = 1, limit = 50;
-};
-
-template <typename T>
-struct Page {
-  std::vector<T> data;
-  std::int64_t total = 0;
 };
 
 struct StoredEvent {

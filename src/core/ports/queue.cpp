@@ -6,6 +6,10 @@
 
 namespace orderflow::queue {
 
+std::string dedup_id_of(const OutgoingMessage& m) {
+  return m.dedup_id ? *m.dedup_id : sha256_hex(m.body);
+}
+
 milliseconds retry_delay(const QueueOptions& options, int receive_count) {
   const auto& delays = options.retry_delays;
   if (delays.empty()) return milliseconds{0};

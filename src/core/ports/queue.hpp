@@ -32,6 +32,9 @@ struct OutgoingMessage {
   std::string body;
 };
 
+// The id a message is deduplicated by: its dedup_id, else the SHA-256 of its body.
+std::string dedup_id_of(const OutgoingMessage& m);
+
 struct SendResult {
   std::string message_id;
   bool deduplicated = false;
