@@ -6,9 +6,7 @@
 namespace orderflow::web {
 
 std::optional<std::string_view> find_asset(std::string_view name) {
-  for (const auto& asset : embedded_assets())
-    if (asset.name == name) return asset.body;
-  return std::nullopt;
+  return find_embedded(embedded_assets(), name);
 }
 
 std::string_view content_type_for(std::string_view name) {

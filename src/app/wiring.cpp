@@ -8,11 +8,11 @@
 #include "backends/postgres/pg_carts.hpp"
 #include "backends/postgres/pg_catalog.hpp"
 #include "backends/postgres/pg_orders.hpp"
-#include "backends/postgres/schema.hpp"
+#include "backends/postgres/pg_schema.hpp"
 #include "backends/redis/redis_cache.hpp"
 #include "backends/redis/redis_carts.hpp"
 #include "backends/redis/redis_intake.hpp"
-#include "backends/sqlite/schema.hpp"
+#include "backends/sqlite/sqlite_schema.hpp"
 #include "backends/sqlite/sqlite_carts.hpp"
 #include "backends/sqlite/sqlite_catalog.hpp"
 #include "backends/sqlite/sqlite_orders.hpp"
@@ -47,7 +47,7 @@ class SqliteBackends final : public Backends {
     const auto path = sqlite_path(c);
     const auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir);
-    return {path, c.sqlite_readers, 1024, c.sqlite_busy_timeout, sqlite::migrate};
+    return {path, c.sqlite_readers, 1024, c.sqlite_busy_timeout, backends::migrate_sqlite};
   }
 
   sqlite::Database db_;
@@ -69,7 +69,7 @@ class PgBackends final : public Backends {
         orders_(database_),
         catalog_(database_),
         carts_(pool_, c.cart_ttl) {
-    run_on(io, pg::migrate(pool_));
+    run_on(io, backends::migrate_postgres(pool_));
     // Replicas serve this process nothing older than what the primary held when it started (a
     // catalog loaded by `orderflow demo-data` just before is listed at once, not after replay).
     run_on(io, reads_.note_write());

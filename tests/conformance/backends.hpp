@@ -9,11 +9,11 @@
 #include "backends/postgres/pg_catalog.hpp"
 #include "backends/postgres/pg_orders.hpp"
 #include "backends/postgres/pg_queue.hpp"
-#include "backends/postgres/schema.hpp"
+#include "backends/postgres/pg_schema.hpp"
 #include "backends/redis/redis_carts.hpp"
 #include "backends/redis/redis_intake.hpp"
 #include "backends/redis/redis_queue.hpp"
-#include "backends/sqlite/schema.hpp"
+#include "backends/sqlite/sqlite_schema.hpp"
 #include "backends/sqlite/sqlite_carts.hpp"
 #include "backends/sqlite/sqlite_catalog.hpp"
 #include "backends/sqlite/sqlite_orders.hpp"
@@ -31,7 +31,7 @@ inline sqlite::Database::Options migrated_file(std::string path, int readers = 2
   sqlite::Database::Options o;
   o.path = std::move(path);
   o.readers = readers;
-  o.prepare = sqlite::migrate;
+  o.prepare = backends::migrate_sqlite;
   return o;
 }
 
@@ -102,7 +102,7 @@ class ScratchDatabase {
   // A pool on this database, migrated to the current schema.
   std::unique_ptr<pg::Pool> migrated_pool() {
     auto pool = std::make_unique<pg::Pool>(io_.get_executor(), pg::PoolOptions{url(), 4});
-    run(io_, pg::migrate(*pool));
+    run(io_, backends::migrate_postgres(*pool));
     return pool;
   }
 

@@ -12,7 +12,7 @@
 
 #include "../conformance/harness.hpp"
 #include "backends/postgres/pg_queue.hpp"
-#include "backends/postgres/schema.hpp"
+#include "backends/postgres/pg_schema.hpp"
 #include "base/ids.hpp"
 
 namespace orderflow::testing {
@@ -29,7 +29,7 @@ TEST(PgQueueWorkers, ShareTheWorkOnceEachAndInGroupOrder) {
   options.poll_interval = 20ms;
   // Separate pools stand for separate processes: no shared connection, no shared notifier.
   pg::Pool producer_pool(io.get_executor(), {url, 2});
-  run(io, pg::migrate(producer_pool));
+  run(io, backends::migrate_postgres(producer_pool));
   queue::PgQueue producer(producer_pool, options, name);
   constexpr int kGroups = 40, kPerGroup = 10;
   std::vector<queue::OutgoingMessage> batch;
@@ -93,7 +93,7 @@ TEST(PgQueueWorkers, ASendWakesAReceiverInAnotherProcess) {
   queue::QueueOptions options;
   options.poll_interval = std::chrono::seconds(10);  // only a NOTIFY can end the wait early
   pg::Pool sender_pool(io.get_executor(), {url, 1}), receiver_pool(io.get_executor(), {url, 1});
-  run(io, pg::migrate(sender_pool));
+  run(io, backends::migrate_postgres(sender_pool));
   queue::PgQueue sender(sender_pool, options, name), receiver(receiver_pool, options, name);
   std::optional<std::chrono::milliseconds> waited;
   asio::co_spawn(

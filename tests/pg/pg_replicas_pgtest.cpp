@@ -32,7 +32,7 @@ class PgReplicas : public ::testing::Test {
  protected:
   void SetUp() override {
     primary_ = std::make_unique<pg::Pool>(io_.get_executor(), pg::PoolOptions{db_.url(), 4});
-    run(io_, pg::migrate(*primary_));
+    run(io_, backends::migrate_postgres(*primary_));
     replica_url_ = replica_of(db_.url()) + "?application_name=orderflow_replica_test";
     // The new database reaches the replica by streaming: wait for its schema there.
     pg::Pool replica(io_.get_executor(), pg::PoolOptions{replica_url_, 1});

@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "../conformance/backends.hpp"
-#include "backends/postgres/schema.hpp"
+#include "backends/postgres/pg_schema.hpp"
 #include "base/ids.hpp"
 
 namespace orderflow::testing {
@@ -28,7 +28,7 @@ TEST(PgSchema, ConcurrentMigrationsAgreeAndRerunsAreNoOps) {
         io,
         [&, pool = p.get()]() -> asio::awaitable<void> {
           try {
-            versions.push_back(co_await pg::migrate(*pool));
+            versions.push_back(co_await backends::migrate_postgres(*pool));
           } catch (const std::exception& e) {
             errors.push_back(e.what());
           }
@@ -37,8 +37,8 @@ TEST(PgSchema, ConcurrentMigrationsAgreeAndRerunsAreNoOps) {
   io.restart();
   io.run();
   EXPECT_TRUE(errors.empty()) << errors.front();
-  EXPECT_EQ(versions, std::vector<int>(3, pg::schema_version()));
-  EXPECT_EQ(run(io, pg::migrate(*pools[0])), pg::schema_version());
+  EXPECT_EQ(versions, std::vector<int>(3, backends::pg_schema_version()));
+  EXPECT_EQ(run(io, backends::migrate_postgres(*pools[0])), backends::pg_schema_version());
   const auto tables =
       run(io, pools[0]->query("SELECT count(*) AS n FROM information_schema.tables WHERE "
                               "table_schema = 'public' AND table_name = ANY($1::text[])",
@@ -46,7 +46,7 @@ TEST(PgSchema, ConcurrentMigrationsAgreeAndRerunsAreNoOps) {
                                "categories,carts,cart_items,schema_migrations}"}));
   EXPECT_EQ(tables.at(0, "n"), "9");
   const auto applied = run(io, pools[0]->query("SELECT count(*) AS n FROM schema_migrations"));
-  EXPECT_EQ(applied.at(0, "n"), std::to_string(pg::schema_version()));
+  EXPECT_EQ(applied.at(0, "n"), std::to_string(backends::pg_schema_version()));
   pools.clear();
 }
 

@@ -1,5 +1,6 @@
 #include "backends/sqlite/sqlite_carts.hpp"
 
+#include "backends/sqlite/sqlite_schema.hpp"
 #include "base/time.hpp"
 
 namespace orderflow::backends {
@@ -8,19 +9,19 @@ namespace asio = boost::asio;
 using sqlite::Connection;
 
 namespace {
+
+const SqlFiles& sql = sqlite_sql();
+
 ports::StoredCart load_cart(Connection& c, const std::string& session,
                             std::int64_t expired_before) {
   ports::StoredCart cart;
   {
-    auto cur = c.query("SELECT updated_at FROM carts WHERE session_id=?1", session);
+    auto cur = c.query(sql["cart_updated_at"], session);
     if (!cur.next() || cur.integer(0) <= expired_before) return cart;
     cart.updated_at = cur.integer(0);
   }
-  auto cur = c.query(
-      "SELECT product_id, quantity FROM cart_items WHERE session_id=?1 ORDER BY added_at, "
-      "product_id",
-      session);
-  while (cur.next()) cart.lines.push_back({cur.text(0), cur.integer(1)});
+  auto cur = c.query(sql["cart_items"], session);
+  while (cur.next()) cart.lines.push_back({cur.text("product_id"), cur.integer("quantity")});
   return cart;
 }
 }  // namespace
@@ -36,33 +37,26 @@ asio::awaitable<ports::StoredCart> SqliteCarts::set_quantity(std::string session
   co_return co_await db_.write<ports::StoredCart>([&](Connection& c) {
     const auto now = now_ms();
     // An expired cart that was not cleaned up yet starts over empty.
-    c.exec("DELETE FROM carts WHERE session_id=?1 AND updated_at<=?2", session, now - ttl_.count());
-    c.exec(
-        "INSERT INTO carts(session_id, updated_at) VALUES (?1,?2) "
-        "ON CONFLICT(session_id) DO UPDATE SET updated_at=?2",
-        session, now);
+    c.exec(sql["delete_expired_cart"], session, now - ttl_.count());
+    c.exec(sql["touch_cart"], session, now);
     if (quantity <= 0)
-      c.exec("DELETE FROM cart_items WHERE session_id=?1 AND product_id=?2", session, product_id);
+      c.exec(sql["delete_cart_item"], session, product_id);
     else
-      c.exec(
-          "INSERT INTO cart_items(session_id, product_id, quantity, added_at) VALUES (?1,?2,?3,?4) "
-          "ON CONFLICT(session_id, product_id) DO UPDATE SET quantity=?3",
-          session, product_id, quantity, now);
+      c.exec(sql["upsert_cart_item"], session, product_id, quantity, now);
     return load_cart(c, session, now - ttl_.count());
   });
 }
 
 asio::awaitable<void> SqliteCarts::clear(std::string session) {
   co_await db_.write<int>([&](Connection& c) {
-    c.exec("DELETE FROM carts WHERE session_id=?1", session);
+    c.exec(sql["delete_cart"], session);
     return 0;
   });
 }
 
 asio::awaitable<std::int64_t> SqliteCarts::remove_expired() {
-  co_return co_await db_.write<std::int64_t>([&](Connection& c) {
-    return c.exec("DELETE FROM carts WHERE updated_at<=?1", now_ms() - ttl_.count());
-  });
+  co_return co_await db_.write<std::int64_t>(
+      [&](Connection& c) { return c.exec(sql["delete_expired_carts"], now_ms() - ttl_.count()); });
 }
 
 }  // namespace orderflow::backends

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "backends/sql/sql_text.hpp"
+#include "backends/sqlite/sqlite_schema.hpp"
 #include "base/time.hpp"
 
 namespace orderflow::backends {
@@ -16,43 +17,43 @@ using sqlite::Cursor;
 
 namespace {
 
+const SqlFiles& sql = sqlite_sql();
+
 Order order_from_row(const Cursor& r) {
   Order o;
-  o.order_id = r.text(0);
-  o.status = domain::parse_status(r.text(1)).value_or(domain::OrderStatus::pending);
-  o.customer_id = r.optional_text(2);
-  o.customer_name = r.optional_text(3);
-  o.customer_email = r.optional_text(4);
-  o.currency = r.text(5);
-  o.items = domain::lines_from_storage_json(json::parse(r.text(6)).as_array());
-  o.subtotal = r.integer(7);
-  o.tax = r.integer(8);
-  o.total = r.integer(9);
-  o.failure_reason = r.optional_text(10);
-  o.session_id = r.optional_text(11);
-  o.payment_method = r.text(12);
-  o.shipping_address = json::parse(r.text(13));
-  o.created_at = r.integer(14);
-  o.updated_at = r.integer(15);
-  o.processed_at = r.optional_integer(16);
-  o.version = r.integer(17);
+  o.order_id = r.text("order_id");
+  o.status = domain::parse_status(r.text("status")).value_or(domain::OrderStatus::pending);
+  o.customer_id = r.optional_text("customer_id");
+  o.customer_name = r.optional_text("customer_name");
+  o.customer_email = r.optional_text("customer_email");
+  o.currency = r.text("currency");
+  o.items = domain::lines_from_storage_json(json::parse(r.text("items")).as_array());
+  o.subtotal = r.integer("subtotal");
+  o.tax = r.integer("tax");
+  o.total = r.integer("total");
+  o.failure_reason = r.optional_text("failure_reason");
+  o.session_id = r.optional_text("session_id");
+  o.payment_method = r.text("payment_method");
+  o.shipping_address = json::parse(r.text("shipping_address"));
+  o.created_at = r.integer("created_at");
+  o.updated_at = r.integer("updated_at");
+  o.processed_at = r.optional_integer("processed_at");
+  o.version = r.integer("version");
   return o;
 }
 
 std::optional<Order> load_order(Connection& c, const std::string& id) {
-  auto cur = c.query(std::string("SELECT ") + kOrderColumns + " FROM orders WHERE order_id=?1", id);
+  auto cur = c.query(sql["find_order"], id);
   if (!cur.next()) return std::nullopt;
   return order_from_row(cur);
 }
 
 void save_order(Connection& c, const Order& o) {
-  c.exec(std::string("INSERT OR REPLACE INTO orders(") + kOrderColumns +
-             ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
-         o.order_id, std::string(domain::to_string(o.status)), o.customer_id, o.customer_name,
-         o.customer_email, o.currency, json::serialize(domain::lines_to_storage_json(o.items)),
-         o.subtotal, o.tax, o.total, o.failure_reason, o.session_id, o.payment_method,
-         json::serialize(o.shipping_address), o.created_at, o.updated_at, o.processed_at,
-         o.version);
+  c.exec(sql["save_order"], o.order_id, std::string(domain::to_string(o.status)), o.customer_id,
+         o.customer_name, o.customer_email, o.currency,
+         json::serialize(domain::lines_to_storage_json(o.items)), o.subtotal, o.tax, o.total,
+         o.failure_reason, o.session_id, o.payment_method, json::serialize(o.shipping_address),
+         o.created_at, o.updated_at, o.processed_at, o.version);
 }
 
 struct Decoded {
@@ -70,12 +71,11 @@ domain::BatchState load_state(Connection& c, const std::vector<Decoded>& batch) 
     bodies.push_back(d.body);
   }
   for (const auto& pid : domain::products_needed(bodies, s)) {
-    auto cur = c.query(
-        "SELECT product_id, sku, name, price, stock, reserved FROM products WHERE product_id=?1",
-        pid);
+    auto cur = c.query(sql["product_stock"], pid);
     if (cur.next())
-      s.products.emplace(pid, domain::Product{cur.text(0), cur.text(1), cur.text(2), cur.integer(3),
-                                              cur.integer(4), cur.integer(5)});
+      s.products.emplace(pid, domain::Product{cur.text("product_id"), cur.text("sku"),
+                                              cur.text("name"), cur.integer("price"),
+                                              cur.integer("stock"), cur.integer("reserved")});
   }
   return s;
 }
@@ -86,28 +86,24 @@ void write_state(Connection& c, const domain::BatchState& s) {
     if (o)
       save_order(c, *o);
     else
-      c.exec("DELETE FROM orders WHERE order_id=?1", id);
+      c.exec(sql["delete_order"], id);
   }
   for (const auto& id : s.changed_products) {
     const auto& p = s.products.at(id);
-    c.exec("UPDATE products SET stock=?2, reserved=?3, updated_at=?4 WHERE product_id=?1", id,
-           p.stock, p.reserved, now_ms());
+    c.exec(sql["update_product_stock"], id, p.stock, p.reserved, now_ms());
   }
   std::map<std::string, std::int64_t> next_seq;
   for (const auto& e : s.events) {
     auto [it, fresh] = next_seq.try_emplace(e.order_id, 0);
     if (fresh) {
-      auto cur =
-          c.query("SELECT COALESCE(MAX(seq),0) FROM order_events WHERE order_id=?1", e.order_id);
+      auto cur = c.query(sql["last_event_seq"], e.order_id);
       cur.next();
       it->second = cur.integer(0);
     }
-    c.exec("INSERT INTO order_events(order_id, seq, type, at, data) VALUES (?1,?2,?3,?4,?5)",
-           e.order_id, ++it->second, e.type, e.at, json::serialize(e.data));
+    c.exec(sql["insert_event"], e.order_id, ++it->second, e.type, e.at, json::serialize(e.data));
   }
   for (const auto& [id, state] : s.intake_updates)
-    c.exec("UPDATE order_intake SET state=?2 WHERE order_id=?1", id,
-           std::string(intake_state_name(state)));
+    c.exec(sql["set_intake_state"], id, std::string(intake_state_name(state)));
 }
 
 }  // namespace
@@ -116,29 +112,24 @@ asio::awaitable<ports::AcceptResult> SqliteOrders::accept(ports::AcceptRequest r
   auto result = co_await db_.write<ports::AcceptResult>([&](Connection& c) {
     // Expired Idempotency-Keys no longer bind (the order itself stays).
     if (req.idempotency_key)
-      c.exec(
-          "UPDATE order_intake SET idempotency_key=NULL WHERE idempotency_key=?1 AND "
-          "created_at<=?2",
-          *req.idempotency_key, req.accepted_at - req.idempotency_window_ms);
+      c.exec(sql["release_expired_key"], *req.idempotency_key,
+             req.accepted_at - req.idempotency_window_ms);
     const auto record = [&](const std::string& sql, const std::string& value) {
       std::optional<ports::IntakeRecord> out;
       auto cur = c.query(sql, value);
       if (cur.next())
-        out = ports::IntakeRecord{cur.text(0), cur.text(1), cur.text(2), cur.integer(3)};
+        out = ports::IntakeRecord{cur.text("order_id"), cur.text("request_hash"),
+                                  cur.text("message_id"), cur.integer("created_at")};
       return out;
     };
-    static const std::string by_key_sql = std::string(kIntakeRecordSelect) + "idempotency_key=?1";
-    static const std::string by_id_sql = std::string(kIntakeRecordSelect) + "order_id=?1";
     const auto by_key =
-        req.idempotency_key ? record(by_key_sql, *req.idempotency_key) : std::nullopt;
-    const auto by_id = req.client_order_id ? record(by_id_sql, req.order_id) : std::nullopt;
+        req.idempotency_key ? record(sql["intake_by_key"], *req.idempotency_key) : std::nullopt;
+    const auto by_id =
+        req.client_order_id ? record(sql["intake_by_id"], req.order_id) : std::nullopt;
     if (auto bound = ports::decide_intake(req, by_key, by_id)) return *bound;
     const auto sent = queue_.send_in(c, req.message, req.accepted_at);
-    c.exec(
-        "INSERT INTO order_intake(order_id, idempotency_key, request_hash, request, message_id, "
-        "created_at) VALUES (?1,?2,?3,?4,?5,?6)",
-        req.order_id, req.idempotency_key, req.request_hash, req.request_json, sent.message_id,
-        req.accepted_at);
+    c.exec(sql["insert_intake"], req.order_id, req.idempotency_key, req.request_hash,
+           req.request_json, sent.message_id, req.accepted_at);
     return ports::AcceptResult{ports::AcceptOutcome::created, req.order_id, sent.message_id,
                                req.accepted_at};
   });
@@ -150,14 +141,12 @@ asio::awaitable<std::optional<ports::KeyBinding>> SqliteOrders::find_key_binding
     std::string key, std::int64_t since) {
   co_return co_await db_.read<std::optional<ports::KeyBinding>>([&](Connection& c) {
     std::optional<ports::KeyBinding> out;
-    auto cur = c.query(
-        "SELECT order_id, message_id, created_at, request FROM order_intake "
-        "WHERE idempotency_key=?1 AND created_at>?2",
-        key, since);
+    auto cur = c.query(sql["key_binding"], key, since);
     if (cur.next())
       out = ports::KeyBinding{
-          {ports::AcceptOutcome::replayed, cur.text(0), cur.text(1), cur.integer(2)},
-          domain::order_request_from_message(json::parse(cur.text(3)).as_object())};
+          {ports::AcceptOutcome::replayed, cur.text("order_id"), cur.text("message_id"),
+           cur.integer("created_at")},
+          domain::order_request_from_message(json::parse(cur.text("request")).as_object())};
     return out;
   });
 }
@@ -167,12 +156,11 @@ asio::awaitable<ports::OrderLookup> SqliteOrders::find_order(std::string order_i
     ports::OrderLookup out;
     out.order = load_order(c, order_id);
     if (out.order) return out;
-    auto cur =
-        c.query("SELECT request, created_at FROM order_intake WHERE order_id=?1 AND state='queued'",
-                order_id);
+    auto cur = c.query(sql["queued_request"], order_id);
     if (cur.next())
       out.queued = ports::QueuedOrder{
-          domain::order_request_from_message(json::parse(cur.text(0)).as_object()), cur.integer(1)};
+          domain::order_request_from_message(json::parse(cur.text("request")).as_object()),
+          cur.integer("created_at")};
     return out;
   });
 }
@@ -181,7 +169,7 @@ asio::awaitable<ports::Page<Order>> SqliteOrders::list_orders(ports::OrderFilter
   co_return co_await db_.read<ports::Page<Order>>([&](Connection& c) {
     // Only the filters given enter the SQL, so that SQLite can use the matching index; the
     // parameter numbers stay fixed, so every variant is one cached prepared statement.
-    std::string where = " FROM orders WHERE 1=1";
+    std::string where;
     if (f.status) where += " AND status=?1";
     if (f.customer_id) where += " AND customer_id=?2";
     if (f.customer_email) where += " AND customer_email=?3";
@@ -190,12 +178,12 @@ asio::awaitable<ports::Page<Order>> SqliteOrders::list_orders(ports::OrderFilter
     if (f.created_before) where += " AND created_at<=?6";
     ports::Page<Order> page;
     {
-      auto cur = c.query("SELECT COUNT(*)" + where, f.status, f.customer_id, f.customer_email,
+      auto cur = c.query(sql["count_orders"] + where, f.status, f.customer_id, f.customer_email,
                          f.session_id, f.created_after, f.created_before);
       cur.next();
       page.total = cur.integer(0);
     }
-    auto cur = c.query(std::string("SELECT ") + kOrderColumns + where + " ORDER BY created_at " +
+    auto cur = c.query(sql["list_orders"] + where + " ORDER BY created_at " +
                            (f.oldest_first ? "ASC, order_id ASC" : "DESC, order_id DESC") +
                            " LIMIT ?7 OFFSET ?8",
                        f.status, f.customer_id, f.customer_email, f.session_id, f.created_after,
@@ -207,32 +195,30 @@ asio::awaitable<ports::Page<Order>> SqliteOrders::list_orders(ports::OrderFilter
 
 asio::awaitable<std::optional<std::vector<ports::StoredEvent>>> SqliteOrders::order_events(
     std::string order_id) {
-  co_return co_await db_.read<std::optional<std::vector<ports::StoredEvent>>>(
-      [&](Connection& c) -> std::optional<std::vector<ports::StoredEvent>> {
-        std::vector<ports::StoredEvent> events;
-        auto cur =
-            c.query("SELECT seq, type, at, data FROM order_events WHERE order_id=?1 ORDER BY seq",
-                    order_id);
-        while (cur.next())
-          events.push_back({cur.integer(0), cur.text(1), cur.integer(2), cur.text(3)});
-        if (!events.empty()) return events;
-        auto known = c.query("SELECT 1 FROM order_intake WHERE order_id=?1", order_id);
-        if (known.next()) return events;
-        return std::nullopt;
-      });
+  co_return co_await db_.read<std::optional<
+      std::vector<ports::StoredEvent>>>([&](Connection& c)
+                                            -> std::optional<std::vector<ports::StoredEvent>> {
+    std::vector<ports::StoredEvent> events;
+    auto cur = c.query(sql["order_events"], order_id);
+    while (cur.next())
+      events.push_back({cur.integer("seq"), cur.text("type"), cur.integer("at"), cur.text("data")});
+    if (!events.empty()) return events;
+    auto known = c.query(sql["intake_exists"], order_id);
+    if (known.next()) return events;
+    return std::nullopt;
+  });
 }
 
 asio::awaitable<ports::OrderTotals> SqliteOrders::order_totals() {
   co_return co_await db_.read<ports::OrderTotals>([&](Connection& c) {
     ports::OrderTotals t;
-    auto cur =
-        c.query("SELECT status, COUNT(*), COALESCE(SUM(total),0) FROM orders GROUP BY status");
+    auto cur = c.query(sql["order_totals"]);
     while (cur.next()) {
-      const auto status = cur.text(0);
-      t.by_status[status] = cur.integer(1);
-      t.total += cur.integer(1);
+      const auto status = cur.text("status");
+      t.by_status[status] = cur.integer("orders");
+      t.total += cur.integer("orders");
       if (status == "confirmed" || status == "shipped" || status == "delivered")
-        t.revenue += cur.integer(2);
+        t.revenue += cur.integer("total");
     }
     return t;
   });
@@ -281,7 +267,7 @@ asio::awaitable<ports::BatchResult> SqliteOrders::apply_batch(
 asio::awaitable<void> SqliteOrders::ping() {
   // Through the writer: accepting orders needs the write lock, so that is what is checked.
   co_await db_.write<int>([](Connection& c) {
-    auto cur = c.query("SELECT 1");
+    auto cur = c.query(sql["ping"]);
     cur.next();
     return 1;
   });

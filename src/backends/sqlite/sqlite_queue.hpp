@@ -33,7 +33,9 @@ class SqliteQueue final : public Queue {
   std::vector<Message> receive_in(sqlite::Connection& c, std::size_t max, std::int64_t now);
   void dead_letter_in(sqlite::Connection& c, const std::string& message_id,
                       const std::string& error, std::int64_t now);
-  void count_in(sqlite::Connection& c, const char* counter, std::int64_t n);
+  // In the order of queue_counters' columns (add_to_counters in sql/queue.sql).
+  enum class Counter { sent, received, deleted, deduplicated, retried, dead_lettered };
+  void count_in(sqlite::Connection& c, Counter counter, std::int64_t n);
 
   sqlite::Database& db_;
   QueueOptions options_;

@@ -1,5 +1,7 @@
 #include "drivers/sqlite/connection.hpp"
 
+#include <stdexcept>
+
 #include <sqlite3.h>
 
 namespace orderflow::sqlite {
@@ -42,6 +44,12 @@ std::optional<std::string> Cursor::optional_text(int col) const {
 std::optional<std::int64_t> Cursor::optional_integer(int col) const {
   if (is_null(col)) return std::nullopt;
   return integer(col);
+}
+int Cursor::column(std::string_view name) const {
+  const int n = sqlite3_column_count(st_);
+  for (int i = 0; i < n; ++i)
+    if (name == sqlite3_column_name(st_, i)) return i;
+  throw std::logic_error("no column " + std::string(name) + " in: " + sqlite3_sql(st_));
 }
 
 Connection::Connection(const std::string& path, bool read_only) {

@@ -38,6 +38,18 @@ class Cursor {
   std::optional<std::string> optional_text(int col) const;
   std::optional<std::int64_t> optional_integer(int col) const;
 
+  // By the result column's name (its alias, else the column): rows read this way do not depend
+  // on the order of a SELECT list. Throws std::logic_error for a name the statement lacks.
+  int column(std::string_view name) const;
+  std::int64_t integer(std::string_view name) const { return integer(column(name)); }
+  std::string text(std::string_view name) const { return text(column(name)); }
+  std::optional<std::string> optional_text(std::string_view name) const {
+    return optional_text(column(name));
+  }
+  std::optional<std::int64_t> optional_integer(std::string_view name) const {
+    return optional_integer(column(name));
+  }
+
  private:
   sqlite3* db_;
   sqlite3_stmt* st_;

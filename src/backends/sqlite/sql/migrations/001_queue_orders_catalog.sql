@@ -1,13 +1,4 @@
-#include "backends/sqlite/schema.hpp"
-
-#include <array>
-#include <string>
-
-namespace orderflow::sqlite {
-
-namespace {
-// Each entry moves the schema one version up. Never edit a released entry: append a new one.
-constexpr std::array<const char*, 2> kMigrations = {R"sql(
+-- The queue, the intake, orders and their events, categories and products.
 CREATE TABLE queue_messages (
   seq           INTEGER PRIMARY KEY AUTOINCREMENT,
   message_id    TEXT NOT NULL UNIQUE,
@@ -105,39 +96,3 @@ CREATE TABLE products (
   created_at  INTEGER NOT NULL,
   updated_at  INTEGER NOT NULL
 );
-)sql",
-                                                    R"sql(
-CREATE INDEX products_category ON products(category);
-CREATE INDEX products_price ON products(price);
-CREATE INDEX products_created ON products(created_at);
-CREATE TABLE carts (
-  session_id TEXT PRIMARY KEY,
-  updated_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX carts_updated ON carts(updated_at);
-CREATE TABLE cart_items (
-  session_id TEXT NOT NULL REFERENCES carts(session_id) ON DELETE CASCADE,
-  product_id TEXT NOT NULL,
-  quantity   INTEGER NOT NULL CHECK (quantity > 0),
-  added_at   INTEGER NOT NULL,
-  PRIMARY KEY (session_id, product_id)
-) WITHOUT ROWID;
-)sql"};
-}  // namespace
-
-void migrate(Connection& c) {
-  c.exec_script("BEGIN IMMEDIATE");
-  try {
-    auto cur = c.query("PRAGMA user_version");
-    cur.next();
-    const auto version = static_cast<std::size_t>(cur.integer(0));
-    for (std::size_t v = version; v < kMigrations.size(); ++v) c.exec_script(kMigrations[v]);
-    c.exec_script("PRAGMA user_version = " + std::to_string(kMigrations.size()));
-    c.exec_script("COMMIT");
-  } catch (...) {
-    c.exec_script("ROLLBACK");
-    throw;
-  }
-}
-
-}  // namespace orderflow::sqlite
