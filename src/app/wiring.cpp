@@ -12,10 +12,11 @@
 #include "backends/redis/redis_cache.hpp"
 #include "backends/redis/redis_carts.hpp"
 #include "backends/redis/redis_intake.hpp"
-#include "backends/sqlite/sqlite_schema.hpp"
 #include "backends/sqlite/sqlite_carts.hpp"
 #include "backends/sqlite/sqlite_catalog.hpp"
 #include "backends/sqlite/sqlite_orders.hpp"
+#include "backends/sqlite/sqlite_schema.hpp"
+#include "drivers/pg/conninfo.hpp"
 
 namespace orderflow::app {
 
@@ -51,7 +52,7 @@ class SqliteBackends final : public Backends {
   }
 
   sqlite::Database db_;
-  queue::SqliteQueue queue_;
+  backends::SqliteQueue queue_;
   SqliteOrders orders_;
   SqliteCatalog catalog_;
   SqliteCarts carts_;
@@ -116,11 +117,11 @@ class PgBackends final : public Backends {
   PgCatalog catalog_;
   PgCarts carts_;
   // The queue in this database…
-  std::optional<queue::PgQueue> pg_queue_;
+  std::optional<backends::PgQueue> pg_queue_;
   std::optional<PgIntake> pg_intake_;
   std::optional<PgBatchApplier> pg_applier_;
   // …or in Redis.
-  std::optional<queue::RedisQueue> redis_queue_;
+  std::optional<backends::RedisQueue> redis_queue_;
   std::optional<PgBatchApplier> inbox_applier_;
   std::optional<RedisIntake> redis_intake_;
   std::optional<RedisQueuedOrders> queued_orders_;
@@ -136,10 +137,10 @@ std::unique_ptr<Backends> open_backends(const Config& c, asio::io_context& io,
 }
 
 std::unique_ptr<cache::Cache> make_cache(const Config& c, redis::Client* redis) {
-  if (c.cache_backend == "off") return std::make_unique<cache::NullCache>();
+  if (c.cache_backend == "off") return std::make_unique<backends::NullCache>();
   if (c.cache_backend == "redis")
-    return std::make_unique<cache::RedisCache>(*redis, c.redis_key_prefix);
-  return std::make_unique<cache::MemoryCache>(c.cache_max_bytes);
+    return std::make_unique<backends::RedisCache>(*redis, c.redis_key_prefix);
+  return std::make_unique<backends::MemoryCache>(c.cache_max_bytes);
 }
 
 std::unique_ptr<ports::Carts> make_redis_carts(const Config& c, redis::Client* redis) {

@@ -6,7 +6,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace orderflow::queue {
+namespace orderflow {
 
 namespace asio = boost::asio;
 
@@ -43,4 +43,4 @@ void Notifier::notify() {
   }
 }
 
-}  // namespace orderflow::queue
+}  // namespace orderflow

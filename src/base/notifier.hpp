@@ -11,7 +11,7 @@ namespace boost::asio {
 class any_io_executor;
 }
 
-namespace orderflow::queue {
+namespace orderflow {
 
 // Wakes long-polling receivers when a send commits. A receiver reads generation() before it
 // looks at the queue and passes it to wait(), so a send in between is never missed.
@@ -28,4 +28,4 @@ class Notifier {
   std::list<std::shared_ptr<Waiter>> waiters_;
 };
 
-}  // namespace orderflow::queue
+}  // namespace orderflow

@@ -13,11 +13,11 @@
 #include "backends/redis/redis_carts.hpp"
 #include "backends/redis/redis_intake.hpp"
 #include "backends/redis/redis_queue.hpp"
-#include "backends/sqlite/sqlite_schema.hpp"
 #include "backends/sqlite/sqlite_carts.hpp"
 #include "backends/sqlite/sqlite_catalog.hpp"
 #include "backends/sqlite/sqlite_orders.hpp"
 #include "backends/sqlite/sqlite_queue.hpp"
+#include "backends/sqlite/sqlite_schema.hpp"
 #include "base/ids.hpp"
 #include "drivers/pg/pool.hpp"
 #include "drivers/redis/client.hpp"
@@ -62,7 +62,7 @@ class SqliteBackend {
  private:
   void open() {
     db_ = std::make_unique<sqlite::Database>(migrated_file(dir_.file("test.db")));
-    queue_ = std::make_unique<queue::SqliteQueue>(*db_, options_);
+    queue_ = std::make_unique<backends::SqliteQueue>(*db_, options_);
     orders_ = std::make_unique<backends::SqliteOrders>(*db_, *queue_);
     catalog_ = std::make_unique<backends::SqliteCatalog>(*db_);
     ports_ = {orders_.get(), orders_.get(), orders_.get(), catalog_.get(),
@@ -72,7 +72,7 @@ class SqliteBackend {
   ScratchDir dir_;
   queue::QueueOptions options_;
   std::unique_ptr<sqlite::Database> db_;
-  std::unique_ptr<queue::SqliteQueue> queue_;
+  std::unique_ptr<backends::SqliteQueue> queue_;
   std::unique_ptr<backends::SqliteOrders> orders_;
   std::unique_ptr<backends::SqliteCatalog> catalog_;
   std::unique_ptr<backends::SqliteCarts> carts_;
@@ -144,7 +144,7 @@ class PgBackend {
   void open() {
     pool_ = db_.migrated_pool();
     database_ = std::make_unique<backends::PgDatabase>(*pool_, nullptr);
-    queue_ = std::make_unique<queue::PgQueue>(*pool_, options_);
+    queue_ = std::make_unique<backends::PgQueue>(*pool_, options_);
     orders_ = std::make_unique<backends::PgOrders>(*database_);
     intake_ = std::make_unique<backends::PgIntake>(*pool_, *queue_);
     applier_ = std::make_unique<backends::PgBatchApplier>(*database_, *queue_);
@@ -168,7 +168,7 @@ class PgBackend {
   queue::QueueOptions options_;
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<backends::PgDatabase> database_;
-  std::unique_ptr<queue::PgQueue> queue_;
+  std::unique_ptr<backends::PgQueue> queue_;
   std::unique_ptr<backends::PgOrders> orders_;
   std::unique_ptr<backends::PgIntake> intake_;
   std::unique_ptr<backends::PgBatchApplier> applier_;
@@ -211,7 +211,7 @@ class RedisQueueBackend {
     open();
   }
   queue::Queue& queue() { return *queue_; }
-  queue::RedisQueue& redis_queue() { return *queue_; }
+  backends::RedisQueue& redis_queue() { return *queue_; }
   void reopen() {
     queue_.reset();
     client_.reset();
@@ -221,14 +221,14 @@ class RedisQueueBackend {
  private:
   void open() {
     client_ = std::make_unique<redis::Client>(io_.get_executor(), redis_from_env());
-    queue_ = std::make_unique<queue::RedisQueue>(io_.get_executor(), *client_, redis_from_env(),
+    queue_ = std::make_unique<backends::RedisQueue>(io_.get_executor(), *client_, redis_from_env(),
                                                  options_, prefix_);
   }
   asio::io_context& io_;
   queue::QueueOptions options_;
   std::string prefix_;
   std::unique_ptr<redis::Client> client_;
-  std::unique_ptr<queue::RedisQueue> queue_;
+  std::unique_ptr<backends::RedisQueue> queue_;
 };
 
 // QUEUE_BACKEND=redis: orders and catalog in a fresh PostgreSQL database, the intake and the

@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 struct MemoryCacheBackend {
   static constexpr const char* kName = "memory";
   explicit MemoryCacheBackend(asio::io_context&) {}
-  cache::MemoryCache cache{1 << 20};
+  backends::MemoryCache cache{1 << 20};
 };
 
 // The Redis of REDIS_URL (scripts/services starts one); each test under a prefix of its own.
@@ -29,7 +29,7 @@ struct RedisCacheBackend {
   ~RedisCacheBackend() { run(io, cache.clear()); }
   asio::io_context& io;
   redis::Client client;
-  cache::RedisCache cache;
+  backends::RedisCache cache;
 };
 
 template <typename Backend>
@@ -118,7 +118,7 @@ TYPED_TEST(CacheConformance, KeysByPrefixAndClear) {
 }
 
 TEST(MemoryCache, EvictsLeastRecentlyUsedWithinItsBudget) {
-  cache::MemoryCache c(16 * 8192);  // 8 KiB per shard
+  backends::MemoryCache c(16 * 8192);  // 8 KiB per shard
   const std::string big(2000, 'x');
   for (int i = 0; i < 400; ++i) c.put_now("k" + std::to_string(i), big, 60s, cache::kUnconditional);
   asio::io_context io;

@@ -18,7 +18,7 @@ TEST(RedisIntake, MessageRedeliveredAfterALostDeletionIsAppliedOnce) {
   queue::QueueOptions o;
   o.visibility_timeout = 300ms;
   PgRedisBackend backend(o, io);
-  cache::NullCache cache;
+  backends::NullCache cache;
   service::OrderService orders(*backend.ports().intake, *backend.ports().order_reads,
                                backend.queue(), cache, {});
   const domain::ProcessingRules rules{*domain::Rate::parse("0.08"),
@@ -60,7 +60,7 @@ TEST(RedisIntake, MessageRedeliveredAfterALostDeletionIsAppliedOnce) {
 TEST(RedisIntake, ClientOrderIdKnownToTheDatabaseIsRefused) {
   asio::io_context io;
   PgRedisBackend backend(queue::QueueOptions{}, io);
-  cache::NullCache cache;
+  backends::NullCache cache;
   service::OrderService orders(*backend.ports().intake, *backend.ports().order_reads,
                                backend.queue(), cache, {});
   const auto body = boost::json::parse(R"({"order_id":"ord-1","amount":"5.00"})");

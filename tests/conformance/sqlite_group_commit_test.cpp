@@ -12,7 +12,7 @@ namespace {
 TEST(SqliteGroupCommit, ConcurrentSendsShareTransactions) {
   ScratchDir dir;
   sqlite::Database db(migrated_file(dir.file("gc.db"), 1));
-  queue::SqliteQueue q(db, {});
+  backends::SqliteQueue q(db, {});
   asio::io_context io;
   constexpr int kSends = 400;
   int done = 0;

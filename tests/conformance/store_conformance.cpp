@@ -60,7 +60,7 @@ class StoreConformance : public ::testing::Test {
                                    return o.payment_method == "test_decline";
                                  }};
   asio::io_context io_;
-  cache::NullCache cache_;
+  backends::NullCache cache_;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<service::OrderService> orders_;
 };

@@ -4,6 +4,8 @@
 // may crash.
 #include <libpq-fe.h>
 
+#include <array>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,7 +17,18 @@
 using namespace orderflow;
 
 namespace {
-constexpr int kOrderColumns = 18;
+// An order row's columns, in the order of the orders table.
+constexpr std::array<const char*, 18> kOrderNames = {
+    "order_id",       "status",           "customer_id",
+    "customer_name",  "customer_email",   "currency",
+    "items",          "subtotal",         "tax",
+    "total",          "failure_reason",   "session_id",
+    "payment_method", "shipping_address", "created_at",
+    "updated_at",     "processed_at",     "version"};
+constexpr int kOrderColumns = static_cast<int>(kOrderNames.size());
+constexpr std::array<const char*, 11> kProductNames = {
+    "product_id",    "sku",   "name",     "description", "price",     "category",
+    "category_name", "stock", "reserved", "created_at",  "updated_at"};
 // Nullable order columns: customer_id, customer_name, customer_email, failure_reason,
 // session_id, processed_at.
 bool nullable(int column) {
@@ -35,8 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   cells.resize(kOrderColumns);
   PGresult* result = PQmakeEmptyPGresult(nullptr, PGRES_TUPLES_OK);
   std::vector<PGresAttDesc> attrs(kOrderColumns);
-  std::vector<std::string> names;
-  for (int c = 0; c < kOrderColumns; ++c) names.push_back("c" + std::to_string(c));
+  std::vector<std::string> names(kOrderNames.begin(), kOrderNames.end());  // PQ wants char*
   for (int c = 0; c < kOrderColumns; ++c) {
     attrs[c] = {};
     attrs[c].name = names[c].data();
@@ -54,14 +66,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   PQclear(result);
   if (copied.rows.size() != 1 || copied.rows[0].size() != kOrderColumns) __builtin_trap();
   try {
-    (void)backends::order_from_row(copied.rows[0]);
+    (void)backends::order_from_row(copied.row(0));
   } catch (const std::exception&) {
   }
   // The first 11 cells as a product row (every column NOT NULL).
-  std::vector<std::optional<std::string>> product;
-  for (int c = 0; c < 11; ++c) product.emplace_back(std::string(cells[c]));
+  pg::Result product;
+  product.columns.assign(kProductNames.begin(), kProductNames.end());
+  product.rows.emplace_back();
+  for (std::size_t c = 0; c < kProductNames.size(); ++c)
+    product.rows[0].emplace_back(std::string(cells[c]));
   try {
-    (void)backends::product_from_row(product);
+    (void)backends::product_from_row(product.row(0));
   } catch (const std::exception&) {
   }
   return 0;

@@ -30,7 +30,7 @@ TEST(PgQueueWorkers, ShareTheWorkOnceEachAndInGroupOrder) {
   // Separate pools stand for separate processes: no shared connection, no shared notifier.
   pg::Pool producer_pool(io.get_executor(), {url, 2});
   run(io, backends::migrate_postgres(producer_pool));
-  queue::PgQueue producer(producer_pool, options, name);
+  backends::PgQueue producer(producer_pool, options, name);
   constexpr int kGroups = 40, kPerGroup = 10;
   std::vector<queue::OutgoingMessage> batch;
   for (int i = 0; i < kPerGroup; ++i)
@@ -40,10 +40,10 @@ TEST(PgQueueWorkers, ShareTheWorkOnceEachAndInGroupOrder) {
   run(io, producer.send(std::move(batch)));
 
   std::vector<std::unique_ptr<pg::Pool>> pools;
-  std::vector<std::unique_ptr<queue::PgQueue>> consumers;
+  std::vector<std::unique_ptr<backends::PgQueue>> consumers;
   for (int w = 0; w < 3; ++w) {
     pools.push_back(std::make_unique<pg::Pool>(io.get_executor(), pg::PoolOptions{url, 2}));
-    consumers.push_back(std::make_unique<queue::PgQueue>(*pools.back(), options, name));
+    consumers.push_back(std::make_unique<backends::PgQueue>(*pools.back(), options, name));
   }
   std::map<int, std::vector<int>> seen;  // group → indexes in delivery order
   std::map<int, int> per_consumer;
@@ -94,7 +94,7 @@ TEST(PgQueueWorkers, ASendWakesAReceiverInAnotherProcess) {
   options.poll_interval = std::chrono::seconds(10);  // only a NOTIFY can end the wait early
   pg::Pool sender_pool(io.get_executor(), {url, 1}), receiver_pool(io.get_executor(), {url, 1});
   run(io, backends::migrate_postgres(sender_pool));
-  queue::PgQueue sender(sender_pool, options, name), receiver(receiver_pool, options, name);
+  backends::PgQueue sender(sender_pool, options, name), receiver(receiver_pool, options, name);
   std::optional<std::chrono::milliseconds> waited;
   asio::co_spawn(
       io,

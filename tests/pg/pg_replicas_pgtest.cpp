@@ -174,7 +174,7 @@ TEST_F(PgReplicas, AListingCachedFromALaggingReplicaIsRetiredOnceItCatchesUp) {
   // Two processes sharing one Redis cache and one replica: A changes a price, B lists.
   redis::Client redis(io_.get_executor(), redis_from_env());
   const auto prefix = "test:" + uuid_v7() + ":";
-  cache::RedisCache cache_a(redis, prefix), cache_b(redis, prefix);
+  backends::RedisCache cache_a(redis, prefix), cache_b(redis, prefix);
   open({replica_url_});
   pg::ReadRouter reads_b(*primary_, {replica_url_}, pg::PoolOptions{{}, 2});
   backends::PgDatabase database_b(*primary_, &reads_b);

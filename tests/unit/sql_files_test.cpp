@@ -15,7 +15,8 @@ namespace {
 TEST(SqlFiles, ReadsNamedStatementsAndOrdersMigrations) {
   const std::array<EmbeddedFile, 3> files{{
       {"migrations/002_more.sql", "ALTER TABLE t ADD COLUMN b INT;\n"},
-      {"orders.sql", "-- Orders.\n-- name: one\nSELECT 1\n  FROM t;\n\n-- name: two\nSELECT 2\n"},
+      {"orders.sql",
+       "-- Orders.\n-- name: one\nSELECT 1\n  FROM t;\n\n-- Why two.\n-- name: two\nSELECT 2\n"},
       {"migrations/001_first.sql", "CREATE TABLE t (a INT);\n"},
   }};
   const SqlFiles sql(files);

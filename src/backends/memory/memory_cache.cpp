@@ -5,7 +5,7 @@
 
 #include "base/time.hpp"
 
-namespace orderflow::cache {
+namespace orderflow::backends {
 
 namespace asio = boost::asio;
 
@@ -33,10 +33,11 @@ void MemoryCache::erase(Shard& s, std::list<Entry>::iterator it) {
   s.lru.erase(it);
 }
 
-Lookup MemoryCache::get_now(const std::string& key, std::optional<milliseconds> slide) {
+cache::Lookup MemoryCache::get_now(const std::string& key,
+                                   std::optional<cache::milliseconds> slide) {
   auto& s = shard_for(key);
   std::lock_guard lock(s.mutex);
-  Lookup out{std::nullopt, clock_.load()};
+  cache::Lookup out{std::nullopt, clock_.load()};
   auto it = s.index.find(key);
   const auto now = now_ms();
   if (it == s.index.end() || it->second->expires_at <= now) {
@@ -51,7 +52,7 @@ Lookup MemoryCache::get_now(const std::string& key, std::optional<milliseconds> 
   return out;
 }
 
-void MemoryCache::put_now(std::string key, std::string value, milliseconds ttl,
+void MemoryCache::put_now(std::string key, std::string value, cache::milliseconds ttl,
                           std::uint64_t stamp) {
   auto& s = shard_for(key);
   std::lock_guard lock(s.mutex);
@@ -85,11 +86,12 @@ void MemoryCache::invalidate_now(const std::string& key) {
                   [&](const auto& kv) { return kv.second.at_ms < now - kInvalidationMemoryMs; });
 }
 
-asio::awaitable<Lookup> MemoryCache::get(std::string key, std::optional<milliseconds> slide) {
+asio::awaitable<cache::Lookup> MemoryCache::get(std::string key,
+                                                std::optional<cache::milliseconds> slide) {
   co_return get_now(key, slide);
 }
 
-asio::awaitable<void> MemoryCache::put(std::string key, std::string value, milliseconds ttl,
+asio::awaitable<void> MemoryCache::put(std::string key, std::string value, cache::milliseconds ttl,
                                        std::uint64_t stamp) {
   put_now(std::move(key), std::move(value), ttl, stamp);
   co_return;
@@ -100,8 +102,8 @@ asio::awaitable<void> MemoryCache::invalidate(std::vector<std::string> keys) {
   co_return;
 }
 
-asio::awaitable<Stats> MemoryCache::stats() {
-  Stats st{"memory", hits_.load(), misses_.load(), 0, evictions_.load(), 0};
+asio::awaitable<cache::Stats> MemoryCache::stats() {
+  cache::Stats st{"memory", hits_.load(), misses_.load(), 0, evictions_.load(), 0};
   for (auto& s : shards_) {
     std::lock_guard lock(s.mutex);
     st.keys += static_cast<std::int64_t>(s.index.size());
@@ -110,8 +112,8 @@ asio::awaitable<Stats> MemoryCache::stats() {
   co_return st;
 }
 
-asio::awaitable<KeyList> MemoryCache::keys(std::string prefix, std::size_t limit) {
-  KeyList out;
+asio::awaitable<cache::KeyList> MemoryCache::keys(std::string prefix, std::size_t limit) {
+  cache::KeyList out;
   const auto now = now_ms();
   for (auto& s : shards_) {
     std::lock_guard lock(s.mutex);
@@ -143,11 +145,11 @@ asio::awaitable<std::int64_t> MemoryCache::clear() {
   co_return n;
 }
 
-asio::awaitable<Lookup> NullCache::get(std::string, std::optional<milliseconds>) {
+asio::awaitable<cache::Lookup> NullCache::get(std::string, std::optional<cache::milliseconds>) {
   ++misses_;
-  co_return Lookup{};
+  co_return cache::Lookup{};
 }
-asio::awaitable<void> NullCache::put(std::string, std::string, milliseconds, std::uint64_t) {
+asio::awaitable<void> NullCache::put(std::string, std::string, cache::milliseconds, std::uint64_t) {
   co_return;
 }
 asio::awaitable<void> NullCache::invalidate(std::vector<std::string>) {
@@ -160,14 +162,14 @@ asio::awaitable<void> NullCache::ping() {
   co_return;
 }
 
-asio::awaitable<Stats> NullCache::stats() {
-  co_return Stats{"off", 0, misses_.load(), 0, 0, 0};
+asio::awaitable<cache::Stats> NullCache::stats() {
+  co_return cache::Stats{"off", 0, misses_.load(), 0, 0, 0};
 }
-asio::awaitable<KeyList> NullCache::keys(std::string, std::size_t) {
-  co_return KeyList{};
+asio::awaitable<cache::KeyList> NullCache::keys(std::string, std::size_t) {
+  co_return cache::KeyList{};
 }
 asio::awaitable<std::int64_t> NullCache::clear() {
   co_return 0;
 }
 
-}  // namespace orderflow::cache
+}  // namespace orderflow::backends

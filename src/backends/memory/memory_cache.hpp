@@ -7,26 +7,27 @@
 
 #include "core/ports/cache.hpp"
 
-namespace orderflow::cache {
+namespace orderflow::backends {
 
 // In-process cache: 16 shards, each an LRU list under its own mutex, with TTLs and a memory
 // budget (keys + values + a fixed per-entry overhead) split across the shards.
-class MemoryCache final : public Cache {
+class MemoryCache final : public cache::Cache {
  public:
   explicit MemoryCache(std::size_t max_bytes = 64 * 1024 * 1024);
 
-  boost::asio::awaitable<Lookup> get(std::string key, std::optional<milliseconds> slide) override;
-  boost::asio::awaitable<void> put(std::string key, std::string value, milliseconds ttl,
+  boost::asio::awaitable<cache::Lookup> get(std::string key,
+                                            std::optional<cache::milliseconds> slide) override;
+  boost::asio::awaitable<void> put(std::string key, std::string value, cache::milliseconds ttl,
                                    std::uint64_t stamp) override;
   boost::asio::awaitable<void> invalidate(std::vector<std::string> keys) override;
-  boost::asio::awaitable<Stats> stats() override;
-  boost::asio::awaitable<KeyList> keys(std::string prefix, std::size_t limit) override;
+  boost::asio::awaitable<cache::Stats> stats() override;
+  boost::asio::awaitable<cache::KeyList> keys(std::string prefix, std::size_t limit) override;
   boost::asio::awaitable<std::int64_t> clear() override;
   boost::asio::awaitable<void> ping() override;
 
   // The synchronous core, also used by the awaitable wrappers.
-  Lookup get_now(const std::string& key, std::optional<milliseconds> slide);
-  void put_now(std::string key, std::string value, milliseconds ttl, std::uint64_t stamp);
+  cache::Lookup get_now(const std::string& key, std::optional<cache::milliseconds> slide);
+  void put_now(std::string key, std::string value, cache::milliseconds ttl, std::uint64_t stamp);
   void invalidate_now(const std::string& key);
 
  private:
@@ -56,13 +57,15 @@ class MemoryCache final : public Cache {
 };
 
 // CACHE_BACKEND=off: every lookup misses, nothing is kept.
-class NullCache final : public Cache {
+class NullCache final : public cache::Cache {
  public:
-  boost::asio::awaitable<Lookup> get(std::string, std::optional<milliseconds>) override;
-  boost::asio::awaitable<void> put(std::string, std::string, milliseconds, std::uint64_t) override;
+  boost::asio::awaitable<cache::Lookup> get(std::string,
+                                            std::optional<cache::milliseconds>) override;
+  boost::asio::awaitable<void> put(std::string, std::string, cache::milliseconds,
+                                   std::uint64_t) override;
   boost::asio::awaitable<void> invalidate(std::vector<std::string>) override;
-  boost::asio::awaitable<Stats> stats() override;
-  boost::asio::awaitable<KeyList> keys(std::string, std::size_t) override;
+  boost::asio::awaitable<cache::Stats> stats() override;
+  boost::asio::awaitable<cache::KeyList> keys(std::string, std::size_t) override;
   boost::asio::awaitable<std::int64_t> clear() override;
   boost::asio::awaitable<void> ping() override;
 
@@ -70,4 +73,4 @@ class NullCache final : public Cache {
   std::atomic<std::int64_t> misses_{0};
 };
 
-}  // namespace orderflow::cache
+}  // namespace orderflow::backends

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "backends/postgres/pg_rows.hpp"
+#include "backends/postgres/pg_schema.hpp"
 #include "backends/sql/sql_text.hpp"
 #include "base/time.hpp"
 #include "drivers/pg/transaction.hpp"
@@ -37,16 +38,15 @@ class MessageClaim {
 
 namespace {
 
+const SqlFiles& sql = pg_sql();
+
 // The queue is PgQueue, in the same database: the claim locks the messages, and the
 // transaction deletes applied ones and retries or dead-letters failed ones.
 class QueueTableClaim final : public MessageClaim {
  public:
-  explicit QueueTableClaim(queue::PgQueue& queue) : queue_(queue) {}
+  explicit QueueTableClaim(backends::PgQueue& queue) : queue_(queue) {}
   Statement claim(const std::vector<std::string>& ids, std::int64_t) const override {
-    return {
-        "SELECT message_id, receipt FROM queue_messages WHERE message_id = ANY($1::text[]) "
-        "AND NOT in_dlq ORDER BY seq FOR UPDATE",
-        {pg::text_array(ids)}};
+    return {sql["lock_current_messages"], {pg::text_array(ids)}};
   }
   void not_claimed(ports::BatchResult& result, const std::string& id) const override {
     result.stale.push_back(id);
@@ -63,7 +63,7 @@ class QueueTableClaim final : public MessageClaim {
   bool keeps_intake() const override { return true; }
 
  private:
-  queue::PgQueue& queue_;
+  backends::PgQueue& queue_;
 };
 
 // The queue is in another system, which redelivers a message whose deletion was lost: the
@@ -74,10 +74,7 @@ class QueueTableClaim final : public MessageClaim {
 class InboxClaim final : public MessageClaim {
  public:
   Statement claim(const std::vector<std::string>& ids, std::int64_t now) const override {
-    return {
-        "INSERT INTO queue_inbox(message_id, applied_at) SELECT unnest($1::text[]), $2 "
-        "ON CONFLICT DO NOTHING RETURNING message_id, ''",
-        {pg::text_array(ids), text_of(now)}};
+    return {sql["claim_inbox"], {pg::text_array(ids), text_of(now)}};
   }
   void not_claimed(ports::BatchResult& result, const std::string& id) const override {
     result.already_applied.push_back(id);
@@ -89,8 +86,7 @@ class InboxClaim final : public MessageClaim {
     if (failed.empty()) return;
     std::vector<std::string> ids;
     for (const auto& [m, error] : failed) ids.push_back(m->message_id);
-    writes.push_back(
-        {"DELETE FROM queue_inbox WHERE message_id = ANY($1::text[])", {pg::text_array(ids)}});
+    writes.push_back({sql["release_inbox"], {pg::text_array(ids)}});
   }
   bool keeps_intake() const override { return false; }
   // Deletes inbox entries too old to meet their message again (at most once an hour): a
@@ -101,7 +97,7 @@ class InboxClaim final : public MessageClaim {
     auto last = swept_at_.load();
     if (now - last < kEvery || !swept_at_.compare_exchange_strong(last, now)) co_return;
     pg::Params cutoff{text_of(now - kKeep)};
-    co_await pool.query("DELETE FROM queue_inbox WHERE applied_at < $1", std::move(cutoff));
+    co_await pool.query(sql["expire_inbox"], std::move(cutoff));
   }
 
  private:
@@ -109,19 +105,7 @@ class InboxClaim final : public MessageClaim {
 };
 
 Statement upsert_order(const Order& o) {
-  static const std::string sql = [] {
-    std::string set;
-    for (const auto* c :
-         {"status", "customer_id", "customer_name", "customer_email", "currency", "items",
-          "subtotal", "tax", "total", "failure_reason", "session_id", "payment_method",
-          "shipping_address", "created_at", "updated_at", "processed_at", "version"})
-      set += std::string(set.empty() ? "" : ", ") + c + " = EXCLUDED." + c;
-    return std::string("INSERT INTO orders(") + kOrderColumns +
-           ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) "
-           "ON CONFLICT (order_id) DO UPDATE SET " +
-           set;
-  }();
-  return {sql,
+  return {sql["save_order"],
           {o.order_id, std::string(domain::to_string(o.status)), o.customer_id, o.customer_name,
            o.customer_email, o.currency, json::serialize(domain::lines_to_storage_json(o.items)),
            text_of(o.subtotal), text_of(o.tax), text_of(o.total), o.failure_reason, o.session_id,
@@ -142,29 +126,25 @@ asio::awaitable<Snapshot> load_snapshot(pg::Pool::Lease& tx,
   for (const auto& b : bodies) order_ids.insert(domain::message_order_id(b));
   const auto order_array = pg::text_array({order_ids.begin(), order_ids.end()});
   std::vector<Statement> load;
-  load.push_back({std::string("SELECT ") + kOrderColumns +
-                      " FROM orders WHERE order_id = ANY($1::text[]) ORDER BY order_id FOR UPDATE",
-                  {order_array}});
-  load.push_back(
-      {"SELECT order_id, max(seq) AS seq FROM order_events WHERE order_id = ANY($1::text[]) "
-       "GROUP BY order_id",
-       {order_array}});
+  load.push_back({sql["lock_orders"], {order_array}});
+  load.push_back({sql["last_event_seqs"], {order_array}});
   const auto loaded = co_await tx.execute(std::move(load));
   for (const auto& id : order_ids) out.state.orders[id] = std::nullopt;
-  for (const auto& row : loaded.at(0).rows) out.state.orders[*row[0]] = order_from_row(row);
-  for (const auto& row : loaded.at(1).rows) out.last_seq[*row[0]] = int_of(row[1]);
+  for (const auto row : loaded.at(0).each_row())
+    out.state.orders[row.text("order_id")] = order_from_row(row);
+  for (const auto row : loaded.at(1).each_row())
+    out.last_seq[row.text("order_id")] = row.integer("seq");
   const auto product_ids = domain::products_needed(bodies, out.state);
   if (product_ids.empty()) co_return out;
   std::vector<Statement> products;
   products.push_back(
-      {"SELECT product_id, sku, name, price, stock, reserved FROM products "
-       "WHERE product_id = ANY($1::text[]) ORDER BY product_id FOR UPDATE",
-       {pg::text_array({product_ids.begin(), product_ids.end()})}});
+      {sql["lock_products"], {pg::text_array({product_ids.begin(), product_ids.end()})}});
   // Named: a range-for over a member of a temporary would outlive the temporary.
   const auto locked = co_await tx.execute(std::move(products));
-  for (const auto& row : locked.at(0).rows)
-    out.state.products[*row[0]] =
-        domain::Product{*row[0], *row[1], *row[2], int_of(row[3]), int_of(row[4]), int_of(row[5])};
+  for (const auto row : locked.at(0).each_row())
+    out.state.products[row.text("product_id")] =
+        domain::Product{row.text("product_id"), row.text("sku"),      row.text("name"),
+                        row.integer("price"),   row.integer("stock"), row.integer("reserved")};
   co_return out;
 }
 
@@ -176,28 +156,25 @@ void add_state_writes(std::vector<Statement>& writes, const domain::BatchState& 
     if (const auto& o = state.orders.at(id))
       writes.push_back(upsert_order(*o));
     else
-      writes.push_back({"DELETE FROM orders WHERE order_id = $1", {id}});
+      writes.push_back({sql["delete_order"], {id}});
   }
   for (const auto& id : state.changed_products) {
     const auto& p = state.products.at(id);
     writes.push_back(
-        {"UPDATE products SET stock = $2, reserved = $3, updated_at = $4 WHERE product_id = $1",
-         {id, text_of(p.stock), text_of(p.reserved), text_of(now)}});
+        {sql["update_product_stock"], {id, text_of(p.stock), text_of(p.reserved), text_of(now)}});
   }
   for (const auto& e : state.events)
-    writes.push_back(
-        {"INSERT INTO order_events(order_id, seq, type, at, data) VALUES ($1,$2,$3,$4,$5)",
-         {e.order_id, text_of(++last_seq[e.order_id]), e.type, text_of(e.at),
-          json::serialize(e.data)}});
+    writes.push_back({sql["insert_event"],
+                      {e.order_id, text_of(++last_seq[e.order_id]), e.type, text_of(e.at),
+                       json::serialize(e.data)}});
   if (keeps_intake)
     for (const auto& [id, st] : state.intake_updates)
-      writes.push_back({"UPDATE order_intake SET state = $2 WHERE order_id = $1",
-                        {id, std::string(intake_state_name(st))}});
+      writes.push_back({sql["set_intake_state"], {id, std::string(intake_state_name(st))}});
 }
 
 }  // namespace
 
-PgBatchApplier::PgBatchApplier(PgDatabase& db, queue::PgQueue& queue)
+PgBatchApplier::PgBatchApplier(PgDatabase& db, backends::PgQueue& queue)
     : db_(db), claim_(std::make_unique<QueueTableClaim>(queue)) {}
 PgBatchApplier::PgBatchApplier(PgDatabase& db) : db_(db), claim_(std::make_unique<InboxClaim>()) {}
 PgBatchApplier::~PgBatchApplier() = default;
@@ -223,7 +200,8 @@ asio::awaitable<ports::BatchResult> PgBatchApplier::apply_in(pg::Pool::Lease& tx
   claim.push_back(claim_->claim(ids, now));
   const auto claimed = (co_await tx.execute(std::move(claim))).at(0);
   std::map<std::string, std::string> receipts;
-  for (const auto& row : claimed.rows) receipts[*row[0]] = row[1].value_or("");
+  for (const auto row : claimed.each_row())
+    receipts[row.text("message_id")] = row["receipt"].value_or("");
 
   std::vector<std::pair<const Message*, std::string>> failed;
   std::vector<const Message*> work;

@@ -18,8 +18,8 @@ class MessageClaim;
 // are recorded in the inbox table, and a message found there is reported as already_applied.
 class PgBatchApplier final : public ports::BatchApplier {
  public:
-  PgBatchApplier(PgDatabase& db, queue::PgQueue& queue);  // same-transaction delete
-  explicit PgBatchApplier(PgDatabase& db);                // inbox
+  PgBatchApplier(PgDatabase& db, backends::PgQueue& queue);  // same-transaction delete
+  explicit PgBatchApplier(PgDatabase& db);                   // inbox
   ~PgBatchApplier() override;
 
   boost::asio::awaitable<ports::BatchResult> apply_batch(

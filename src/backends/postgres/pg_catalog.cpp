@@ -1,6 +1,7 @@
 #include "backends/postgres/pg_catalog.hpp"
 
 #include "backends/postgres/pg_rows.hpp"
+#include "backends/postgres/pg_schema.hpp"
 #include "backends/sql/sql_text.hpp"
 #include "base/ids.hpp"
 #include "base/time.hpp"
@@ -12,30 +13,30 @@ namespace asio = boost::asio;
 using pg::Params;
 using pg::Statement;
 
+namespace {
+const SqlFiles& sql = pg_sql();
+}  // namespace
+
 asio::awaitable<std::vector<domain::Category>> PgCatalog::list_categories() {
   std::vector<Statement> s;
-  s.push_back(
-      {"SELECT c.slug, c.name, count(p.product_id) FROM categories c LEFT JOIN products p "
-       "ON p.category = c.slug GROUP BY c.slug, c.name ORDER BY c.name, c.slug",
-       {}});
+  s.push_back({sql["categories_with_counts"], {}});
   const auto r = co_await db_.read(std::move(s));
   std::vector<domain::Category> out;
-  for (const auto& row : r.at(0).rows) out.push_back({*row[0], *row[1], int_of(row[2])});
+  for (const auto row : r.at(0).each_row())
+    out.push_back({row.text("slug"), row.text("name"), row.integer("product_count")});
   co_return out;
 }
 
 asio::awaitable<bool> PgCatalog::create_category(domain::Category c) {
   Params params{c.slug, c.name, text_of(now_ms())};
-  const auto r = co_await db_.primary().query(
-      "INSERT INTO categories(slug, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-      std::move(params));
+  const auto r = co_await db_.primary().query(sql["insert_category_if_new"], std::move(params));
   co_await db_.wrote();
   co_return r.affected == 1;
 }
 
 asio::awaitable<ports::Page<domain::CatalogProduct>> PgCatalog::list_products(
     ports::ProductFilter f) {
-  std::string where = " WHERE TRUE";
+  std::string where;
   Params params;
   // `cond` receives the placeholder ($n) of the value it tests.
   const auto add = [&](auto cond, std::optional<std::string> v) {
@@ -59,15 +60,15 @@ asio::awaitable<ports::Page<domain::CatalogProduct>> PgCatalog::list_products(
   page_params.push_back(text_of((f.page - 1) * f.limit));
   const auto n = params.size();
   std::vector<Statement> s;
-  s.push_back({"SELECT count(*) FROM products p" + where, params});
-  s.push_back({std::string(kProductSelect) + where + " ORDER BY " +
+  s.push_back({sql["count_products"] + where, params});
+  s.push_back({sql["list_products"] + where + " ORDER BY " +
                    product_order_by(f.sort, "lower(p.name)") + " LIMIT $" + std::to_string(n + 1) +
                    " OFFSET $" + std::to_string(n + 2),
                page_params});
   const auto r = co_await db_.read(std::move(s));
   ports::Page<domain::CatalogProduct> page;
-  page.total = int_of(r.at(0).rows.at(0).at(0));
-  for (const auto& row : r.at(1).rows) page.data.push_back(product_from_row(row));
+  page.total = r.at(0).row(0).integer("count");
+  for (const auto row : r.at(1).each_row()) page.data.push_back(product_from_row(row));
   co_return page;
 }
 
@@ -78,31 +79,27 @@ asio::awaitable<std::vector<domain::CatalogProduct>> PgCatalog::find_products(
   // custom one, so every execution was planned again (measured: half the rate, a long tail).
   const bool one = ids.size() == 1;
   Params params{one ? ids.front() : pg::text_array(ids)};
-  const auto r = co_await db_.primary().query(
-      std::string(kProductSelect) +
-          (one ? " WHERE p.product_id = $1" : " WHERE p.product_id = ANY($1::text[])"),
-      std::move(params));
+  const auto r =
+      co_await db_.primary().query(sql[one ? "find_product" : "find_products"], std::move(params));
   // In the order asked for, like the embedded store.
   std::vector<domain::CatalogProduct> out;
   for (const auto& id : ids)
-    for (const auto& row : r.rows)
-      if (*row[0] == id) out.push_back(product_from_row(row));
+    for (const auto row : r.each_row())
+      if (row.text("product_id") == id) out.push_back(product_from_row(row));
   co_return out;
 }
 
 asio::awaitable<ports::ProductWrite> PgCatalog::create_product(domain::ProductFields f) {
   const auto id = f.product_id.value_or(uuid_v7());
   std::vector<Statement> s;
-  s.push_back(
-      {"INSERT INTO products(product_id, sku, name, description, price, category, stock, "
-       "reserved, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,0,$8,$8)",
-       {id, *f.sku, *f.name, f.description.value_or(""), text_of(*f.price), *f.category,
-        text_of(*f.stock), text_of(now_ms())}});
-  s.push_back({std::string(kProductSelect) + " WHERE p.product_id = $1", {id}});
+  s.push_back({sql["insert_product"],
+               {id, *f.sku, *f.name, f.description.value_or(""), text_of(*f.price), *f.category,
+                text_of(*f.stock), text_of(now_ms())}});
+  s.push_back({sql["find_product"], {id}});
   try {
     const auto r = co_await db_.primary().execute(std::move(s));
     co_await db_.wrote();
-    co_return ports::ProductWrite{ports::WriteOutcome::ok, product_from_row(r.at(1).rows.at(0))};
+    co_return ports::ProductWrite{ports::WriteOutcome::ok, product_from_row(r.at(1).row(0))};
   } catch (const pg::QueryError& e) {
     if (e.sqlstate() == "23505")
       co_return ports::ProductWrite{ports::WriteOutcome::duplicate, std::nullopt};
@@ -117,15 +114,13 @@ asio::awaitable<ports::ProductWrite> PgCatalog::update_product(std::string id,
   auto outcome = co_await pg::in_transaction<ports::ProductWrite>(
       db_.primary(), [&](pg::Pool::Lease& tx) -> asio::awaitable<ports::ProductWrite> {
         std::vector<Statement> s;
-        s.push_back(
-            {std::string(kProductSelect) + " WHERE p.product_id = $1 FOR UPDATE OF p", {id}});
-        if (f.sku)
-          s.push_back({"SELECT 1 FROM products WHERE sku = $1 AND product_id <> $2", {*f.sku, id}});
-        if (f.category) s.push_back({"SELECT 1 FROM categories WHERE slug = $1", {*f.category}});
+        s.push_back({sql["lock_product"], {id}});
+        if (f.sku) s.push_back({sql["sku_taken_by_other"], {*f.sku, id}});
+        if (f.category) s.push_back({sql["category_exists"], {*f.category}});
         const auto r = co_await tx.execute(std::move(s));
         if (r.at(0).rows.empty())
           co_return ports::ProductWrite{ports::WriteOutcome::not_found, std::nullopt};
-        const auto p = product_from_row(r.at(0).rows[0]);
+        const auto p = product_from_row(r.at(0).row(0));
         std::size_t next = 1;
         if (f.sku && !r.at(next++).rows.empty())
           co_return ports::ProductWrite{ports::WriteOutcome::duplicate, std::nullopt};
@@ -134,18 +129,14 @@ asio::awaitable<ports::ProductWrite> PgCatalog::update_product(std::string id,
         if (f.stock && *f.stock < p.reserved)
           co_return ports::ProductWrite{ports::WriteOutcome::below_reserved, std::nullopt};
         std::vector<Statement> u;
-        u.push_back(
-            {"UPDATE products SET sku=$2, name=$3, description=$4, price=$5, category=$6, "
-             "stock=$7, "
-             "updated_at=$8 WHERE product_id=$1",
-             {id, f.sku.value_or(p.sku), f.name.value_or(p.name),
-              f.description.value_or(p.description), text_of(f.price.value_or(p.price)),
-              f.category.value_or(p.category_slug), text_of(f.stock.value_or(p.stock)),
-              text_of(now_ms())}});
-        u.push_back({std::string(kProductSelect) + " WHERE p.product_id = $1", {id}});
+        u.push_back({sql["update_product"],
+                     {id, f.sku.value_or(p.sku), f.name.value_or(p.name),
+                      f.description.value_or(p.description), text_of(f.price.value_or(p.price)),
+                      f.category.value_or(p.category_slug), text_of(f.stock.value_or(p.stock)),
+                      text_of(now_ms())}});
+        u.push_back({sql["find_product"], {id}});
         const auto w = co_await tx.execute(std::move(u));
-        co_return ports::ProductWrite{ports::WriteOutcome::ok,
-                                      product_from_row(w.at(1).rows.at(0))};
+        co_return ports::ProductWrite{ports::WriteOutcome::ok, product_from_row(w.at(1).row(0))};
       });
   co_await db_.wrote();
   co_return outcome;
@@ -156,24 +147,21 @@ asio::awaitable<ports::ProductWrite> PgCatalog::change_inventory(std::string id,
   auto outcome = co_await pg::in_transaction<ports::ProductWrite>(
       db_.primary(), [&](pg::Pool::Lease& tx) -> asio::awaitable<ports::ProductWrite> {
         std::vector<Statement> s;
-        s.push_back(
-            {std::string(kProductSelect) + " WHERE p.product_id = $1 FOR UPDATE OF p", {id}});
+        s.push_back({sql["lock_product"], {id}});
         const auto r = co_await tx.execute(std::move(s));
         if (r.at(0).rows.empty())
           co_return ports::ProductWrite{ports::WriteOutcome::not_found, std::nullopt};
-        const auto p = product_from_row(r.at(0).rows[0]);
+        const auto p = product_from_row(r.at(0).row(0));
         const auto [stock, verdict] = domain::apply_inventory_change(p.stock, p.reserved, change);
         if (verdict == domain::InventoryVerdict::negative)
           co_return ports::ProductWrite{ports::WriteOutcome::negative, p};
         if (verdict == domain::InventoryVerdict::below_reserved)
           co_return ports::ProductWrite{ports::WriteOutcome::below_reserved, p};
         std::vector<Statement> u;
-        u.push_back({"UPDATE products SET stock = $2, updated_at = $3 WHERE product_id = $1",
-                     {id, text_of(stock), text_of(now_ms())}});
-        u.push_back({std::string(kProductSelect) + " WHERE p.product_id = $1", {id}});
+        u.push_back({sql["set_product_stock"], {id, text_of(stock), text_of(now_ms())}});
+        u.push_back({sql["find_product"], {id}});
         const auto w = co_await tx.execute(std::move(u));
-        co_return ports::ProductWrite{ports::WriteOutcome::ok,
-                                      product_from_row(w.at(1).rows.at(0))};
+        co_return ports::ProductWrite{ports::WriteOutcome::ok, product_from_row(w.at(1).row(0))};
       });
   co_await db_.wrote();
   co_return outcome;
@@ -181,8 +169,7 @@ asio::awaitable<ports::ProductWrite> PgCatalog::change_inventory(std::string id,
 
 asio::awaitable<bool> PgCatalog::delete_product(std::string id) {
   Params params{id};
-  const auto r =
-      co_await db_.primary().query("DELETE FROM products WHERE product_id = $1", std::move(params));
+  const auto r = co_await db_.primary().query(sql["delete_product"], std::move(params));
   co_await db_.wrote();
   co_return r.affected > 0;
 }
@@ -192,24 +179,18 @@ asio::awaitable<bool> PgCatalog::load_demo_catalog(domain::DemoCatalog demo) {
       db_.primary(), [&](pg::Pool::Lease& tx) -> asio::awaitable<bool> {
         // Several processes may start at once: one loads, the others find it done.
         std::vector<Statement> check;
-        check.push_back(Statement{"SELECT pg_advisory_xact_lock(7021800207081650296)", {}, false});
-        check.push_back(
-            Statement{"SELECT (SELECT count(*) FROM products) + (SELECT count(*) FROM categories)",
-                      {},
-                      false});
+        check.push_back(Statement{sql["lock_demo_seed"], {}, false});
+        check.push_back(Statement{sql["catalog_row_count"], {}, false});
         const auto r = co_await tx.execute(std::move(check));
-        if (int_of(r.at(1).rows.at(0).at(0)) > 0) co_return false;
+        if (r.at(1).row(0).integer("n") > 0) co_return false;
         const auto now = text_of(now_ms());
         std::vector<Statement> inserts;
         for (const auto& c : demo.categories)
-          inserts.push_back({"INSERT INTO categories(slug, name, created_at) VALUES ($1,$2,$3)",
-                             {c.slug, c.name, now}});
+          inserts.push_back({sql["insert_category"], {c.slug, c.name, now}});
         for (const auto& p : demo.products)
-          inserts.push_back(
-              {"INSERT INTO products(product_id, sku, name, description, price, category, stock, "
-               "reserved, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,0,$8,$8)",
-               {p.product_id, p.sku, p.name, p.description, text_of(p.price), p.category_slug,
-                text_of(p.stock), now}});
+          inserts.push_back({sql["insert_product"],
+                             {p.product_id, p.sku, p.name, p.description, text_of(p.price),
+                              p.category_slug, text_of(p.stock), now}});
         co_await tx.execute(std::move(inserts));
         co_return true;
       });

@@ -30,7 +30,7 @@ class PgOrders final : public ports::OrderReads, public ports::HealthProbe {
 // one fsync for many orders).
 class PgIntake final : public ports::Intake {
  public:
-  PgIntake(pg::Pool& pool, queue::PgQueue& queue) : pool_(pool), queue_(queue), accepts_(pool) {}
+  PgIntake(pg::Pool& pool, backends::PgQueue& queue) : pool_(pool), queue_(queue), accepts_(pool) {}
 
   boost::asio::awaitable<ports::AcceptResult> accept(ports::AcceptRequest request) override;
   boost::asio::awaitable<std::optional<ports::KeyBinding>> find_key_binding(
@@ -38,7 +38,7 @@ class PgIntake final : public ports::Intake {
 
  private:
   pg::Pool& pool_;
-  queue::PgQueue& queue_;
+  backends::PgQueue& queue_;
   pg::GroupCommit accepts_;
 };
 

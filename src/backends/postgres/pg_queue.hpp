@@ -5,32 +5,35 @@
 #include "core/ports/queue.hpp"
 #include "drivers/pg/pool.hpp"
 
-namespace orderflow::queue {
+namespace orderflow::backends {
 
 // The queue as tables in PostgreSQL. Each operation is one statement (data-modifying CTEs keep
 // its counter update in the same implicit transaction); receives take group heads with
 // FOR UPDATE SKIP LOCKED, so several workers share the work and keep per-group order.
-class PgQueue final : public Queue {
+class PgQueue final : public queue::Queue {
  public:
-  PgQueue(pg::Pool& pool, QueueOptions options, std::string name = "orders");
+  PgQueue(pg::Pool& pool, queue::QueueOptions options, std::string name = "orders");
 
-  boost::asio::awaitable<std::vector<SendResult>> send(std::vector<OutgoingMessage> batch) override;
-  boost::asio::awaitable<std::vector<Message>> receive(std::size_t max, milliseconds wait) override;
-  boost::asio::awaitable<bool> remove(const Message& m) override;
-  boost::asio::awaitable<bool> fail(const Message& m, std::string error) override;
+  boost::asio::awaitable<std::vector<queue::SendResult>> send(
+      std::vector<queue::OutgoingMessage> batch) override;
+  boost::asio::awaitable<std::vector<queue::Message>> receive(std::size_t max,
+                                                              queue::milliseconds wait) override;
+  boost::asio::awaitable<bool> remove(const queue::Message& m) override;
+  boost::asio::awaitable<bool> fail(const queue::Message& m, std::string error) override;
   boost::asio::awaitable<std::int64_t> purge() override;
-  boost::asio::awaitable<std::vector<DeadLetter>> dead_letters(std::size_t limit) override;
+  boost::asio::awaitable<std::vector<queue::DeadLetter>> dead_letters(std::size_t limit) override;
   boost::asio::awaitable<std::int64_t> redrive(std::vector<std::string> ids) override;
-  boost::asio::awaitable<QueueStats> stats() override;
-  const QueueOptions& options() const override { return options_; }
+  boost::asio::awaitable<queue::QueueStats> stats() override;
+  const queue::QueueOptions& options() const override { return options_; }
 
   // The statement that enqueues one message (deduplicated), for callers that put it in their
   // own transaction. Columns: message_id, deduplicated.
-  pg::Statement send_statement(const OutgoingMessage& m, std::int64_t now) const;
+  pg::Statement send_statement(const queue::OutgoingMessage& m, std::int64_t now) const;
   // Deletes a delivered message (column n: 1 when its receipt was current).
-  pg::Statement remove_statement(const Message& m) const;
+  pg::Statement remove_statement(const queue::Message& m) const;
   // Retries or dead-letters a delivered message (column n: 1 when its receipt was current).
-  pg::Statement fail_statement(const Message& m, const std::string& error, std::int64_t now) const;
+  pg::Statement fail_statement(const queue::Message& m, const std::string& error,
+                               std::int64_t now) const;
   ~PgQueue();
   void notify_sent() { notifier_->notify(); }
   // The NOTIFY channel of this queue; a send's transaction notifies it when it commits.
@@ -42,7 +45,7 @@ class PgQueue final : public Queue {
   boost::asio::awaitable<void> ensure_listening();
 
   pg::Pool& pool_;
-  QueueOptions options_;
+  queue::QueueOptions options_;
   std::string name_;
   // This instance's counter rows are "<node>:send", ":receive" and ":apply", so that accepts,
   // receives and worker transactions do not wait for each other's row locks.
@@ -54,4 +57,4 @@ class PgQueue final : public Queue {
   std::mutex listener_mutex_;
 };
 
-}  // namespace orderflow::queue
+}  // namespace orderflow::backends

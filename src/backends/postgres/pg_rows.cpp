@@ -7,40 +7,34 @@ namespace orderflow::backends {
 namespace json = boost::json;
 using domain::Order;
 
-std::int64_t int_of(const std::optional<std::string>& text) {
-  return text ? std::stoll(*text) : 0;
-}
-
-std::optional<std::int64_t> optional_int_of(const std::optional<std::string>& text) {
-  return text ? std::optional<std::int64_t>(std::stoll(*text)) : std::nullopt;
-}
-
-Order order_from_row(const Row& r) {
+Order order_from_row(const pg::Row& r) {
   Order o;
-  o.order_id = *r[0];
-  o.status = domain::parse_status(*r[1]).value_or(domain::OrderStatus::pending);
-  o.customer_id = r[2];
-  o.customer_name = r[3];
-  o.customer_email = r[4];
-  o.currency = *r[5];
-  o.items = domain::lines_from_storage_json(json::parse(*r[6]).as_array());
-  o.subtotal = int_of(r[7]);
-  o.tax = int_of(r[8]);
-  o.total = int_of(r[9]);
-  o.failure_reason = r[10];
-  o.session_id = r[11];
-  o.payment_method = *r[12];
-  o.shipping_address = json::parse(*r[13]);
-  o.created_at = int_of(r[14]);
-  o.updated_at = int_of(r[15]);
-  o.processed_at = optional_int_of(r[16]);
-  o.version = int_of(r[17]);
+  o.order_id = r.text("order_id");
+  o.status = domain::parse_status(r.text("status")).value_or(domain::OrderStatus::pending);
+  o.customer_id = r["customer_id"];
+  o.customer_name = r["customer_name"];
+  o.customer_email = r["customer_email"];
+  o.currency = r.text("currency");
+  o.items = domain::lines_from_storage_json(json::parse(r.text("items")).as_array());
+  o.subtotal = r.integer("subtotal");
+  o.tax = r.integer("tax");
+  o.total = r.integer("total");
+  o.failure_reason = r["failure_reason"];
+  o.session_id = r["session_id"];
+  o.payment_method = r.text("payment_method");
+  o.shipping_address = json::parse(r.text("shipping_address"));
+  o.created_at = r.integer("created_at");
+  o.updated_at = r.integer("updated_at");
+  o.processed_at = r.optional_integer("processed_at");
+  o.version = r.integer("version");
   return o;
 }
 
-domain::CatalogProduct product_from_row(const Row& r) {
-  return {*r[0], *r[1],        *r[2],        *r[3],        int_of(r[4]), *r[5],
-          *r[6], int_of(r[7]), int_of(r[8]), int_of(r[9]), int_of(r[10])};
+domain::CatalogProduct product_from_row(const pg::Row& r) {
+  return {r.text("product_id"),    r.text("sku"),          r.text("name"),
+          r.text("description"),   r.integer("price"),     r.text("category"),
+          r.text("category_name"), r.integer("stock"),     r.integer("reserved"),
+          r.integer("created_at"), r.integer("updated_at")};
 }
 
 }  // namespace orderflow::backends

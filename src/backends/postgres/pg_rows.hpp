@@ -8,10 +8,9 @@
 
 #include "core/domain/catalog.hpp"
 #include "core/domain/order.hpp"
+#include "drivers/pg/result.hpp"
 
 namespace orderflow::backends {
-
-using Row = std::vector<std::optional<std::string>>;
 
 // An integer as a statement parameter (text protocol), and an optional one (NULL when absent).
 inline std::string text_of(std::int64_t n) {
@@ -21,12 +20,9 @@ inline std::optional<std::string> text_of(std::optional<std::int64_t> n) {
   return n ? std::optional<std::string>(std::to_string(*n)) : std::nullopt;
 }
 
-// An integer column; NULL reads as 0.
-std::int64_t int_of(const std::optional<std::string>& text);
-std::optional<std::int64_t> optional_int_of(const std::optional<std::string>& text);
-
-// A row of kOrderColumns, and one of kProductSelect (backends/sql/sql_text.hpp), in their order.
-domain::Order order_from_row(const Row& row);
-domain::CatalogProduct product_from_row(const Row& row);
+// An order's row (the columns of orders), and a product's (products joined with its category's
+// name as category_name).
+domain::Order order_from_row(const pg::Row& row);
+domain::CatalogProduct product_from_row(const pg::Row& row);
 
 }  // namespace orderflow::backends

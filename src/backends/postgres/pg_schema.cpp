@@ -2,22 +2,19 @@
 
 #include <vector>
 
+#include "drivers/pg/transaction.hpp"
+
 namespace orderflow::backends {
 
-using pg::QueryError;
 using pg::Statement;
 
 namespace asio = boost::asio;
 
 namespace {
-
-// Serialises migrations across processes ("orderflow" in ASCII).
-constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7021800207081650295)";
-
-Statement plain(std::string sql) {
-  return Statement{std::move(sql), {}, false};
+// DDL and one-off statements are not worth a prepared statement on every connection.
+Statement unprepared(std::string sql, pg::Params params = {}) {
+  return Statement{std::move(sql), std::move(params), false};
 }
-
 }  // namespace
 
 const SqlFiles& pg_sql() {
@@ -30,39 +27,23 @@ int pg_schema_version() {
 }
 
 asio::awaitable<int> migrate_postgres(pg::Pool& pool) {
-  auto lease = co_await pool.lease();
-  std::vector<Statement> start;
-  start.push_back(plain("BEGIN"));
-  start.push_back(plain(kMigrationLock));
-  start.push_back(
-      plain("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-            "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"));
-  start.push_back(plain("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations"));
-  const auto started = co_await lease.execute(std::move(start));
-  const int current = std::stoi(*started.back().at(0, "v"));
-  std::vector<Statement> apply;
-  for (int v = current; v < pg_schema_version(); ++v) {
-    for (auto& sql : split_statements(pg_sql().migrations()[static_cast<std::size_t>(v)].script))
-      apply.push_back(plain(std::move(sql)));
-    apply.push_back(
-        plain("INSERT INTO schema_migrations(version) VALUES (" + std::to_string(v + 1) + ")"));
-  }
-  apply.push_back(plain("COMMIT"));
-  std::exception_ptr failed;
-  try {
-    co_await lease.execute(std::move(apply));
-  } catch (const QueryError&) {
-    failed = std::current_exception();
-  }
-  if (failed) {
-    // The explicit transaction is still open, in an aborted state: end it before the
-    // connection goes back to the pool.
-    std::vector<Statement> rollback;
-    rollback.push_back(plain("ROLLBACK"));
-    co_await lease.execute(std::move(rollback));
-    std::rethrow_exception(failed);
-  }
-  co_return pg_schema_version();
+  co_return co_await pg::in_transaction<int>(pool, [](pg::Pool::Lease& tx) -> asio::awaitable<int> {
+    const auto& sql = pg_sql();
+    std::vector<Statement> start;
+    start.push_back(unprepared(sql["lock_migrations"]));
+    start.push_back(unprepared(sql["create_schema_migrations"]));
+    start.push_back(unprepared(sql["schema_version"]));
+    const auto started = co_await tx.execute(std::move(start));
+    const auto current = static_cast<std::size_t>(started.back().row(0).integer("v"));
+    std::vector<Statement> apply;
+    for (auto v = current; v < sql.migrations().size(); ++v) {
+      for (auto& statement : split_statements(sql.migrations()[v].script))
+        apply.push_back(unprepared(std::move(statement)));
+      apply.push_back(unprepared(sql["record_migration"], {std::to_string(v + 1)}));
+    }
+    if (!apply.empty()) co_await tx.execute(std::move(apply));
+    co_return pg_schema_version();
+  });
 }
 
 }  // namespace orderflow::backends

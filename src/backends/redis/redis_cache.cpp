@@ -5,7 +5,7 @@
 #include "base/log.hpp"
 #include "drivers/redis/script.hpp"
 
-namespace orderflow::cache {
+namespace orderflow::backends {
 
 namespace asio = boost::asio;
 using redis::Command;
@@ -71,10 +71,11 @@ asio::awaitable<bool> RedisCache::usable() {
   co_return cleared;
 }
 
-asio::awaitable<Lookup> RedisCache::get(std::string key, std::optional<milliseconds> slide) {
+asio::awaitable<cache::Lookup> RedisCache::get(std::string key,
+                                               std::optional<cache::milliseconds> slide) {
   if (!co_await usable()) {
     ++misses_;
-    co_return Lookup{std::nullopt, 0};
+    co_return cache::Lookup{std::nullopt, 0};
   }
   std::vector<Command> cmds;
   cmds.push_back({"GET", entry(key)});
@@ -86,7 +87,7 @@ asio::awaitable<Lookup> RedisCache::get(std::string key, std::optional<milliseco
   } catch (const redis::ConnectionError&) {
     // Down: a miss, and a stamp no fill can match (the fill is skipped anyway).
   }
-  Lookup out;
+  cache::Lookup out;
   if (r.empty()) {
     ++misses_;
     out.stamp = 0;
@@ -99,14 +100,14 @@ asio::awaitable<Lookup> RedisCache::get(std::string key, std::optional<milliseco
   co_return out;
 }
 
-asio::awaitable<void> RedisCache::put(std::string key, std::string value, milliseconds ttl,
+asio::awaitable<void> RedisCache::put(std::string key, std::string value, cache::milliseconds ttl,
                                       std::uint64_t stamp) {
   if (invalidation_lost_) co_return;  // it would be cleared anyway
   std::vector<Command> calls;
   calls.push_back(
       kFill.call({entry(key), generation(key)},
                  {std::move(value), std::to_string(std::max<std::int64_t>(1, ttl.count())),
-                  stamp == kUnconditional ? "any" : std::to_string(stamp)}));
+                  stamp == cache::kUnconditional ? "any" : std::to_string(stamp)}));
   try {
     co_await kFill.run(client_, std::move(calls));
   } catch (const redis::ConnectionError&) {
@@ -129,8 +130,8 @@ asio::awaitable<void> RedisCache::invalidate(std::vector<std::string> keys) {
   }
 }
 
-asio::awaitable<Stats> RedisCache::stats() {
-  Stats s;
+asio::awaitable<cache::Stats> RedisCache::stats() {
+  cache::Stats s;
   s.backend = "redis";
   s.hits = hits_;
   s.misses = misses_;
@@ -151,8 +152,8 @@ asio::awaitable<Stats> RedisCache::stats() {
   co_return s;
 }
 
-asio::awaitable<KeyList> RedisCache::keys(std::string prefix, std::size_t limit) {
-  KeyList out;
+asio::awaitable<cache::KeyList> RedisCache::keys(std::string prefix, std::size_t limit) {
+  cache::KeyList out;
   const auto namespace_len = prefix_.size() + 2;
   const auto pattern = glob_escape(prefix_ + "c:" + prefix) + "*";
   std::string cursor = "0";
@@ -194,4 +195,4 @@ asio::awaitable<std::int64_t> RedisCache::clear() {
   co_return cleared;
 }
 
-}  // namespace orderflow::cache
+}  // namespace orderflow::backends

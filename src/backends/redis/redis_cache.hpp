@@ -4,7 +4,7 @@
 #include "core/ports/cache.hpp"
 #include "drivers/redis/client.hpp"
 
-namespace orderflow::cache {
+namespace orderflow::backends {
 
 // The cache in Redis, shared by every process configured with the same Redis and key prefix.
 // Entries are "<prefix>c:<key>". An invalidation also bumps "<prefix>g:<key>", the key's
@@ -15,16 +15,17 @@ namespace orderflow::cache {
 // Redis down: lookups miss, fills and invalidations are skipped, stats/keys/clear throw (503).
 // An invalidation that could not be sent may leave a stale entry behind, so this process stops
 // using the cache until it has cleared its prefix, which it does as soon as Redis answers again.
-class RedisCache final : public Cache {
+class RedisCache final : public cache::Cache {
  public:
   RedisCache(redis::Client& client, std::string prefix);
 
-  boost::asio::awaitable<Lookup> get(std::string key, std::optional<milliseconds> slide) override;
-  boost::asio::awaitable<void> put(std::string key, std::string value, milliseconds ttl,
+  boost::asio::awaitable<cache::Lookup> get(std::string key,
+                                            std::optional<cache::milliseconds> slide) override;
+  boost::asio::awaitable<void> put(std::string key, std::string value, cache::milliseconds ttl,
                                    std::uint64_t stamp) override;
   boost::asio::awaitable<void> invalidate(std::vector<std::string> keys) override;
-  boost::asio::awaitable<Stats> stats() override;
-  boost::asio::awaitable<KeyList> keys(std::string prefix, std::size_t limit) override;
+  boost::asio::awaitable<cache::Stats> stats() override;
+  boost::asio::awaitable<cache::KeyList> keys(std::string prefix, std::size_t limit) override;
   boost::asio::awaitable<std::int64_t> clear() override;
   boost::asio::awaitable<void> ping() override;
 
@@ -40,4 +41,4 @@ class RedisCache final : public Cache {
   std::atomic<bool> invalidation_lost_{false}, clearing_{false};
 };
 
-}  // namespace orderflow::cache
+}  // namespace orderflow::backends

@@ -25,7 +25,7 @@ namespace {
 // is written and the script returns {'bound', the key's record, the id's record, known}, each
 // record as order id, hash, message id, accepted at ('' when none): ports::decide_intake
 // decides. Otherwise it queues the order and returns {'created', message id}.
-const redis::Script kAccept(std::string(queue::RedisQueue::lua_library()) + R"lua(
+const redis::Script kAccept(std::string(backends::RedisQueue::lua_library()) + R"lua(
 local order_id, key, hash = ARGV[2], ARGV[3], ARGV[4]
 local function record(id)
   if not id then return {'', '', '', ''} end
@@ -69,7 +69,7 @@ std::optional<std::string> created_order(const std::string& body) {
 }
 
 // The key of an order's intake record.
-std::string intake_key(const queue::RedisQueue& queue, const std::string& order_id) {
+std::string intake_key(const backends::RedisQueue& queue, const std::string& order_id) {
   return queue.key_base() + "in:" + order_id;
 }
 

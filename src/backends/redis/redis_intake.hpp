@@ -14,7 +14,7 @@ namespace orderflow::backends {
 // (`orders` tells).
 class RedisIntake final : public ports::Intake {
  public:
-  RedisIntake(queue::RedisQueue& queue, ports::OrderReads& orders)
+  RedisIntake(backends::RedisQueue& queue, ports::OrderReads& orders)
       : queue_(queue), orders_(orders) {}
 
   boost::asio::awaitable<ports::AcceptResult> accept(ports::AcceptRequest request) override;
@@ -22,7 +22,7 @@ class RedisIntake final : public ports::Intake {
       std::string key, std::int64_t since) override;
 
  private:
-  queue::RedisQueue& queue_;
+  backends::RedisQueue& queue_;
   ports::OrderReads& orders_;
 };
 
@@ -30,7 +30,7 @@ class RedisIntake final : public ports::Intake {
 // Redis until the worker has applied it.
 class RedisQueuedOrders final : public ports::OrderReads {
  public:
-  RedisQueuedOrders(queue::RedisQueue& queue, ports::OrderReads& database)
+  RedisQueuedOrders(backends::RedisQueue& queue, ports::OrderReads& database)
       : queue_(queue), database_(database) {}
 
   boost::asio::awaitable<ports::OrderLookup> find_order(std::string order_id) override;
@@ -45,7 +45,7 @@ class RedisQueuedOrders final : public ports::OrderReads {
   }
 
  private:
-  queue::RedisQueue& queue_;
+  backends::RedisQueue& queue_;
   ports::OrderReads& database_;
 };
 
@@ -54,7 +54,7 @@ class RedisQueuedOrders final : public ports::OrderReads {
 // the applied orders' intake records.
 class RedisBatchApplier final : public ports::BatchApplier {
  public:
-  RedisBatchApplier(queue::RedisQueue& queue, ports::BatchApplier& inbox,
+  RedisBatchApplier(backends::RedisQueue& queue, ports::BatchApplier& inbox,
                     std::chrono::milliseconds idempotency_window)
       : queue_(queue), inbox_(inbox), idempotency_window_(idempotency_window) {}
 
@@ -62,7 +62,7 @@ class RedisBatchApplier final : public ports::BatchApplier {
       std::vector<queue::Message> batch, const domain::ProcessingRules& rules) override;
 
  private:
-  queue::RedisQueue& queue_;
+  backends::RedisQueue& queue_;
   ports::BatchApplier& inbox_;
   std::chrono::milliseconds idempotency_window_;
 };

@@ -7,7 +7,7 @@
 
 #include "base/ids.hpp"
 
-namespace orderflow::queue {
+namespace orderflow::backends {
 
 namespace asio = boost::asio;
 using redis::Command;
@@ -230,7 +230,7 @@ std::map<std::string, std::string> fields_of(const Reply& entry) {
 }
 
 // Blocking reads hold their connection, so each waiting receiver needs one of its own.
-constexpr milliseconds kMaxBlock{2000};
+constexpr queue::milliseconds kMaxBlock{2000};
 
 }  // namespace
 
@@ -276,7 +276,7 @@ class RedisQueue::BlockingClients {
 };
 
 RedisQueue::RedisQueue(asio::any_io_executor executor, redis::Client& client, redis::Options server,
-                       QueueOptions options, std::string key_prefix, std::string name)
+                       queue::QueueOptions options, std::string key_prefix, std::string name)
     : client_(client),
       options_(std::move(options)),
       base_(key_prefix + "q:{" + name + "}:"),
@@ -285,29 +285,30 @@ RedisQueue::RedisQueue(asio::any_io_executor executor, redis::Client& client, re
 
 RedisQueue::~RedisQueue() = default;
 
-asio::awaitable<std::vector<SendResult>> RedisQueue::send(std::vector<OutgoingMessage> batch) {
+asio::awaitable<std::vector<queue::SendResult>> RedisQueue::send(
+    std::vector<queue::OutgoingMessage> batch) {
   std::vector<std::string> args{base_, std::to_string(options_.dedup_window.count())};
   for (auto& m : batch) {
     args.push_back(std::move(m.group_id));
-    args.push_back(dedup_id_of(m));
+    args.push_back(queue::dedup_id_of(m));
     args.push_back(uuid_v7());
     args.push_back(std::move(m.body));
   }
   const auto r = co_await kSend.run(client_, {}, std::move(args));
-  std::vector<SendResult> out;
+  std::vector<queue::SendResult> out;
   for (const auto& e : r.elements)
     out.push_back({e.elements.at(0).str, e.elements.at(1).integer == 1});
   co_return out;
 }
 
-asio::awaitable<std::vector<Message>> RedisQueue::receive_now(std::size_t max,
-                                                              std::vector<std::string> tokens) {
+asio::awaitable<std::vector<queue::Message>> RedisQueue::receive_now(
+    std::size_t max, std::vector<std::string> tokens) {
   std::vector<std::string> args{base_, consumer_, std::to_string(max),
                                 std::to_string(options_.visibility_timeout.count()),
                                 std::to_string(options_.max_retries)};
   for (auto& t : tokens) args.push_back(std::move(t));
   const auto r = co_await kReceive.run(client_, {}, std::move(args));
-  std::vector<Message> out;
+  std::vector<queue::Message> out;
   for (const auto& e : r.elements) {
     const auto& f = e.elements;
     out.push_back({f.at(0).str, f.at(1).str, f.at(2).str, f.at(3).str,
@@ -317,7 +318,7 @@ asio::awaitable<std::vector<Message>> RedisQueue::receive_now(std::size_t max,
 }
 
 asio::awaitable<std::vector<std::string>> RedisQueue::wait_for_tokens(std::size_t max,
-                                                                      milliseconds at_most) {
+                                                                      queue::milliseconds at_most) {
   auto lease = blocking_->take();
   Command read{"XREADGROUP", "GROUP",
                "workers",    consumer_,
@@ -340,13 +341,14 @@ asio::awaitable<std::vector<std::string>> RedisQueue::wait_for_tokens(std::size_
   co_return tokens;
 }
 
-asio::awaitable<std::vector<Message>> RedisQueue::receive(std::size_t max, milliseconds wait) {
+asio::awaitable<std::vector<queue::Message>> RedisQueue::receive(std::size_t max,
+                                                                 queue::milliseconds wait) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
   std::vector<std::string> tokens;
   for (;;) {
     auto got = co_await receive_now(max, std::move(tokens));
-    const auto left =
-        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<queue::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (!got.empty() || left.count() <= 0) co_return got;
     // Retry delays run out without a token being added: look again every poll interval.
     const auto block = std::min({left, options_.poll_interval, kMaxBlock});
@@ -354,7 +356,8 @@ asio::awaitable<std::vector<Message>> RedisQueue::receive(std::size_t max, milli
   }
 }
 
-asio::awaitable<std::vector<bool>> RedisQueue::are_current(const std::vector<Message>& batch) {
+asio::awaitable<std::vector<bool>> RedisQueue::are_current(
+    const std::vector<queue::Message>& batch) {
   std::vector<Command> reads;
   for (const auto& m : batch) reads.push_back({"HGET", base_ + "m:" + m.message_id, "r"});
   const auto replies = co_await client_.pipeline(std::move(reads));
@@ -364,29 +367,29 @@ asio::awaitable<std::vector<bool>> RedisQueue::are_current(const std::vector<Mes
   co_return out;
 }
 
-std::vector<std::string> RedisQueue::remove_args(const Message& m) const {
+std::vector<std::string> RedisQueue::remove_args(const queue::Message& m) const {
   return {base_, m.message_id, m.receipt};
 }
 
-std::vector<std::string> RedisQueue::fail_args(const Message& m, std::string error) const {
+std::vector<std::string> RedisQueue::fail_args(const queue::Message& m, std::string error) const {
   return {base_,
           m.message_id,
           m.receipt,
           std::move(error),
           std::to_string(options_.max_retries),
-          std::to_string(retry_delay(options_, m.receive_count).count())};
+          std::to_string(queue::retry_delay(options_, m.receive_count).count())};
 }
 
-asio::awaitable<bool> RedisQueue::remove(const Message& m) {
+asio::awaitable<bool> RedisQueue::remove(const queue::Message& m) {
   co_return (co_await kRemove.run(client_, {}, remove_args(m))).integer == 1;
 }
 
-asio::awaitable<bool> RedisQueue::fail(const Message& m, std::string error) {
+asio::awaitable<bool> RedisQueue::fail(const queue::Message& m, std::string error) {
   co_return (co_await kFail.run(client_, {}, fail_args(m, std::move(error)))).integer == 1;
 }
 
-asio::awaitable<void> RedisQueue::settle(std::vector<Message> done,
-                                         std::vector<std::pair<Message, std::string>> failed) {
+asio::awaitable<void> RedisQueue::settle(
+    std::vector<queue::Message> done, std::vector<std::pair<queue::Message, std::string>> failed) {
   // A stale receipt is not an error here: the message was redelivered, and the worker's inbox
   // makes that delivery a no-op.
   std::vector<Command> removes;
@@ -408,10 +411,10 @@ asio::awaitable<std::int64_t> RedisQueue::purge() {
   co_return (co_await kPurge.run(client_, {}, std::move(args))).integer;
 }
 
-asio::awaitable<std::vector<DeadLetter>> RedisQueue::dead_letters(std::size_t limit) {
+asio::awaitable<std::vector<queue::DeadLetter>> RedisQueue::dead_letters(std::size_t limit) {
   Command range{"XRANGE", base_ + "dlq", "-", "+", "COUNT", std::to_string(limit)};
   const auto r = co_await client_.command(std::move(range));
-  std::vector<DeadLetter> out;
+  std::vector<queue::DeadLetter> out;
   for (const auto& entry : r.elements) {
     auto f = fields_of(entry);
     out.push_back({f["id"], f["g"], f["b"], static_cast<int>(std::stoll(f["rc"])), f["e"],
@@ -425,11 +428,11 @@ asio::awaitable<std::int64_t> RedisQueue::redrive(std::vector<std::string> ids) 
   co_return (co_await kRedrive.run(client_, {}, std::move(ids))).integer;
 }
 
-asio::awaitable<QueueStats> RedisQueue::stats() {
+asio::awaitable<queue::QueueStats> RedisQueue::stats() {
   std::vector<std::string> args{base_};
   const auto r = co_await kStats.run(client_, {}, std::move(args));
   const auto& f = r.elements;
-  QueueStats s;
+  queue::QueueStats s;
   s.backend = "redis";
   const auto messages = f.at(0).integer;
   s.in_flight = f.at(1).integer;
@@ -452,4 +455,4 @@ asio::awaitable<QueueStats> RedisQueue::stats() {
   co_return s;
 }
 
-}  // namespace orderflow::queue
+}  // namespace orderflow::backends

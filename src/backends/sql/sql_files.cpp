@@ -21,8 +21,17 @@ template <typename Add>
 void each_statement(std::string_view file, std::string_view text, Add add) {
   std::string name;
   std::string body;
+  // Comment lines before a `-- name:` line describe the next statement: not part of this one.
   const auto flush = [&] {
-    if (!name.empty()) add(name, std::string(trim(body)));
+    auto text = trim(body);
+    while (true) {
+      const auto last_line = text.rfind('\n');
+      const auto line = trim(last_line == std::string_view::npos ? text : text.substr(last_line));
+      if (!line.starts_with("--")) break;
+      text = trim(last_line == std::string_view::npos ? std::string_view{}
+                                                      : text.substr(0, last_line));
+    }
+    if (!name.empty()) add(name, std::string(text));
     body.clear();
   };
   while (!text.empty()) {

@@ -8,21 +8,6 @@
 
 namespace orderflow::backends {
 
-// SQL both stores share (the SQLite and PostgreSQL dialects agree on these).
-inline constexpr const char* kOrderColumns =
-    "order_id, status, customer_id, customer_name, customer_email, currency, items, subtotal, "
-    "tax, total, failure_reason, session_id, payment_method, shipping_address, created_at, "
-    "updated_at, processed_at, version";
-
-inline constexpr const char* kProductSelect =
-    "SELECT p.product_id, p.sku, p.name, p.description, p.price, p.category, "
-    "COALESCE(c.name, p.category), p.stock, p.reserved, p.created_at, p.updated_at "
-    "FROM products p LEFT JOIN categories c ON c.slug = p.category";
-
-// An intake record (ports::IntakeRecord's columns), by the condition appended.
-inline constexpr const char* kIntakeRecordSelect =
-    "SELECT order_id, request_hash, message_id, created_at FROM order_intake WHERE ";
-
 inline std::string_view intake_state_name(domain::IntakeState s) {
   switch (s) {
     case domain::IntakeState::applied:

@@ -16,7 +16,7 @@ class SqliteOrders final : public ports::Intake,
                            public ports::BatchApplier,
                            public ports::HealthProbe {
  public:
-  SqliteOrders(sqlite::Database& db, queue::SqliteQueue& queue) : db_(db), queue_(queue) {}
+  SqliteOrders(sqlite::Database& db, backends::SqliteQueue& queue) : db_(db), queue_(queue) {}
 
   boost::asio::awaitable<ports::AcceptResult> accept(ports::AcceptRequest request) override;
   boost::asio::awaitable<std::optional<ports::KeyBinding>> find_key_binding(
@@ -33,7 +33,7 @@ class SqliteOrders final : public ports::Intake,
 
  private:
   sqlite::Database& db_;
-  queue::SqliteQueue& queue_;
+  backends::SqliteQueue& queue_;
 };
 
 }  // namespace orderflow::backends

@@ -10,7 +10,7 @@
 #include "base/ids.hpp"
 #include "base/time.hpp"
 
-namespace orderflow::queue {
+namespace orderflow::backends {
 
 namespace asio = boost::asio;
 using sqlite::Connection;
@@ -19,7 +19,7 @@ namespace {
 const backends::SqlFiles& sql = backends::sqlite_sql();
 }  // namespace
 
-SqliteQueue::SqliteQueue(sqlite::Database& db, QueueOptions options, std::string name)
+SqliteQueue::SqliteQueue(sqlite::Database& db, queue::QueueOptions options, std::string name)
     : db_(db), options_(std::move(options)), name_(std::move(name)) {}
 
 void SqliteQueue::count_in(Connection& c, Counter counter, std::int64_t n) {
@@ -29,26 +29,28 @@ void SqliteQueue::count_in(Connection& c, Counter counter, std::int64_t n) {
   c.exec(sql["add_to_counters"], name_, add[0], add[1], add[2], add[3], add[4], add[5]);
 }
 
-SendResult SqliteQueue::send_in(Connection& c, const OutgoingMessage& m, std::int64_t now) {
-  const std::string dedup = dedup_id_of(m);
+queue::SendResult SqliteQueue::send_in(Connection& c, const queue::OutgoingMessage& m,
+                                       std::int64_t now) {
+  const std::string dedup = queue::dedup_id_of(m);
   {
     auto cur = c.query(sql["live_dedup"], name_, dedup, now);
     if (cur.next()) {
-      SendResult r{cur.text(0), true};
+      queue::SendResult r{cur.text(0), true};
       count_in(c, Counter::deduplicated, 1);
       return r;
     }
   }
-  SendResult r{uuid_v7(), false};
+  queue::SendResult r{uuid_v7(), false};
   c.exec(sql["insert_message"], r.message_id, name_, m.group_id, dedup, m.body, now);
   c.exec(sql["remember_dedup"], name_, dedup, r.message_id, now + options_.dedup_window.count());
   count_in(c, Counter::sent, 1);
   return r;
 }
 
-asio::awaitable<std::vector<SendResult>> SqliteQueue::send(std::vector<OutgoingMessage> batch) {
-  auto results = co_await db_.write<std::vector<SendResult>>([&](Connection& c) {
-    std::vector<SendResult> out;
+asio::awaitable<std::vector<queue::SendResult>> SqliteQueue::send(
+    std::vector<queue::OutgoingMessage> batch) {
+  auto results = co_await db_.write<std::vector<queue::SendResult>>([&](Connection& c) {
+    std::vector<queue::SendResult> out;
     const auto now = now_ms();
     for (const auto& m : batch) out.push_back(send_in(c, m, now));
     return out;
@@ -63,9 +65,10 @@ void SqliteQueue::dead_letter_in(Connection& c, const std::string& message_id,
   count_in(c, Counter::dead_lettered, 1);
 }
 
-std::vector<Message> SqliteQueue::receive_in(Connection& c, std::size_t max, std::int64_t now) {
+std::vector<queue::Message> SqliteQueue::receive_in(Connection& c, std::size_t max,
+                                                    std::int64_t now) {
   // Each group's head message, when it is visible; later messages of a group wait for it.
-  std::vector<Message> out;
+  std::vector<queue::Message> out;
   std::vector<std::pair<std::string, std::string>> exhausted;  // message id, last error
   {
     auto cur = c.query(sql["receivable"], name_, now, static_cast<std::int64_t>(max));
@@ -91,35 +94,36 @@ std::vector<Message> SqliteQueue::receive_in(Connection& c, std::size_t max, std
   return out;
 }
 
-asio::awaitable<std::vector<Message>> SqliteQueue::receive(std::size_t max, milliseconds wait) {
+asio::awaitable<std::vector<queue::Message>> SqliteQueue::receive(std::size_t max,
+                                                                  queue::milliseconds wait) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
     const auto seen = notifier_.generation();
-    auto got = co_await db_.write<std::vector<Message>>(
+    auto got = co_await db_.write<std::vector<queue::Message>>(
         [&](Connection& c) { return receive_in(c, max, now_ms()); });
-    const auto left =
-        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<queue::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (!got.empty() || left.count() <= 0) co_return got;
     co_await notifier_.wait(seen, std::min(left, options_.poll_interval));
   }
 }
 
-bool SqliteQueue::is_current_in(Connection& c, const Message& m) {
+bool SqliteQueue::is_current_in(Connection& c, const queue::Message& m) {
   auto cur = c.query(sql["receipt_current"], m.message_id, m.receipt);
   return cur.next();
 }
 
-bool SqliteQueue::remove_in(Connection& c, const Message& m) {
+bool SqliteQueue::remove_in(Connection& c, const queue::Message& m) {
   const bool removed = c.exec(sql["delete_by_receipt"], m.message_id, m.receipt) > 0;
   if (removed) count_in(c, Counter::deleted, 1);
   return removed;
 }
 
-asio::awaitable<bool> SqliteQueue::remove(const Message& m) {
+asio::awaitable<bool> SqliteQueue::remove(const queue::Message& m) {
   co_return co_await db_.write<bool>([&](Connection& c) { return remove_in(c, m); });
 }
 
-bool SqliteQueue::fail_in(Connection& c, const Message& m, const std::string& error,
+bool SqliteQueue::fail_in(Connection& c, const queue::Message& m, const std::string& error,
                           std::int64_t now) {
   if (!is_current_in(c, m)) return false;
   if (m.receive_count > options_.max_retries) {
@@ -127,12 +131,12 @@ bool SqliteQueue::fail_in(Connection& c, const Message& m, const std::string& er
     return true;
   }
   c.exec(sql["release_for_retry"], m.message_id,
-         now + retry_delay(options_, m.receive_count).count(), error);
+         now + queue::retry_delay(options_, m.receive_count).count(), error);
   count_in(c, Counter::retried, 1);
   return true;
 }
 
-asio::awaitable<bool> SqliteQueue::fail(const Message& m, std::string error) {
+asio::awaitable<bool> SqliteQueue::fail(const queue::Message& m, std::string error) {
   co_return co_await db_.write<bool>([&](Connection& c) { return fail_in(c, m, error, now_ms()); });
 }
 
@@ -141,9 +145,9 @@ asio::awaitable<std::int64_t> SqliteQueue::purge() {
       [&](Connection& c) { return c.exec(sql["purge"], name_); });
 }
 
-asio::awaitable<std::vector<DeadLetter>> SqliteQueue::dead_letters(std::size_t limit) {
-  co_return co_await db_.read<std::vector<DeadLetter>>([&](Connection& c) {
-    std::vector<DeadLetter> out;
+asio::awaitable<std::vector<queue::DeadLetter>> SqliteQueue::dead_letters(std::size_t limit) {
+  co_return co_await db_.read<std::vector<queue::DeadLetter>>([&](Connection& c) {
+    std::vector<queue::DeadLetter> out;
     auto cur = c.query(sql["dead_letters"], name_, static_cast<std::int64_t>(limit));
     while (cur.next())
       out.push_back({cur.text("message_id"), cur.text("group_id"), cur.text("body"),
@@ -173,9 +177,9 @@ asio::awaitable<std::int64_t> SqliteQueue::redrive(std::vector<std::string> ids)
   co_return moved;
 }
 
-asio::awaitable<QueueStats> SqliteQueue::stats() {
-  co_return co_await db_.read<QueueStats>([&](Connection& c) {
-    QueueStats s;
+asio::awaitable<queue::QueueStats> SqliteQueue::stats() {
+  co_return co_await db_.read<queue::QueueStats>([&](Connection& c) {
+    queue::QueueStats s;
     s.backend = "sqlite";
     const auto now = now_ms();
     {
@@ -201,4 +205,4 @@ asio::awaitable<QueueStats> SqliteQueue::stats() {
   });
 }
 
-}  // namespace orderflow::queue
+}  // namespace orderflow::backends

@@ -3,34 +3,38 @@
 #include "core/ports/queue.hpp"
 #include "drivers/sqlite/database.hpp"
 
-namespace orderflow::queue {
+namespace orderflow::backends {
 
 // The queue as tables in the store's SQLite file, so that the store can enqueue and delete
 // messages inside its own transactions (the *_in functions run on the writer connection).
-class SqliteQueue final : public Queue {
+class SqliteQueue final : public queue::Queue {
  public:
-  SqliteQueue(sqlite::Database& db, QueueOptions options, std::string name = "orders");
+  SqliteQueue(sqlite::Database& db, queue::QueueOptions options, std::string name = "orders");
 
-  boost::asio::awaitable<std::vector<SendResult>> send(std::vector<OutgoingMessage> batch) override;
-  boost::asio::awaitable<std::vector<Message>> receive(std::size_t max, milliseconds wait) override;
-  boost::asio::awaitable<bool> remove(const Message& m) override;
-  boost::asio::awaitable<bool> fail(const Message& m, std::string error) override;
+  boost::asio::awaitable<std::vector<queue::SendResult>> send(
+      std::vector<queue::OutgoingMessage> batch) override;
+  boost::asio::awaitable<std::vector<queue::Message>> receive(std::size_t max,
+                                                              queue::milliseconds wait) override;
+  boost::asio::awaitable<bool> remove(const queue::Message& m) override;
+  boost::asio::awaitable<bool> fail(const queue::Message& m, std::string error) override;
   boost::asio::awaitable<std::int64_t> purge() override;
-  boost::asio::awaitable<std::vector<DeadLetter>> dead_letters(std::size_t limit) override;
+  boost::asio::awaitable<std::vector<queue::DeadLetter>> dead_letters(std::size_t limit) override;
   boost::asio::awaitable<std::int64_t> redrive(std::vector<std::string> ids) override;
-  boost::asio::awaitable<QueueStats> stats() override;
-  const QueueOptions& options() const override { return options_; }
+  boost::asio::awaitable<queue::QueueStats> stats() override;
+  const queue::QueueOptions& options() const override { return options_; }
 
   // Inside a write transaction of the same database.
-  SendResult send_in(sqlite::Connection& c, const OutgoingMessage& m, std::int64_t now);
-  bool is_current_in(sqlite::Connection& c, const Message& m);
-  bool remove_in(sqlite::Connection& c, const Message& m);
-  bool fail_in(sqlite::Connection& c, const Message& m, const std::string& error, std::int64_t now);
+  queue::SendResult send_in(sqlite::Connection& c, const queue::OutgoingMessage& m,
+                            std::int64_t now);
+  bool is_current_in(sqlite::Connection& c, const queue::Message& m);
+  bool remove_in(sqlite::Connection& c, const queue::Message& m);
+  bool fail_in(sqlite::Connection& c, const queue::Message& m, const std::string& error,
+               std::int64_t now);
   // Wakes receivers after a transaction with sends committed.
   void notify_sent() { notifier_.notify(); }
 
  private:
-  std::vector<Message> receive_in(sqlite::Connection& c, std::size_t max, std::int64_t now);
+  std::vector<queue::Message> receive_in(sqlite::Connection& c, std::size_t max, std::int64_t now);
   void dead_letter_in(sqlite::Connection& c, const std::string& message_id,
                       const std::string& error, std::int64_t now);
   // In the order of queue_counters' columns (add_to_counters in sql/queue.sql).
@@ -38,9 +42,9 @@ class SqliteQueue final : public Queue {
   void count_in(sqlite::Connection& c, Counter counter, std::int64_t n);
 
   sqlite::Database& db_;
-  QueueOptions options_;
+  queue::QueueOptions options_;
   std::string name_;
   Notifier notifier_;
 };
 
-}  // namespace orderflow::queue
+}  // namespace orderflow::backends

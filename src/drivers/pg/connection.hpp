@@ -14,51 +14,9 @@
 #include <vector>
 
 #include "core/errors.hpp"
-
-struct pg_result;  // libpq's PGresult
+#include "drivers/pg/result.hpp"
 
 namespace orderflow::pg {
-
-using Params = std::vector<std::optional<std::string>>;
-
-// A text[] literal for "= ANY($n::text[])": every element quoted and escaped.
-std::string text_array(const std::vector<std::string>& items);
-
-// A connection string fit for logs: "postgresql://user:secret@host/db" → "host/db", and a
-// key=value string without its password.
-std::string without_credentials(std::string_view conninfo);
-
-// One statement of a request. Statements run as named prepared statements (prepared on first
-// use on each connection) unless `prepare` is false (DDL, BEGIN/COMMIT, one-off SQL).
-struct Statement {
-  std::string sql;
-  Params params;
-  bool prepare = true;
-};
-
-// A statement's result, copied out of libpq: text values, NULL as nullopt.
-struct Result {
-  std::vector<std::string> columns;
-  std::vector<std::vector<std::optional<std::string>>> rows;
-  std::int64_t affected = 0;
-
-  std::size_t column(std::string_view name) const;
-  const std::optional<std::string>& at(std::size_t row, std::string_view name) const;
-};
-
-// Copies a libpq result out. Fuzzed (tests/fuzz): results come from a server.
-Result copy_result(const ::pg_result* r);
-
-// The server refused a statement (constraint, syntax...): the connection is fine.
-class QueryError : public std::runtime_error {
- public:
-  QueryError(std::string sqlstate, const std::string& what)
-      : std::runtime_error(what), sqlstate_(std::move(sqlstate)) {}
-  const std::string& sqlstate() const { return sqlstate_; }
-
- private:
-  std::string sqlstate_;
-};
 
 // The connection is unusable (lost, timed out, could not connect): try another or later.
 // Clients see it as the database being unavailable (503).

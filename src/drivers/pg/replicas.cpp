@@ -7,6 +7,7 @@
 
 #include "base/log.hpp"
 #include "base/time.hpp"
+#include "drivers/pg/conninfo.hpp"
 
 namespace orderflow::pg {
 

@@ -1,8 +1,22 @@
+#include "drivers/pg/result.hpp"
+
 #include <libpq-fe.h>
 
-#include "drivers/pg/connection.hpp"
-
 namespace orderflow::pg {
+
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
 
 std::size_t Result::column(std::string_view name) const {
   for (std::size_t i = 0; i < columns.size(); ++i)
@@ -12,6 +26,22 @@ std::size_t Result::column(std::string_view name) const {
 
 const std::optional<std::string>& Result::at(std::size_t row, std::string_view name) const {
   return rows.at(row).at(column(name));
+}
+
+const std::string& Row::text(std::string_view column) const {
+  const auto& value = (*this)[column];
+  if (!value) throw std::logic_error("NULL in column " + std::string(column));
+  return *value;
+}
+
+std::int64_t Row::integer(std::string_view column) const {
+  const auto& value = (*this)[column];
+  return value ? std::stoll(*value) : 0;
+}
+
+std::optional<std::int64_t> Row::optional_integer(std::string_view column) const {
+  const auto& value = (*this)[column];
+  return value ? std::optional<std::int64_t>(std::stoll(*value)) : std::nullopt;
 }
 
 Result copy_result(const PGresult* r) {

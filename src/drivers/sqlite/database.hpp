@@ -39,12 +39,12 @@ class Database {
   void submit_read(Job job, Completion done);
 
   template <typename R>
-  asio::awaitable<R> write(std::function<R(Connection&)> fn) {
+  boost::asio::awaitable<R> write(std::function<R(Connection&)> fn) {
     return await_job<R, Connection>(
         [this](Job j, Completion d) { submit_write(std::move(j), std::move(d)); }, std::move(fn));
   }
   template <typename R>
-  asio::awaitable<R> read(std::function<R(Connection&)> fn) {
+  boost::asio::awaitable<R> read(std::function<R(Connection&)> fn) {
     return await_job<R, Connection>(
         [this](Job j, Completion d) { submit_read(std::move(j), std::move(d)); }, std::move(fn));
   }

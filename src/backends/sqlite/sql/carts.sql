@@ -12,8 +12,7 @@ WHERE session_id=?1
 ORDER BY added_at, product_id
 
 -- name: delete_expired_cart
-DELETE
-FROM carts
+DELETE FROM carts
 WHERE session_id=?1 AND updated_at<=?2
 
 -- name: touch_cart
@@ -23,8 +22,7 @@ ON CONFLICT(session_id) DO UPDATE
   SET updated_at=?2
 
 -- name: delete_cart_item
-DELETE
-FROM cart_items
+DELETE FROM cart_items
 WHERE session_id=?1 AND product_id=?2
 
 -- name: upsert_cart_item
@@ -34,11 +32,9 @@ ON CONFLICT(session_id, product_id) DO UPDATE
   SET quantity=?3
 
 -- name: delete_cart
-DELETE
-FROM carts
+DELETE FROM carts
 WHERE session_id=?1
 
 -- name: delete_expired_carts
-DELETE
-FROM carts
+DELETE FROM carts
 WHERE updated_at<=?1

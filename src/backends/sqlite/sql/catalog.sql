@@ -22,7 +22,8 @@ FROM products
 WHERE product_id=?1 OR sku=?2
 
 -- name: insert_product
-INSERT INTO products(product_id, sku, name, description, price, category, stock, reserved, created_at, updated_at)
+INSERT INTO products(product_id, sku, name, description, price, category, stock, reserved,
+  created_at, updated_at)
 VALUES (?1,?2,?3,?4,?5,?6,?7,0,?8,?8)
 
 -- name: sku_taken
@@ -41,14 +42,11 @@ UPDATE products
 WHERE product_id=?1
 
 -- name: delete_product
-DELETE
-FROM products
+DELETE FROM products
 WHERE product_id=?1
 
 -- name: catalog_row_count
-SELECT (SELECT COUNT(*)
-FROM products) + (SELECT COUNT(*)
-FROM categories)
+SELECT (SELECT COUNT(*) FROM products) + (SELECT COUNT(*) FROM categories) AS n
 
 -- name: insert_category
 INSERT INTO categories(slug, name, created_at)

@@ -6,8 +6,7 @@ FROM products
 WHERE product_id=?1
 
 -- name: delete_order
-DELETE
-FROM orders
+DELETE FROM orders
 WHERE order_id=?1
 
 -- name: update_product_stock

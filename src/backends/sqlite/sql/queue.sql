@@ -41,8 +41,7 @@ FROM queue_messages
 WHERE message_id=?1 AND receipt=?2 AND in_dlq=0
 
 -- name: delete_by_receipt
-DELETE
-FROM queue_messages
+DELETE FROM queue_messages
 WHERE message_id=?1 AND receipt=?2 AND in_dlq=0
 
 -- name: release_for_retry
@@ -51,8 +50,7 @@ UPDATE queue_messages
 WHERE message_id=?1
 
 -- name: purge
-DELETE
-FROM queue_messages
+DELETE FROM queue_messages
 WHERE queue_name=?1 AND in_dlq=0
 
 -- name: dead_letters

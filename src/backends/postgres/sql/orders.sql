@@ -1,0 +1,66 @@
+-- Orders, their events and the intake (PgOrders, PgIntake).
+
+-- name: queued_request
+SELECT request, created_at
+FROM order_intake
+WHERE order_id = $1 AND state = 'queued'
+
+-- name: order_events
+SELECT seq, type, at, data
+FROM order_events
+WHERE order_id = $1
+ORDER BY seq
+
+-- name: intake_exists
+SELECT 1
+FROM order_intake
+WHERE order_id = $1
+
+-- name: order_totals
+SELECT status, count(*) AS orders, COALESCE(sum(total), 0) AS total
+FROM orders
+GROUP BY status
+
+-- name: ping
+SELECT 1
+
+-- name: release_expired_key
+UPDATE order_intake
+  SET idempotency_key = NULL
+WHERE idempotency_key = $1 AND created_at <= $2
+
+-- The message id is the one the send in the same request stored under the deduplication id.
+-- name: insert_intake
+INSERT INTO order_intake(order_id, idempotency_key, request_hash, request, message_id, created_at)
+SELECT $1, $2, $3, $4, message_id, $5
+FROM queue_dedup
+WHERE queue_name = $6 AND dedup_id = $7
+
+-- name: key_binding
+SELECT order_id, message_id, created_at, request
+FROM order_intake
+WHERE idempotency_key = $1 AND created_at > $2
+
+-- name: find_order
+SELECT order_id, status, customer_id, customer_name, customer_email, currency, items, subtotal,
+  tax, total, failure_reason, session_id, payment_method, shipping_address, created_at,
+  updated_at, processed_at, version
+FROM orders
+WHERE order_id = $1
+
+-- name: intake_by_key
+SELECT order_id, request_hash, message_id, created_at FROM order_intake WHERE idempotency_key = $1
+
+-- name: intake_by_id
+SELECT order_id, request_hash, message_id, created_at FROM order_intake WHERE order_id = $1
+
+-- The list's filters and order are appended by PgOrders::list_orders.
+-- name: count_orders
+SELECT count(*) FROM orders WHERE TRUE
+
+-- name: list_orders
+SELECT order_id, status, customer_id, customer_name, customer_email, currency, items, subtotal,
+  tax, total, failure_reason, session_id, payment_method, shipping_address, created_at,
+  updated_at, processed_at, version
+FROM orders
+WHERE TRUE

@@ -1,0 +1,146 @@
+-- The queue (PgQueue). Each operation is one statement: data-modifying CTEs keep its counter
+-- update in the same implicit transaction. A statement may touch a row once, so each adds to its
+-- counters with one upsert of this node's row ($1 queue, $2 node).
+
+-- Claiming the deduplication id first makes concurrent sends of one id wait for each other: the
+-- loser sees the winner's unexpired row and inserts nothing.
+-- name: send
+WITH claim AS (
+  INSERT INTO queue_dedup(queue_name, dedup_id, message_id, expires_at)
+  VALUES ($1, $3, $4, $7)
+  ON CONFLICT (queue_name, dedup_id) DO UPDATE
+    SET message_id = EXCLUDED.message_id, expires_at = EXCLUDED.expires_at
+    WHERE queue_dedup.expires_at <= $6
+  RETURNING message_id),
+ins AS (
+  INSERT INTO queue_messages(message_id, queue_name, group_id, dedup_id, body, sent_at, visible_at)
+  SELECT message_id, $1, $5, $3, $8, $6, $6 FROM claim
+  RETURNING 1),
+c AS (
+  INSERT INTO queue_counters(queue_name, node, sent, deduplicated)
+  VALUES ($1, $2, (SELECT count(*) FROM ins), (SELECT 1 - count(*) FROM ins))
+  ON CONFLICT (queue_name, node) DO UPDATE
+    SET sent = queue_counters.sent + EXCLUDED.sent,
+        deduplicated = queue_counters.deduplicated + EXCLUDED.deduplicated)
+SELECT COALESCE((SELECT message_id FROM claim),
+                (SELECT message_id FROM queue_dedup WHERE queue_name = $1 AND dedup_id = $3))
+         AS message_id,
+       NOT EXISTS (SELECT 1 FROM claim) AS deduplicated
+
+-- Messages whose visibility ran out on their last allowed delivery go to the dead letters.
+-- name: dead_letter_exhausted
+WITH dead AS (
+  UPDATE queue_messages
+    SET in_dlq = TRUE, receipt = NULL, dead_lettered_at = $3,
+        last_error = COALESCE(last_error, 'visibility timeout expired on every delivery')
+  WHERE queue_name = $1 AND NOT in_dlq AND receipt IS NOT NULL AND visible_at <= $3
+    AND receive_count > $4
+  RETURNING 1)
+INSERT INTO queue_counters(queue_name, node, dead_lettered)
+VALUES ($1, $2, (SELECT count(*) FROM dead))
+ON CONFLICT (queue_name, node) DO UPDATE
+  SET dead_lettered = queue_counters.dead_lettered + EXCLUDED.dead_lettered
+
+-- Each group's head, if visible (at most $4, oldest first). The visibility test is on the locked
+-- row itself: under READ COMMITTED, FOR UPDATE re-checks it against the latest version, so a head
+-- another consumer took after this statement's snapshot is not taken twice.
+-- name: receive
+WITH heads AS (
+  SELECT DISTINCT ON (group_id) seq FROM queue_messages
+  WHERE queue_name = $1 AND NOT in_dlq
+  ORDER BY group_id, seq),
+picked AS (
+  SELECT m.seq FROM queue_messages m JOIN heads h ON h.seq = m.seq
+  WHERE m.visible_at <= $3 AND NOT m.in_dlq
+  ORDER BY m.seq LIMIT $4
+  FOR UPDATE OF m SKIP LOCKED),
+taken AS (
+  UPDATE queue_messages q
+    SET receipt = md5(random()::text || q.seq::text || $3), visible_at = $3 + $5,
+        receive_count = q.receive_count + 1
+  FROM picked WHERE q.seq = picked.seq
+  RETURNING q.seq, q.message_id, q.receipt, q.group_id, q.body, q.receive_count, q.sent_at),
+c AS (
+  INSERT INTO queue_counters(queue_name, node, received)
+  VALUES ($1, $2, (SELECT count(*) FROM taken))
+  ON CONFLICT (queue_name, node) DO UPDATE
+    SET received = queue_counters.received + EXCLUDED.received)
+SELECT message_id, receipt, group_id, body, receive_count, sent_at FROM taken ORDER BY seq
+
+-- name: remove
+WITH gone AS (
+  DELETE FROM queue_messages WHERE message_id = $3 AND receipt = $4 AND NOT in_dlq
+  RETURNING 1),
+c AS (
+  INSERT INTO queue_counters(queue_name, node, deleted)
+  VALUES ($1, $2, (SELECT count(*) FROM gone))
+  ON CONFLICT (queue_name, node) DO UPDATE
+    SET deleted = queue_counters.deleted + EXCLUDED.deleted)
+SELECT count(*) AS n FROM gone
+
+-- Retry after delays[receive_count] (the last repeating) with ±10 % jitter, or dead-letter after
+-- the last retry.
+-- name: fail
+WITH cur AS (
+  SELECT seq, receive_count FROM queue_messages
+  WHERE message_id = $3 AND receipt = $4 AND NOT in_dlq
+  FOR UPDATE),
+dead AS (
+  UPDATE queue_messages q
+    SET in_dlq = TRUE, receipt = NULL, last_error = $5, dead_lettered_at = $6
+  FROM cur WHERE q.seq = cur.seq AND cur.receive_count > $7
+  RETURNING 1),
+retry AS (
+  UPDATE queue_messages q
+    SET receipt = NULL, last_error = $5,
+        visible_at = $6 + COALESCE(
+          (($8::bigint[])[LEAST(GREATEST(cur.receive_count, 1), cardinality($8::bigint[]))]
+           * (0.9 + random() * 0.2))::bigint, 0)
+  FROM cur WHERE q.seq = cur.seq AND cur.receive_count <= $7
+  RETURNING 1),
+c AS (
+  INSERT INTO queue_counters(queue_name, node, retried, dead_lettered)
+  VALUES ($1, $2, (SELECT count(*) FROM retry), (SELECT count(*) FROM dead))
+  ON CONFLICT (queue_name, node) DO UPDATE
+    SET retried = queue_counters.retried + EXCLUDED.retried,
+        dead_lettered = queue_counters.dead_lettered + EXCLUDED.dead_lettered)
+SELECT count(*) AS n FROM cur
+
+-- name: purge
+DELETE FROM queue_messages WHERE queue_name = $1 AND NOT in_dlq
+
+-- name: dead_letters
+SELECT message_id, group_id, body, receive_count, last_error, sent_at, dead_lettered_at
+FROM queue_messages
+WHERE queue_name = $1 AND in_dlq
+ORDER BY seq
+LIMIT $2
+
+-- A redriven message goes to the tail: a new sequence number, same id and body.
+-- name: redrive
+UPDATE queue_messages
+  SET seq = nextval('queue_messages_seq_seq'), in_dlq = FALSE, receive_count = 0, receipt = NULL,
+      visible_at = $3, dead_lettered_at = NULL
+WHERE queue_name = $1 AND in_dlq
+  AND (cardinality($2::text[]) = 0 OR message_id = ANY($2::text[]))
+
+-- Delivered when the sending transaction commits: wakes receivers in every process.
+-- name: notify
+SELECT pg_notify($1, '')
+
+-- name: queue_depths
+SELECT count(*) FILTER (WHERE NOT in_dlq AND visible_at <= $2) AS visible,
+       count(*) FILTER (WHERE NOT in_dlq AND visible_at > $2 AND receipt IS NOT NULL)
+         AS in_flight,
+       count(*) FILTER (WHERE NOT in_dlq AND visible_at > $2 AND receipt IS NULL) AS delayed,
+       count(*) FILTER (WHERE in_dlq) AS dead_letter,
+       min(sent_at) FILTER (WHERE NOT in_dlq) AS oldest
+FROM queue_messages
+WHERE queue_name = $1
+
+-- name: queue_counters
+SELECT COALESCE(sum(sent),0) AS sent, COALESCE(sum(received),0) AS received,
+       COALESCE(sum(deleted),0) AS deleted, COALESCE(sum(deduplicated),0) AS deduplicated,
+       COALESCE(sum(retried),0) AS retried, COALESCE(sum(dead_lettered),0) AS dead_lettered
+FROM queue_counters
+WHERE queue_name = $1
