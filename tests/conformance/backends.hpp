@@ -222,7 +222,7 @@ class RedisQueueBackend {
   void open() {
     client_ = std::make_unique<redis::Client>(io_.get_executor(), redis_from_env());
     queue_ = std::make_unique<backends::RedisQueue>(io_.get_executor(), *client_, redis_from_env(),
-                                                 options_, prefix_);
+                                                    options_, prefix_);
   }
   asio::io_context& io_;
   queue::QueueOptions options_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "backends/redis/redis_lua.hpp"
 #include "base/ids.hpp"
 
 namespace orderflow::backends {
@@ -15,205 +16,14 @@ using redis::Reply;
 
 namespace {
 
-// Keys under ARGV[1]: t (token stream, consumer group "workers"), m:<id> (a message: g group,
-// b body, t sent at, rc receive count, r receipt and tok token while in flight, e last error),
-// l:<group> (the group's message ids in order), all (every message by sent at), delayed
-// (groups waiting out a retry delay, by due time), dlq (dead-letter stream), dlqidx (message
-// id → its dlq entry), dd:<dedup id> (deduplication, expiring), receipts (a counter), stats.
-constexpr const char* kLibrary = R"lua(
-local base = ARGV[1]
-local stream, workers = base .. 't', 'workers'
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local function count(field, n)
-  if n ~= 0 then redis.call('HINCRBY', base .. 'stats', field, n) end
-end
-local function make_ready(group)
-  redis.call('XADD', stream, '*', 'g', group)
-end
-local function drop_token(token)
-  redis.call('XACK', stream, workers, token)
-  redis.call('XDEL', stream, token)
-end
--- Takes a message out of the main queue; its group's token moves on to the next message.
-local function leave_group(id, group, token)
-  local list = base .. 'l:' .. group
-  redis.call('LREM', list, 1, id)
-  redis.call('ZREM', base .. 'all', id)
-  redis.call('DEL', base .. 'm:' .. id)
-  if token then drop_token(token) end
-  if redis.call('LLEN', list) > 0 then make_ready(group) end
-end
-local function dead_letter(id, error, now)
-  local m = redis.call('HMGET', base .. 'm:' .. id, 'g', 'b', 'rc', 't')
-  local entry = redis.call('XADD', base .. 'dlq', '*', 'id', id, 'g', m[1], 'b', m[2],
-                           'rc', m[3], 'e', error, 't', m[4], 'at', now)
-  redis.call('HSET', base .. 'dlqidx', id, entry)
-  count('dead_lettered', 1)
-end
-local function send_one(group, dedup, id, body, window, now)
-  local dd = base .. 'dd:' .. dedup
-  local existing = redis.call('GET', dd)
-  if existing then
-    count('deduplicated', 1)
-    return {existing, 1}
-  end
-  redis.call('SET', dd, id, 'PX', window)
-  redis.call('HSET', base .. 'm:' .. id, 'g', group, 'b', body, 't', now, 'rc', 0)
-  redis.call('ZADD', base .. 'all', now, id)
-  if redis.call('RPUSH', base .. 'l:' .. group, id) == 1 then make_ready(group) end
-  count('sent', 1)
-  return {id, 0}
-end
-)lua";
-
-std::string with_library(const char* body) {
-  return std::string(kLibrary) + body;
-}
-
-// ARGV: base, dedup window, then group, dedup id, message id, body for each message.
-const redis::Script kSend(with_library(R"lua(
-local now, out = now_ms(), {}
-for i = 3, #ARGV, 4 do
-  out[#out + 1] = send_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[2], now)
-end
-return out
-)lua"));
-
-// ARGV: base, consumer, max, visibility timeout, max retries, then id, group of tokens a
-// blocking read took. Returns {id, receipt, group, body, receive count, sent at} per message.
-const redis::Script kReceive(with_library(R"lua(
-local consumer, max = ARGV[2], tonumber(ARGV[3])
-local visibility, max_retries = tonumber(ARGV[4]), tonumber(ARGV[5])
-local now = now_ms()
-redis.pcall('XGROUP', 'CREATE', stream, workers, '0', 'MKSTREAM')
-for _, group in ipairs(redis.call('ZRANGEBYSCORE', base .. 'delayed', '-inf', now)) do
-  redis.call('ZREM', base .. 'delayed', group)
-  make_ready(group)
-end
-local out = {}
-local function deliver(token, group)
-  local id = redis.call('LINDEX', base .. 'l:' .. group, 0)
-  if not id then
-    drop_token(token)
-    return
-  end
-  local key = base .. 'm:' .. id
-  local m = redis.call('HMGET', key, 'rc', 'b', 't', 'e')
-  local rc = tonumber(m[1])
-  -- Delivered max_retries + 1 times, and the visibility timeout ran out each time.
-  if rc > max_retries then
-    dead_letter(id, m[4] or 'visibility timeout expired on every delivery', now)
-    leave_group(id, group, token)
-    return
-  end
-  local receipt = tostring(redis.call('INCR', base .. 'receipts'))
-  redis.call('HSET', key, 'rc', rc + 1, 'r', receipt, 'tok', token)
-  out[#out + 1] = {id, receipt, group, m[2], rc + 1, m[3]}
-end
-for i = 6, #ARGV, 2 do
-  -- Gone when the queue was purged since the blocking read.
-  if #redis.call('XRANGE', stream, ARGV[i], ARGV[i]) == 1 then deliver(ARGV[i], ARGV[i + 1]) end
-end
-local cursor = '0-0'
-repeat
-  if #out >= max then break end
-  local claimed = redis.call('XAUTOCLAIM', stream, workers, consumer, visibility, cursor,
-                             'COUNT', max - #out)
-  cursor = claimed[1]
-  for _, e in ipairs(claimed[2]) do deliver(e[1], e[2][2]) end
-until cursor == '0-0'
-while #out < max do
-  local r = redis.call('XREADGROUP', 'GROUP', workers, consumer, 'COUNT', max - #out,
-                       'STREAMS', stream, '>')
-  if not r then break end
-  for _, e in ipairs(r[1][2]) do deliver(e[1], e[2][2]) end
-end
-count('received', #out)
-return out
-)lua"));
-
-// ARGV: base, message id, receipt. 1 when deleted, 0 when the receipt is stale.
-const redis::Script kRemove(with_library(R"lua(
-local m = redis.call('HMGET', base .. 'm:' .. ARGV[2], 'r', 'g', 'tok')
-if m[1] ~= ARGV[3] then return 0 end
-leave_group(ARGV[2], m[2], m[3])
-count('deleted', 1)
-return 1
-)lua"));
-
-// ARGV: base, message id, receipt, error, max retries, retry delay.
-const redis::Script kFail(with_library(R"lua(
-local id, error = ARGV[2], ARGV[4]
-local key = base .. 'm:' .. id
-local m = redis.call('HMGET', key, 'r', 'g', 'tok', 'rc')
-if m[1] ~= ARGV[3] then return 0 end
-local now = now_ms()
-if tonumber(m[4]) > tonumber(ARGV[5]) then
-  dead_letter(id, error, now)
-  leave_group(id, m[2], m[3])
-  return 1
-end
-drop_token(m[3])
-redis.call('HSET', key, 'e', error)
-redis.call('HDEL', key, 'r', 'tok')
-redis.call('ZADD', base .. 'delayed', now + tonumber(ARGV[6]), m[2])
-count('retried', 1)
-return 1
-)lua"));
-
-// ARGV: base. Returns how many messages it deleted.
-const redis::Script kPurge(with_library(R"lua(
-local ids = redis.call('ZRANGE', base .. 'all', 0, -1)
-for _, id in ipairs(ids) do
-  local key = base .. 'm:' .. id
-  local group = redis.call('HGET', key, 'g')
-  if group then redis.call('DEL', base .. 'l:' .. group) end
-  redis.call('DEL', key)
-end
-redis.call('DEL', base .. 'all', base .. 'delayed', stream)
-redis.call('XGROUP', 'CREATE', stream, workers, '0', 'MKSTREAM')
-return #ids
-)lua"));
-
-// ARGV: base, then the message ids to move back (all when none).
-const redis::Script kRedrive(with_library(R"lua(
-local dlq = base .. 'dlq'
-local entries = {}
-if #ARGV == 1 then
-  entries = redis.call('XRANGE', dlq, '-', '+')
-else
-  for i = 2, #ARGV do
-    local entry = redis.call('HGET', base .. 'dlqidx', ARGV[i])
-    if entry then
-      for _, e in ipairs(redis.call('XRANGE', dlq, entry, entry)) do entries[#entries + 1] = e end
-    end
-  end
-end
-for _, e in ipairs(entries) do
-  local f = {}
-  for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end
-  redis.call('HSET', base .. 'm:' .. f.id, 'g', f.g, 'b', f.b, 't', f.t, 'rc', 0)
-  redis.call('ZADD', base .. 'all', f.t, f.id)
-  if redis.call('RPUSH', base .. 'l:' .. f.g, f.id) == 1 then make_ready(f.g) end
-  redis.call('XDEL', dlq, e[1])
-  redis.call('HDEL', base .. 'dlqidx', f.id)
-end
-return #entries
-)lua"));
-
-// ARGV: base. Returns {messages, in flight, delayed, dead letters, counters, oldest sent at, now}.
-const redis::Script kStats(with_library(R"lua(
-local pending = redis.pcall('XPENDING', stream, workers)
-local in_flight = 0
-if pending.err == nil then in_flight = pending[1] end
-local oldest = redis.call('ZRANGE', base .. 'all', 0, 0, 'WITHSCORES')
-return {redis.call('ZCARD', base .. 'all'), in_flight, redis.call('ZCARD', base .. 'delayed'),
-        redis.call('XLEN', base .. 'dlq'), redis.call('HGETALL', base .. 'stats'),
-        oldest[2] or '', now_ms()}
-)lua"));
+// lua/queue_*.lua: each operation is one script over the keys queue_library.lua describes.
+const redis::Script kSend(lua_script({"queue_library.lua", "queue_send.lua"}));
+const redis::Script kReceive(lua_script({"queue_library.lua", "queue_receive.lua"}));
+const redis::Script kRemove(lua_script({"queue_library.lua", "queue_remove.lua"}));
+const redis::Script kFail(lua_script({"queue_library.lua", "queue_fail.lua"}));
+const redis::Script kPurge(lua_script({"queue_library.lua", "queue_purge.lua"}));
+const redis::Script kRedrive(lua_script({"queue_library.lua", "queue_redrive.lua"}));
+const redis::Script kStats(lua_script({"queue_library.lua", "queue_stats.lua"}));
 
 std::int64_t integer_of(const Reply& r) {
   if (r.type == Reply::Type::integer) return r.integer;
@@ -233,10 +43,6 @@ std::map<std::string, std::string> fields_of(const Reply& entry) {
 constexpr queue::milliseconds kMaxBlock{2000};
 
 }  // namespace
-
-const char* RedisQueue::lua_library() {
-  return kLibrary;
-}
 
 // Connections for blocking reads, kept for reuse.
 class RedisQueue::BlockingClients {

@@ -52,10 +52,6 @@ class RedisQueue final : public queue::Queue {
   // Every key of this queue starts with this; scripts of other parts that must be atomic with
   // a send (an order's intake) keep their keys under it too.
   const std::string& key_base() const { return base_; }
-  // Lua functions scripts can start with, given the key base as ARGV[1]: send_one(group,
-  // dedup_id, message_id, body, dedup_window_ms, now) returns {message_id, 1 if deduplicated};
-  // now_ms() is the server's clock.
-  static const char* lua_library();
   redis::Client& client() { return client_; }
 
  private:
