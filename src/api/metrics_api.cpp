@@ -17,9 +17,6 @@ namespace orderflow::api {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-using http::Request;
-using http::Response;
-using obs::Labels;
 
 namespace {
 
@@ -167,7 +164,7 @@ std::string prometheus_text(ApiContext& ctx, const Readings& r) {
   }
 
   if (r.cache) {
-    const Labels backend{{"backend", r.cache->backend}};
+    const obs::Labels backend{{"backend", r.cache->backend}};
     t.family("orderflow_cache_requests_total", "counter", "Cache lookups by this process.");
     t.sample("orderflow_cache_requests_total", {{"backend", r.cache->backend}, {"result", "hit"}},
              num(r.cache->hits));
@@ -256,15 +253,15 @@ json::object metrics_json(ApiContext& ctx, const Readings& r) {
   return out;
 }
 
-bool wants_json(const Request& r) {
+bool wants_json(const http::Request& r) {
   const auto accept = r.header("Accept");
   return accept && accept->find("application/json") != std::string_view::npos;
 }
 
-asio::awaitable<Response> metrics(ApiContext& ctx, Request& request) {
+asio::awaitable<http::Response> metrics(ApiContext& ctx, http::Request& request) {
   const auto readings = co_await read_dependencies(ctx);
   if (wants_json(request)) co_return json_response(200, metrics_json(ctx, readings));
-  Response response;
+  http::Response response;
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
   response.body = prometheus_text(ctx, readings);
   co_return response;

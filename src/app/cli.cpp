@@ -13,7 +13,6 @@
 
 namespace orderflow::app {
 
-namespace asio = boost::asio;
 namespace json = boost::json;
 
 int run(int argc, char** argv) {
@@ -81,7 +80,7 @@ int run(int argc, char** argv) {
     if (log_level) cfg.log_level = *log_level;
     if (no_demo_data) cfg.demo_data = false;
 
-    asio::io_context io;
+    boost::asio::io_context io;
     const auto redis = redis_client(cfg, io);
     const auto queue_redis = queue_redis_client(cfg, io);
     if (migrate_cmd->parsed()) {

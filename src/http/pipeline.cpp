@@ -11,8 +11,6 @@
 
 namespace orderflow::http {
 
-namespace asio = boost::asio;
-
 namespace {
 bool valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
@@ -64,7 +62,7 @@ void Pipeline::assign_request_id(Request& request) const {
   request.request_id = given && valid_request_id(*given) ? std::string(*given) : uuid_v7();
 }
 
-asio::awaitable<Response> Pipeline::handle(Request& request) {
+boost::asio::awaitable<Response> Pipeline::handle(Request& request) {
   const auto started = std::chrono::steady_clock::now();
   assign_request_id(request);
   Response response;

@@ -35,48 +35,53 @@ inline sqlite::Database::Options migrated_file(std::string path, int readers = 2
   return o;
 }
 
-// Embedded: store and queue in one SQLite file. reopen() simulates a process restart.
-class SqliteBackend {
+// A backend as the service wires it (app::open_backends) from a configuration; carts(ttl) and
+// reopen() open it again on the same data (a restart).
+class WiredBackend {
  public:
-  static constexpr const char* kName = "sqlite";
-  static constexpr bool kSweepsExpired = true;
-  SqliteBackend(queue::QueueOptions options, asio::io_context&) : options_(std::move(options)) {
+  WiredBackend(app::Config config, asio::io_context& io) : config_(std::move(config)), io_(io) {
     open();
   }
-
-  queue::Queue& queue() { return *queue_; }
-  const app::Ports& ports() const { return ports_; }
+  queue::Queue& queue() { return *ports().queue; }
+  const app::Ports& ports() const { return backends_->ports(); }
   ports::Carts& carts(std::chrono::milliseconds ttl) {
-    carts_ = std::make_unique<backends::SqliteCarts>(*db_, ttl);
-    return *carts_;
+    config_.cart_ttl = ttl;
+    reopen();
+    return *ports().carts;
   }
   void reopen() {
-    carts_.reset();
-    catalog_.reset();
-    orders_.reset();
-    queue_.reset();
-    db_.reset();
+    backends_.reset();
     open();
   }
 
  private:
-  void open() {
-    db_ = std::make_unique<sqlite::Database>(migrated_file(dir_.file("test.db")));
-    queue_ = std::make_unique<backends::SqliteQueue>(*db_, options_);
-    orders_ = std::make_unique<backends::SqliteOrders>(*db_, *queue_);
-    catalog_ = std::make_unique<backends::SqliteCatalog>(*db_);
-    ports_ = {orders_.get(), orders_.get(), orders_.get(), catalog_.get(),
-              nullptr,       orders_.get(), queue_.get()};
-  }
+  void open() { backends_ = app::open_backends(config_, io_, nullptr); }
 
-  ScratchDir dir_;
-  queue::QueueOptions options_;
-  std::unique_ptr<sqlite::Database> db_;
-  std::unique_ptr<backends::SqliteQueue> queue_;
-  std::unique_ptr<backends::SqliteOrders> orders_;
-  std::unique_ptr<backends::SqliteCatalog> catalog_;
-  std::unique_ptr<backends::SqliteCarts> carts_;
-  app::Ports ports_;
+  app::Config config_;
+  asio::io_context& io_;
+  std::unique_ptr<app::Backends> backends_;
+};
+
+// Embedded: store and queue in one SQLite file.
+// (A base before WiredBackend: the directory exists before the file in it is opened.)
+struct ScratchDirBase {
+  ScratchDir dir;
+};
+class SqliteBackend : private ScratchDirBase, public WiredBackend {
+ public:
+  static constexpr const char* kName = "sqlite";
+  static constexpr bool kSweepsExpired = true;
+  SqliteBackend(queue::QueueOptions options, asio::io_context& io)
+      : WiredBackend(config(dir, std::move(options)), io) {}
+
+ private:
+  static app::Config config(const ScratchDir& dir, queue::QueueOptions options) {
+    app::Config c;
+    c.sqlite_path = dir.file("test.db");
+    c.sqlite_readers = 2;
+    c.queue = std::move(options);
+    return c;
+  }
 };
 
 // A database of its own on the PostgreSQL server of DATABASE_URL (scripts/services starts it),
@@ -117,64 +122,26 @@ class ScratchDatabase {
   std::unique_ptr<pg::Pool> admin_;
 };
 
-// PostgreSQL: store, queue and carts in one fresh database per test. reopen() makes a new pool
-// and objects on the same database (a restart).
-class PgBackend {
+// PostgreSQL: store, queue and carts in one fresh database per test.
+struct ScratchDatabaseBase {
+  explicit ScratchDatabaseBase(asio::io_context& io) : database(io) {}
+  ScratchDatabase database;
+};
+class PgBackend : private ScratchDatabaseBase, public WiredBackend {
  public:
   static constexpr const char* kName = "postgres";
   static constexpr bool kSweepsExpired = true;
   PgBackend(queue::QueueOptions options, asio::io_context& io)
-      : io_(io), db_(io), options_(std::move(options)) {
-    open();
-  }
-  ~PgBackend() { close(); }
-
-  queue::Queue& queue() { return *queue_; }
-  const app::Ports& ports() const { return ports_; }
-  ports::Carts& carts(std::chrono::milliseconds ttl) {
-    carts_ = std::make_unique<backends::PgCarts>(*pool_, ttl);
-    return *carts_;
-  }
-  void reopen() {
-    close();
-    open();
-  }
+      : ScratchDatabaseBase(io), WiredBackend(config(database, std::move(options)), io) {}
 
  private:
-  void open() {
-    pool_ = db_.migrated_pool();
-    database_ = std::make_unique<backends::PgDatabase>(*pool_, nullptr);
-    queue_ = std::make_unique<backends::PgQueue>(*pool_, options_);
-    orders_ = std::make_unique<backends::PgOrders>(*database_);
-    intake_ = std::make_unique<backends::PgIntake>(*pool_, *queue_);
-    applier_ = std::make_unique<backends::PgBatchApplier>(*database_, *queue_);
-    catalog_ = std::make_unique<backends::PgCatalog>(*database_);
-    ports_ = {intake_.get(), orders_.get(), applier_.get(), catalog_.get(),
-              nullptr,       orders_.get(), queue_.get()};
+  static app::Config config(const ScratchDatabase& database, queue::QueueOptions options) {
+    app::Config c;
+    c.database_url = database.url();
+    c.db_pool_size = 4;
+    c.queue = std::move(options);
+    return c;
   }
-  void close() {
-    carts_.reset();
-    catalog_.reset();
-    applier_.reset();
-    intake_.reset();
-    orders_.reset();
-    queue_.reset();
-    database_.reset();
-    pool_.reset();
-  }
-
-  asio::io_context& io_;
-  ScratchDatabase db_;
-  queue::QueueOptions options_;
-  std::unique_ptr<pg::Pool> pool_;
-  std::unique_ptr<backends::PgDatabase> database_;
-  std::unique_ptr<backends::PgQueue> queue_;
-  std::unique_ptr<backends::PgOrders> orders_;
-  std::unique_ptr<backends::PgIntake> intake_;
-  std::unique_ptr<backends::PgBatchApplier> applier_;
-  std::unique_ptr<backends::PgCatalog> catalog_;
-  std::unique_ptr<backends::PgCarts> carts_;
-  app::Ports ports_;
 };
 
 // The Redis of REDIS_URL (scripts/services starts one).

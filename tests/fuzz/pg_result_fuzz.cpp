@@ -11,7 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "backends/postgres/pg_rows.hpp"
+#include "backends/postgres/pg_params.hpp"
+#include "backends/sql/rows.hpp"
 #include "drivers/pg/connection.hpp"
 
 using namespace orderflow;

@@ -5,8 +5,9 @@
 #include <atomic>
 #include <set>
 
-#include "backends/postgres/pg_rows.hpp"
+#include "backends/postgres/pg_params.hpp"
 #include "backends/postgres/pg_schema.hpp"
+#include "backends/sql/rows.hpp"
 #include "backends/sql/sql_text.hpp"
 #include "base/time.hpp"
 #include "drivers/pg/transaction.hpp"
@@ -15,7 +16,6 @@ namespace orderflow::backends {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-using domain::Order;
 using pg::Statement;
 using queue::Message;
 
@@ -104,7 +104,7 @@ class InboxClaim final : public MessageClaim {
   std::atomic<std::int64_t> swept_at_{0};
 };
 
-Statement upsert_order(const Order& o) {
+Statement upsert_order(const domain::Order& o) {
   return {sql["save_order"],
           {o.order_id, std::string(domain::to_string(o.status)), o.customer_id, o.customer_name,
            o.customer_email, o.currency, json::serialize(domain::lines_to_storage_json(o.items)),

@@ -1,20 +1,18 @@
 #include "backends/postgres/pg_carts.hpp"
 
-#include "backends/postgres/pg_rows.hpp"
+#include "backends/postgres/pg_params.hpp"
 #include "backends/postgres/pg_schema.hpp"
 #include "base/time.hpp"
 
 namespace orderflow::backends {
 
 namespace asio = boost::asio;
-using pg::Params;
-using pg::Result;
 using pg::Statement;
 
 namespace {
 
 const SqlFiles& sql = pg_sql();
-ports::StoredCart cart_from(const Result& head, const Result& items) {
+ports::StoredCart cart_from(const pg::Result& head, const pg::Result& items) {
   ports::StoredCart cart;
   if (head.rows.empty()) return cart;
   cart.updated_at = head.row(0).integer("updated_at");
@@ -54,12 +52,12 @@ asio::awaitable<ports::StoredCart> PgCarts::set_quantity(std::string session,
 }
 
 asio::awaitable<void> PgCarts::clear(std::string session) {
-  Params params{session};
+  pg::Params params{session};
   co_await pool_.query(sql["delete_cart"], std::move(params));
 }
 
 asio::awaitable<std::int64_t> PgCarts::remove_expired() {
-  Params params{text_of(now_ms() - ttl_.count())};
+  pg::Params params{text_of(now_ms() - ttl_.count())};
   const auto r = co_await pool_.query(sql["delete_expired_carts"], std::move(params));
   co_return r.affected;
 }

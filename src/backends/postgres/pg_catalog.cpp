@@ -1,7 +1,9 @@
 #include "backends/postgres/pg_catalog.hpp"
 
-#include "backends/postgres/pg_rows.hpp"
+#include "backends/postgres/pg_list_query.hpp"
+#include "backends/postgres/pg_params.hpp"
 #include "backends/postgres/pg_schema.hpp"
+#include "backends/sql/rows.hpp"
 #include "backends/sql/sql_text.hpp"
 #include "base/ids.hpp"
 #include "base/time.hpp"
@@ -36,35 +38,16 @@ asio::awaitable<bool> PgCatalog::create_category(domain::Category c) {
 
 asio::awaitable<ports::Page<domain::CatalogProduct>> PgCatalog::list_products(
     ports::ProductFilter f) {
-  std::string where;
-  Params params;
-  // `cond` receives the placeholder ($n) of the value it tests.
-  const auto add = [&](auto cond, std::optional<std::string> v) {
-    if (!v) return;
-    params.push_back(std::move(v));
-    std::string placeholder = "$";  // appended, not "$" + …: GCC 12 warns falsely on that
-    placeholder += std::to_string(params.size());
-    where += " AND " + cond(placeholder);
-  };
-  add([](const std::string& p) { return "p.category = " + p; }, f.category);
-  add(
-      [](const std::string& p) {
-        return "(lower(p.name) LIKE " + p + " OR lower(p.sku) LIKE " + p + ")";
-      },
-      f.q ? std::optional<std::string>(like_pattern(*f.q)) : std::nullopt);
-  add([](const std::string& p) { return "p.price >= " + p; }, text_of(f.min_price));
-  add([](const std::string& p) { return "p.price <= " + p; }, text_of(f.max_price));
-  if (f.in_stock) where += " AND p.stock - p.reserved > 0";
-  auto page_params = params;
-  page_params.push_back(text_of(f.limit));
-  page_params.push_back(text_of((f.page - 1) * f.limit));
-  const auto n = params.size();
-  std::vector<Statement> s;
-  s.push_back({sql["count_products"] + where, params});
-  s.push_back({sql["list_products"] + where + " ORDER BY " +
-                   product_order_by(f.sort, "lower(p.name)") + " LIMIT $" + std::to_string(n + 1) +
-                   " OFFSET $" + std::to_string(n + 2),
-               page_params});
+  PgListQuery q;
+  q.add("p.category = ?", f.category);
+  q.add("(lower(p.name) LIKE ? OR lower(p.sku) LIKE ?)",
+        f.q ? std::optional<std::string>(like_pattern(*f.q)) : std::nullopt);
+  q.add("p.price >= ?", text_of(f.min_price));
+  q.add("p.price <= ?", text_of(f.max_price));
+  if (f.in_stock) q.add("p.stock - p.reserved > 0");
+  auto s =
+      q.count_and_page(sql["count_products"], sql["list_products"],
+                       product_order_by(f.sort, "lower(p.name)"), f.limit, (f.page - 1) * f.limit);
   const auto r = co_await db_.read(std::move(s));
   ports::Page<domain::CatalogProduct> page;
   page.total = r.at(0).row(0).integer("count");

@@ -2,23 +2,21 @@
 
 #include <boost/json/parse.hpp>
 
-#include "backends/postgres/pg_rows.hpp"
+#include "backends/postgres/pg_list_query.hpp"
+#include "backends/postgres/pg_params.hpp"
 #include "backends/postgres/pg_schema.hpp"
+#include "backends/sql/rows.hpp"
 #include "backends/sql/sql_text.hpp"
 
 namespace orderflow::backends {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
-using domain::Order;
-using pg::Params;
-using pg::Result;
 using pg::Statement;
 
 namespace {
 
 const SqlFiles& sql = pg_sql();
-std::optional<ports::IntakeRecord> intake_record(const Result& r) {
+std::optional<ports::IntakeRecord> intake_record(const pg::Result& r) {
   if (r.rows.empty()) return std::nullopt;
   const auto row = r.row(0);
   return ports::IntakeRecord{row.text("order_id"), row.text("request_hash"), row.text("message_id"),
@@ -40,39 +38,26 @@ asio::awaitable<ports::OrderLookup> PgOrders::find_order(std::string order_id) {
   } else if (!r.at(0).rows.empty()) {
     const auto row = r.at(0).row(0);
     out.queued = ports::QueuedOrder{
-        domain::order_request_from_message(json::parse(row.text("request")).as_object()),
+        domain::order_request_from_message(boost::json::parse(row.text("request")).as_object()),
         row.integer("created_at")};
   }
   co_return out;
 }
 
-asio::awaitable<ports::Page<Order>> PgOrders::list_orders(ports::OrderFilter f) {
-  // Only the filters given enter the SQL (and its parameters), so indexes apply.
-  std::string where;
-  Params params;
-  const auto add = [&](const char* cond, std::optional<std::string> v) {
-    if (!v) return;
-    params.push_back(std::move(v));
-    where += std::string(" AND ") + cond + " $" + std::to_string(params.size());
-  };
-  add("status =", f.status);
-  add("customer_id =", f.customer_id);
-  add("customer_email =", f.customer_email);
-  add("session_id =", f.session_id);
-  add("created_at >=", text_of(f.created_after));
-  add("created_at <=", text_of(f.created_before));
-  auto page_params = params;
-  page_params.push_back(text_of(f.limit));
-  page_params.push_back(text_of((f.page - 1) * f.limit));
-  const auto n = params.size();
-  std::vector<Statement> s;
-  s.push_back({sql["count_orders"] + where, params});
-  s.push_back({sql["list_orders"] + where + " ORDER BY created_at " +
-                   (f.oldest_first ? "ASC, order_id ASC" : "DESC, order_id DESC") + " LIMIT $" +
-                   std::to_string(n + 1) + " OFFSET $" + std::to_string(n + 2),
-               page_params});
+asio::awaitable<ports::Page<domain::Order>> PgOrders::list_orders(ports::OrderFilter f) {
+  PgListQuery q;
+  q.add("status = ?", f.status);
+  q.add("customer_id = ?", f.customer_id);
+  q.add("customer_email = ?", f.customer_email);
+  q.add("session_id = ?", f.session_id);
+  q.add("created_at >= ?", text_of(f.created_after));
+  q.add("created_at <= ?", text_of(f.created_before));
+  auto s = q.count_and_page(
+      sql["count_orders"], sql["list_orders"],
+      f.oldest_first ? "created_at ASC, order_id ASC" : "created_at DESC, order_id DESC", f.limit,
+      (f.page - 1) * f.limit);
   const auto r = co_await db_.read(std::move(s));
-  ports::Page<Order> page;
+  ports::Page<domain::Order> page;
   page.total = r.at(0).row(0).integer("count");
   for (const auto row : r.at(1).each_row()) page.data.push_back(order_from_row(row));
   co_return page;
@@ -123,7 +108,7 @@ asio::awaitable<ports::AcceptResult> PgIntake::accept(ports::AcceptRequest req) 
     }
     if (req.client_order_id) look.push_back({sql["intake_by_id"], {req.order_id}});
     // Not a conditional expression: GCC 12 miscompiles co_await inside one.
-    std::vector<Result> found;
+    std::vector<pg::Result> found;
     if (!look.empty()) found = co_await pool_.execute(std::move(look));
     // The key's record follows the statement that expires it; the id's record comes last.
     const auto by_key = req.idempotency_key ? intake_record(found.at(1)) : std::nullopt;
@@ -149,14 +134,14 @@ asio::awaitable<ports::AcceptResult> PgIntake::accept(ports::AcceptRequest req) 
 
 asio::awaitable<std::optional<ports::KeyBinding>> PgIntake::find_key_binding(std::string key,
                                                                              std::int64_t since) {
-  Params params{key, text_of(since)};
+  pg::Params params{key, text_of(since)};
   const auto r = co_await pool_.query(sql["key_binding"], std::move(params));
   if (r.rows.empty()) co_return std::nullopt;
   const auto row = r.row(0);
   co_return ports::KeyBinding{
       {ports::AcceptOutcome::replayed, row.text("order_id"), row.text("message_id"),
        row.integer("created_at")},
-      domain::order_request_from_message(json::parse(row.text("request")).as_object())};
+      domain::order_request_from_message(boost::json::parse(row.text("request")).as_object())};
 }
 
 }  // namespace orderflow::backends

@@ -1,6 +1,6 @@
 #include "backends/postgres/pg_queue.hpp"
 
-#include "backends/postgres/pg_rows.hpp"
+#include "backends/postgres/pg_params.hpp"
 #include "backends/postgres/pg_schema.hpp"
 #include "base/ids.hpp"
 #include "base/time.hpp"

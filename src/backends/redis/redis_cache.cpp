@@ -9,7 +9,6 @@ namespace orderflow::backends {
 
 namespace asio = boost::asio;
 using redis::Command;
-using redis::Reply;
 
 namespace {
 // Sets the entry unless the key's generation moved on since the lookup that read the value.
@@ -81,7 +80,7 @@ asio::awaitable<cache::Lookup> RedisCache::get(std::string key,
   cmds.push_back({"GET", entry(key)});
   cmds.push_back({"GET", generation(key)});
   if (slide) cmds.push_back({"PEXPIRE", entry(key), std::to_string(slide->count())});
-  std::vector<Reply> r;
+  std::vector<redis::Reply> r;
   try {
     r = co_await client_.pipeline(std::move(cmds));
   } catch (const redis::ConnectionError&) {
@@ -93,7 +92,7 @@ asio::awaitable<cache::Lookup> RedisCache::get(std::string key,
     out.stamp = 0;
     co_return out;
   }
-  if (r[0].type == Reply::Type::string) out.value = std::move(r[0].str);
+  if (r[0].type == redis::Reply::Type::string) out.value = std::move(r[0].str);
   const auto gen = r[1].text();
   out.stamp = gen ? std::stoull(*gen) : 0;
   ++(out.value ? hits_ : misses_);

@@ -12,7 +12,6 @@
 namespace orderflow::backends {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
 using redis::Command;
 
 namespace {
@@ -88,7 +87,7 @@ asio::awaitable<std::optional<ports::KeyBinding>> RedisIntake::find_key_binding(
   if (f.at(0).is_nil() || std::stoll(f.at(1).str) <= since) co_return std::nullopt;
   co_return ports::KeyBinding{
       {ports::AcceptOutcome::replayed, *order_id, f[0].str, std::stoll(f[1].str)},
-      domain::order_request_from_message(json::parse(f.at(2).str).as_object())};
+      domain::order_request_from_message(boost::json::parse(f.at(2).str).as_object())};
 }
 
 asio::awaitable<ports::OrderLookup> RedisQueuedOrders::find_order(std::string order_id) {
@@ -99,9 +98,9 @@ asio::awaitable<ports::OrderLookup> RedisQueuedOrders::find_order(std::string or
   const auto& f = r.elements;
   if (f.at(0).is_nil()) co_return found;
   if (f[0].str == "queued") {
-    found.queued =
-        ports::QueuedOrder{domain::order_request_from_message(json::parse(f.at(1).str).as_object()),
-                           std::stoll(f.at(2).str)};
+    found.queued = ports::QueuedOrder{
+        domain::order_request_from_message(boost::json::parse(f.at(1).str).as_object()),
+        std::stoll(f.at(2).str)};
     co_return found;
   }
   // Applied between the two looks: the database has it now.

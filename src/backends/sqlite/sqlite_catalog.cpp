@@ -1,5 +1,6 @@
 #include "backends/sqlite/sqlite_catalog.hpp"
 
+#include "backends/sql/rows.hpp"
 #include "backends/sql/sql_text.hpp"
 #include "backends/sqlite/sqlite_schema.hpp"
 #include "base/ids.hpp"
@@ -9,18 +10,10 @@ namespace orderflow::backends {
 
 namespace asio = boost::asio;
 using sqlite::Connection;
-using sqlite::Cursor;
 
 namespace {
 
 const SqlFiles& sql = sqlite_sql();
-
-domain::CatalogProduct product_from_row(const Cursor& r) {
-  return {r.text("product_id"),    r.text("sku"),          r.text("name"),
-          r.text("description"),   r.integer("price"),     r.text("category"),
-          r.text("category_name"), r.integer("stock"),     r.integer("reserved"),
-          r.integer("created_at"), r.integer("updated_at")};
-}
 
 std::optional<domain::CatalogProduct> load_product(Connection& c, const std::string& id) {
   auto cur = c.query(sql["find_product"], id);

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "backends/sql/rows.hpp"
 #include "backends/sql/sql_text.hpp"
 #include "backends/sqlite/sqlite_schema.hpp"
 #include "base/time.hpp"
@@ -13,34 +14,10 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using domain::Order;
 using sqlite::Connection;
-using sqlite::Cursor;
 
 namespace {
 
 const SqlFiles& sql = sqlite_sql();
-
-Order order_from_row(const Cursor& r) {
-  Order o;
-  o.order_id = r.text("order_id");
-  o.status = domain::parse_status(r.text("status")).value_or(domain::OrderStatus::pending);
-  o.customer_id = r.optional_text("customer_id");
-  o.customer_name = r.optional_text("customer_name");
-  o.customer_email = r.optional_text("customer_email");
-  o.currency = r.text("currency");
-  o.items = domain::lines_from_storage_json(json::parse(r.text("items")).as_array());
-  o.subtotal = r.integer("subtotal");
-  o.tax = r.integer("tax");
-  o.total = r.integer("total");
-  o.failure_reason = r.optional_text("failure_reason");
-  o.session_id = r.optional_text("session_id");
-  o.payment_method = r.text("payment_method");
-  o.shipping_address = json::parse(r.text("shipping_address"));
-  o.created_at = r.integer("created_at");
-  o.updated_at = r.integer("updated_at");
-  o.processed_at = r.optional_integer("processed_at");
-  o.version = r.integer("version");
-  return o;
-}
 
 std::optional<Order> load_order(Connection& c, const std::string& id) {
   auto cur = c.query(sql["find_order"], id);

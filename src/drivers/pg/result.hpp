@@ -47,6 +47,9 @@ class Row {
   const std::optional<std::string>& operator[](std::string_view column) const {
     return result_->at(index_, column);
   }
+  const std::optional<std::string>& optional_text(std::string_view column) const {
+    return (*this)[column];
+  }
   // A column that is never NULL; NULL throws std::logic_error.
   const std::string& text(std::string_view column) const;
   // NULL reads as 0.

@@ -4,8 +4,6 @@
 
 namespace orderflow::redis {
 
-namespace asio = boost::asio;
-
 Script::Script(std::string source) : source_(std::move(source)), sha1_(sha1_hex(source_)) {}
 
 Command Script::call(std::vector<std::string> keys, std::vector<std::string> args) const {
@@ -19,7 +17,8 @@ Command Script::call(std::vector<std::string> keys, std::vector<std::string> arg
   return c;
 }
 
-asio::awaitable<std::vector<Reply>> Script::run(Client& client, std::vector<Command> calls) const {
+boost::asio::awaitable<std::vector<Reply>> Script::run(Client& client,
+                                                       std::vector<Command> calls) const {
   auto replies = co_await client.pipeline(calls);
   // A server that did not know the script failed each call of it without running it (NOSCRIPT):
   // send those again as EVAL.
@@ -38,8 +37,8 @@ asio::awaitable<std::vector<Reply>> Script::run(Client& client, std::vector<Comm
   co_return replies;
 }
 
-asio::awaitable<Reply> Script::run(Client& client, std::vector<std::string> keys,
-                                   std::vector<std::string> args) const {
+boost::asio::awaitable<Reply> Script::run(Client& client, std::vector<std::string> keys,
+                                          std::vector<std::string> args) const {
   std::vector<Command> calls;
   calls.push_back(call(std::move(keys), std::move(args)));
   auto replies = co_await run(client, std::move(calls));

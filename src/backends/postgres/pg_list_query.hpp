@@ -1,0 +1,32 @@
+#pragma once
+// A list's two statements (its count and one page) with only the filters given in the SQL, so
+// that PostgreSQL can use the matching index.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "drivers/pg/result.hpp"
+
+namespace orderflow::backends {
+
+class PgListQuery {
+ public:
+  // " AND cond", each '?' in cond standing for `value`; nothing when there is no value.
+  void add(std::string_view cond, std::optional<std::string> value);
+  // " AND cond", a condition without a value.
+  void add(std::string_view cond) { where_.append(" AND ").append(cond); }
+
+  // count_sql and select_sql end in a WHERE clause the conditions extend.
+  std::vector<pg::Statement> count_and_page(const std::string& count_sql,
+                                            const std::string& select_sql,
+                                            std::string_view order_by, std::int64_t limit,
+                                            std::int64_t offset) const;
+
+ private:
+  std::string where_;
+  pg::Params params_;
+};
+
+}  // namespace orderflow::backends
