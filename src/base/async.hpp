@@ -14,7 +14,6 @@
 
 namespace orderflow {
 
-
 // A completion that may be called from any thread exactly once.
 using Completion = std::function<void(std::exception_ptr)>;
 
@@ -25,7 +24,8 @@ using Completion = std::function<void(std::exception_ptr)>;
 // await_result keeps to that for work that returns something.
 template <typename Submit>
 boost::asio::awaitable<void> await_completion(Submit submit) {
-  co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::exception_ptr)>(
+  co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                       void(std::exception_ptr)>(
       [submit = std::move(submit)](auto handler) mutable {
         auto work = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));

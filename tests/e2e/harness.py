@@ -6,6 +6,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 
 BIN = os.environ.get("ORDERFLOW_BIN", os.path.join(os.path.dirname(__file__), "../../build/debug/orderflow"))
 # "postgres": every server runs on a database of its own (one per data directory) on the
@@ -320,3 +322,51 @@ def wait_until(predicate, timeout=15, interval=0.02, what="condition"):
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}; last value: {last!r}")
+
+
+# Shared by the e2e test modules.
+RFC3339_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def order_status(c, order_id):
+    r = c.get(f"/api/orders/{order_id}")
+    return r.json()["status"] if r.status == 200 else r.status
+
+
+def wait_processed(c, order_id, status=None):
+    def done():
+        s = order_status(c, order_id)
+        if status is None:
+            return s if s not in ("queued", "pending") else None
+        return s if s == status else None
+    return wait_until(done, what=f"order {order_id} to be processed")
+
+
+class Shared(unittest.TestCase):
+    """One server for the tests that do not need their own configuration."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(env={"CORS_ORIGINS": "https://shop.example"}).start()
+        cls.c = cls.server.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+        cls.server.cleanup()
+
+    def assertProblem(self, r, status, code):
+        self.assertEqual(r.status, status, r)
+        self.assertEqual(r.header("Content-Type"), "application/problem+json")
+        body = r.json()
+        self.assertEqual(body["status"], status)
+        self.assertEqual(body["code"], code)
+        for key in ("type", "title", "detail", "request_id"):
+            self.assertIn(key, body)
+        self.assertEqual(body["request_id"], r.header("X-Request-ID"))
+        return body
+
+    def create(self, body, headers=None):
+        r = self.c.post("/api/orders", body, headers=headers)
+        self.assertEqual(r.status, 202, r)
+        return r

@@ -4,7 +4,7 @@ import unittest
 import uuid
 
 from harness import CACHE_BACKEND, Client, Server, needs_sqlite, replica_replay_paused, wait_until
-from test_e2e import Shared, wait_processed
+from harness import Shared, wait_processed
 
 
 def uid(prefix):

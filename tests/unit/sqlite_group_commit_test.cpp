@@ -4,7 +4,7 @@
 
 #include <boost/asio/detached.hpp>
 
-#include "backends.hpp"
+#include "../conformance/backends.hpp"
 
 namespace orderflow::testing {
 namespace {

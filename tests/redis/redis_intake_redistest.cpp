@@ -3,7 +3,7 @@
 
 #include <boost/json/parse.hpp>
 
-#include "backends.hpp"
+#include "../conformance/backends.hpp"
 #include "backends/memory/memory_cache.hpp"
 #include "core/errors.hpp"
 #include "service/order_service.hpp"
