@@ -19,58 +19,59 @@ Response with_session(Response res, const Session& s) {
   return res;
 }
 
-asio::awaitable<Response> get_cart(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> get_cart(CartArea& ctx, Request& r) {
   const auto s = session_of(r);
   co_return with_session(json_response(200, co_await ctx.carts.view(s.id)), s);
 }
 
-asio::awaitable<Response> add_to_cart(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> add_to_cart(CartArea& ctx, Request& r) {
   const auto s = session_of(r);
   const auto body = parse_json_body(r);
   co_return with_session(json_response(200, co_await ctx.carts.add(s.id, body)), s);
 }
 
-asio::awaitable<Response> update_cart(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> update_cart(CartArea& ctx, Request& r) {
   const auto s = session_of(r);
   const auto body = parse_json_body(r);
   co_return with_session(json_response(200, co_await ctx.carts.update(s.id, body)), s);
 }
 
-asio::awaitable<Response> remove_from_cart(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> remove_from_cart(CartArea& ctx, Request& r) {
   const auto s = session_of(r);
   co_return with_session(
       json_response(200, co_await ctx.carts.remove(s.id, r.params.at("productId"))), s);
 }
 
-asio::awaitable<Response> clear_cart(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> clear_cart(CartArea& ctx, Request& r) {
   const auto s = session_of(r);
   co_return with_session(json_response(200, co_await ctx.carts.clear(s.id)), s);
 }
 
-asio::awaitable<Response> checkout(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> checkout(CartArea& ctx, Request& r) {
   const auto s = session_of(r);
   const auto body = parse_json_body(r);
   const auto accepted = co_await ctx.carts.checkout(s.id, body, idempotency_key(r));
   co_return with_session(accepted_response(accepted), s);
 }
 
-asio::awaitable<Response> my_orders(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> my_orders(CartArea& ctx, Request& r) {
   const auto s = session_of(r);
-  co_return with_session(co_await list_orders_for(ctx, r, s.id), s);
+  co_return with_session(co_await list_orders_for(ctx.order_reads, r, s.id), s);
 }
 
 }  // namespace
 
 std::vector<Route> cart_routes() {
-  return {
-      {"GET", "/api/cart", get_cart},
-      {"POST", "/api/cart/add", add_to_cart},
-      {"PUT", "/api/cart/update", update_cart},
-      {"DELETE", "/api/cart/remove/{productId}", remove_from_cart},
-      {"DELETE", "/api/cart/clear", clear_cart},
-      {"POST", "/api/orders/checkout", checkout},
-      {"GET", "/api/orders/my-orders", my_orders},
-  };
+  return area_routes(&ApiContext::cart,
+                     {
+                         {"GET", "/api/cart", get_cart},
+                         {"POST", "/api/cart/add", add_to_cart},
+                         {"PUT", "/api/cart/update", update_cart},
+                         {"DELETE", "/api/cart/remove/{productId}", remove_from_cart},
+                         {"DELETE", "/api/cart/clear", clear_cart},
+                         {"POST", "/api/orders/checkout", checkout},
+                         {"GET", "/api/orders/my-orders", my_orders},
+                     });
 }
 
 }  // namespace orderflow::api

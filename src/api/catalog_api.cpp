@@ -18,31 +18,31 @@ Response json_text(int status, std::string body) {
   return r;
 }
 
-asio::awaitable<Response> list_products(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> list_products(CatalogArea& ctx, Request& r) {
   co_return json_text(200, co_await ctx.catalog.products(product_filter(r)));
 }
 
-asio::awaitable<Response> get_product(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> get_product(CatalogArea& ctx, Request& r) {
   co_return json_text(200, co_await ctx.catalog.product(r.params.at("id")));
 }
 
-asio::awaitable<Response> category_products(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> category_products(CatalogArea& ctx, Request& r) {
   auto filter = product_filter(r);
   co_return json_text(200, co_await ctx.catalog.category_products(r.params.at("slug"), filter));
 }
 
-asio::awaitable<Response> list_categories(ApiContext& ctx, Request&) {
+asio::awaitable<Response> list_categories(CatalogArea& ctx, Request&) {
   co_return json_text(200, co_await ctx.catalog.categories());
 }
 
-asio::awaitable<Response> create_category(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> create_category(CatalogArea& ctx, Request& r) {
   require_admin(r, ctx.admin_token);
   const auto body = parse_json_body(r);
   const auto created = co_await ctx.catalog.create_category(body);
   co_return json_response(201, created);
 }
 
-asio::awaitable<Response> create_product(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> create_product(CatalogArea& ctx, Request& r) {
   require_admin(r, ctx.admin_token);
   const auto body = parse_json_body(r);
   const auto created = co_await ctx.catalog.create_product(body);
@@ -51,19 +51,19 @@ asio::awaitable<Response> create_product(ApiContext& ctx, Request& r) {
   co_return res;
 }
 
-asio::awaitable<Response> update_product(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> update_product(CatalogArea& ctx, Request& r) {
   require_admin(r, ctx.admin_token);
   const auto body = parse_json_body(r);
   co_return json_response(200, co_await ctx.catalog.update_product(r.params.at("id"), body));
 }
 
-asio::awaitable<Response> change_inventory(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> change_inventory(CatalogArea& ctx, Request& r) {
   require_admin(r, ctx.admin_token);
   const auto body = parse_json_body(r);
   co_return json_response(200, co_await ctx.catalog.change_inventory(r.params.at("id"), body));
 }
 
-asio::awaitable<Response> delete_product(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> delete_product(CatalogArea& ctx, Request& r) {
   require_admin(r, ctx.admin_token);
   co_await ctx.catalog.delete_product(r.params.at("id"));
   co_return empty_response(204);
@@ -72,17 +72,18 @@ asio::awaitable<Response> delete_product(ApiContext& ctx, Request& r) {
 }  // namespace
 
 std::vector<Route> catalog_routes() {
-  return {
-      {"GET", "/api/products", list_products},
-      {"GET", "/api/products/categories", list_categories},
-      {"GET", "/api/products/category/{slug}", category_products},
-      {"GET", "/api/products/{id}", get_product},
-      {"POST", "/api/categories", create_category},
-      {"POST", "/api/products", create_product},
-      {"PUT", "/api/products/{id}", update_product},
-      {"PUT", "/api/products/{id}/inventory", change_inventory},
-      {"DELETE", "/api/products/{id}", delete_product},
-  };
+  return area_routes(&ApiContext::catalog,
+                     {
+                         {"GET", "/api/products", list_products},
+                         {"GET", "/api/products/categories", list_categories},
+                         {"GET", "/api/products/category/{slug}", category_products},
+                         {"GET", "/api/products/{id}", get_product},
+                         {"POST", "/api/categories", create_category},
+                         {"POST", "/api/products", create_product},
+                         {"PUT", "/api/products/{id}", update_product},
+                         {"PUT", "/api/products/{id}/inventory", change_inventory},
+                         {"DELETE", "/api/products/{id}", delete_product},
+                     });
 }
 
 }  // namespace orderflow::api

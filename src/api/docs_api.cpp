@@ -36,12 +36,12 @@ Response asset_response(std::string_view name, std::string_view body) {
   return r;
 }
 
-asio::awaitable<Response> openapi_document(ApiContext& ctx, Request&) {
+asio::awaitable<Response> openapi_document(DocsArea& ctx, Request&) {
   if (ctx.openapi.empty()) throw core::not_found("the OpenAPI document was not built in");
   co_return asset_response("openapi.json", ctx.openapi);
 }
 
-asio::awaitable<Response> docs_page(ApiContext&, Request&) {
+asio::awaitable<Response> docs_page(DocsArea&, Request&) {
   const auto body = web::find_asset("docs.html");
   if (!body) throw core::not_found(std::string(kSwaggerUiMissing));
   auto r = asset_response("docs.html", *body);
@@ -49,7 +49,7 @@ asio::awaitable<Response> docs_page(ApiContext&, Request&) {
   co_return r;
 }
 
-asio::awaitable<Response> docs_asset(ApiContext&, Request& r) {
+asio::awaitable<Response> docs_asset(DocsArea&, Request& r) {
   const auto name = "docs/" + r.params.at("asset");
   const auto body = web::find_asset(name);
   if (!body) throw core::not_found("no documentation file '" + r.params.at("asset") + "'");
@@ -102,11 +102,11 @@ std::string openapi_document_for(const std::vector<Route>& routes) {
 }
 
 std::vector<Route> docs_routes() {
-  return {
-      {"GET", "/openapi.json", openapi_document},
-      {"GET", "/docs", docs_page},
-      {"GET", "/docs/{asset}", docs_asset},
-  };
+  return area_routes(&ApiContext::docs, {
+                                            {"GET", "/openapi.json", openapi_document},
+                                            {"GET", "/docs", docs_page},
+                                            {"GET", "/docs/{asset}", docs_asset},
+                                        });
 }
 
 }  // namespace orderflow::api

@@ -73,7 +73,7 @@ asio::awaitable<std::optional<T>> reading(asio::awaitable<T> op, const char* wha
   co_return std::nullopt;
 }
 
-asio::awaitable<Readings> read_dependencies(ApiContext& ctx) {
+asio::awaitable<Readings> read_dependencies(OperationsArea& ctx) {
   Readings r;
   r.queue = co_await reading(ctx.queue.stats(), "queue");
   r.cache = co_await reading(ctx.cache.stats(), "cache");
@@ -81,11 +81,11 @@ asio::awaitable<Readings> read_dependencies(ApiContext& ctx) {
   co_return r;
 }
 
-double uptime_seconds(const ApiContext& ctx) {
+double uptime_seconds(const OperationsArea& ctx) {
   return static_cast<double>(now_ms() - ctx.started_at_ms) / 1000.0;
 }
 
-std::string prometheus_text(ApiContext& ctx, const Readings& r) {
+std::string prometheus_text(OperationsArea& ctx, const Readings& r) {
   obs::PrometheusText t;
   const auto num = [](auto v) { return static_cast<double>(v); };
 
@@ -215,7 +215,7 @@ std::string prometheus_text(ApiContext& ctx, const Readings& r) {
   return t.text();
 }
 
-json::object metrics_json(ApiContext& ctx, const Readings& r) {
+json::object metrics_json(OperationsArea& ctx, const Readings& r) {
   const auto p = process_figures();
   const auto health = ctx.health.last();
   json::object out{{"timestamp", format_rfc3339(now_ms())},
@@ -258,7 +258,7 @@ bool wants_json(const http::Request& r) {
   return accept && accept->find("application/json") != std::string_view::npos;
 }
 
-asio::awaitable<http::Response> metrics(ApiContext& ctx, http::Request& request) {
+asio::awaitable<http::Response> metrics(OperationsArea& ctx, http::Request& request) {
   const auto readings = co_await read_dependencies(ctx);
   if (wants_json(request)) co_return json_response(200, metrics_json(ctx, readings));
   http::Response response;
@@ -270,9 +270,9 @@ asio::awaitable<http::Response> metrics(ApiContext& ctx, http::Request& request)
 }  // namespace
 
 std::vector<Route> metrics_routes() {
-  return {
-      {"GET", "/metrics", metrics},
-  };
+  return area_routes(&ApiContext::operations, {
+                                                  {"GET", "/metrics", metrics},
+                                              });
 }
 
 }  // namespace orderflow::api

@@ -18,7 +18,7 @@ using http::Response;
 
 namespace {
 
-double uptime_s(const ApiContext& ctx) {
+double uptime_s(const OperationsArea& ctx) {
   return static_cast<double>(now_ms() - ctx.started_at_ms) / 1000.0;
 }
 
@@ -29,7 +29,7 @@ json::object check_json(const obs::DependencyCheck& c) {
   return o;
 }
 
-asio::awaitable<Response> liveness(ApiContext& ctx, Request&) {
+asio::awaitable<Response> liveness(OperationsArea& ctx, Request&) {
   const auto r = ctx.health.last();
   co_return json_response(200,
                           json::object{{"status", r.degraded() ? "degraded" : "healthy"},
@@ -40,12 +40,12 @@ asio::awaitable<Response> liveness(ApiContext& ctx, Request&) {
                                                                  {"cache", r.cache.status}}}});
 }
 
-asio::awaitable<Response> readiness(ApiContext& ctx, Request&) {
+asio::awaitable<Response> readiness(OperationsArea& ctx, Request&) {
   const bool ready = ctx.ready.load();
   co_return json_response(ready ? 200 : 503, json::object{{"ready", ready}});
 }
 
-asio::awaitable<Response> deep_health(ApiContext& ctx, Request&) {
+asio::awaitable<Response> deep_health(OperationsArea& ctx, Request&) {
   const auto r = co_await ctx.health.check_now(std::chrono::milliseconds(2000));
   auto queue = check_json(r.queue);
   queue["depth"] = r.queue_depth;
@@ -72,7 +72,7 @@ asio::awaitable<Response> deep_health(ApiContext& ctx, Request&) {
   co_return res;
 }
 
-asio::awaitable<Response> api_stats(ApiContext& ctx, Request&) {
+asio::awaitable<Response> api_stats(OperationsArea& ctx, Request&) {
   const auto totals = co_await ctx.order_reads.order_totals();
   const auto q = co_await ctx.queue.stats();
   json::object by_status;
@@ -88,17 +88,17 @@ asio::awaitable<Response> api_stats(ApiContext& ctx, Request&) {
                         {"uptime_s", uptime_s(ctx)}});
 }
 
-asio::awaitable<Response> sqs_stats(ApiContext& ctx, Request&) {
+asio::awaitable<Response> sqs_stats(OperationsArea& ctx, Request&) {
   co_return json_response(200, queue_stats_json(co_await ctx.queue.stats()));
 }
 
-asio::awaitable<Response> sqs_purge(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> sqs_purge(OperationsArea& ctx, Request& r) {
   require_admin(r, ctx.admin_token);
   const auto purged = co_await ctx.queue.purge();
   co_return json_response(200, json::object{{"purged", purged}});
 }
 
-asio::awaitable<Response> sqs_dlq(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> sqs_dlq(OperationsArea& ctx, Request& r) {
   const auto limit = int_param(r, "limit", 1, 1000).value_or(100);
   const auto letters = co_await ctx.queue.dead_letters(static_cast<std::size_t>(limit));
   json::array out;
@@ -107,7 +107,7 @@ asio::awaitable<Response> sqs_dlq(ApiContext& ctx, Request& r) {
                           json::object{{"messages", std::move(out)}, {"count", letters.size()}});
 }
 
-asio::awaitable<Response> sqs_redrive(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> sqs_redrive(OperationsArea& ctx, Request& r) {
   require_admin(r, ctx.admin_token);
   const auto body = parse_json_body(r);
   std::vector<std::string> ids;
@@ -137,7 +137,7 @@ asio::awaitable<Response> sqs_redrive(ApiContext& ctx, Request& r) {
   co_return json_response(200, json::object{{"redriven", redriven}});
 }
 
-asio::awaitable<Response> handler_status(ApiContext& ctx, Request&) {
+asio::awaitable<Response> handler_status(OperationsArea& ctx, Request&) {
   if (!ctx.worker)
     co_return json_response(200, json::object{{"running", false},
                                               {"workers", 0},
@@ -146,7 +146,7 @@ asio::awaitable<Response> handler_status(ApiContext& ctx, Request&) {
   co_return json_response(200, ctx.worker->status());
 }
 
-asio::awaitable<Response> handler_stats(ApiContext& ctx, Request&) {
+asio::awaitable<Response> handler_stats(OperationsArea& ctx, Request&) {
   auto stats = ctx.handler_stats.to_json();
   const auto q = co_await ctx.queue.stats();
   stats["retried"] = q.retried;
@@ -155,7 +155,7 @@ asio::awaitable<Response> handler_stats(ApiContext& ctx, Request&) {
   co_return json_response(200, stats);
 }
 
-asio::awaitable<Response> cache_stats(ApiContext& ctx, Request&) {
+asio::awaitable<Response> cache_stats(OperationsArea& ctx, Request&) {
   const auto s = co_await ctx.cache.stats();
   const auto lookups = s.hits + s.misses;
   co_return json_response(
@@ -169,7 +169,7 @@ asio::awaitable<Response> cache_stats(ApiContext& ctx, Request&) {
                         {"memory_bytes", s.memory_bytes}});
 }
 
-asio::awaitable<Response> cache_keys(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> cache_keys(OperationsArea& ctx, Request& r) {
   const auto limit = int_param(r, "limit", 1, 1000).value_or(100);
   const auto prefix = r.query_param("prefix").value_or("");
   const auto list = co_await ctx.cache.keys(std::string(prefix), static_cast<std::size_t>(limit));
@@ -179,7 +179,7 @@ asio::awaitable<Response> cache_keys(ApiContext& ctx, Request& r) {
                           json::object{{"keys", std::move(keys)}, {"truncated", list.truncated}});
 }
 
-asio::awaitable<Response> cache_clear(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> cache_clear(OperationsArea& ctx, Request& r) {
   require_admin(r, ctx.admin_token);
   const auto cleared = co_await ctx.cache.clear();
   co_return json_response(200, json::object{{"cleared", cleared}});
@@ -188,21 +188,21 @@ asio::awaitable<Response> cache_clear(ApiContext& ctx, Request& r) {
 }  // namespace
 
 std::vector<Route> operations_routes() {
-  return {
-      {"GET", "/health", liveness},
-      {"GET", "/ready", readiness},
-      {"GET", "/api/health", deep_health},
-      {"GET", "/api/stats", api_stats},
-      {"GET", "/sqs/stats", sqs_stats},
-      {"DELETE", "/sqs/purge", sqs_purge},
-      {"GET", "/sqs/dlq", sqs_dlq},
-      {"POST", "/sqs/dlq/redrive", sqs_redrive},
-      {"GET", "/handler/status", handler_status},
-      {"GET", "/handler/stats", handler_stats},
-      {"GET", "/cache/stats", cache_stats},
-      {"GET", "/cache/keys", cache_keys},
-      {"DELETE", "/cache/clear", cache_clear},
-  };
+  return area_routes(&ApiContext::operations, {
+                                                  {"GET", "/health", liveness},
+                                                  {"GET", "/ready", readiness},
+                                                  {"GET", "/api/health", deep_health},
+                                                  {"GET", "/api/stats", api_stats},
+                                                  {"GET", "/sqs/stats", sqs_stats},
+                                                  {"DELETE", "/sqs/purge", sqs_purge},
+                                                  {"GET", "/sqs/dlq", sqs_dlq},
+                                                  {"POST", "/sqs/dlq/redrive", sqs_redrive},
+                                                  {"GET", "/handler/status", handler_status},
+                                                  {"GET", "/handler/stats", handler_stats},
+                                                  {"GET", "/cache/stats", cache_stats},
+                                                  {"GET", "/cache/keys", cache_keys},
+                                                  {"DELETE", "/cache/clear", cache_clear},
+                                              });
 }
 
 }  // namespace orderflow::api

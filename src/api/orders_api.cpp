@@ -27,13 +27,13 @@ Response accepted_response(const service::AcceptedOrder& accepted) {
 
 namespace {
 
-asio::awaitable<Response> create_order(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> create_order(OrdersArea& ctx, Request& r) {
   const auto body = parse_json_body(r);
   const auto accepted = co_await ctx.orders.accept(body, idempotency_key(r), std::nullopt);
   co_return accepted_response(accepted);
 }
 
-asio::awaitable<Response> get_order(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> get_order(OrdersArea& ctx, Request& r) {
   const auto& id = r.params.at("id");
   const auto doc = co_await ctx.orders.find(id);
   if (!doc) throw core::not_found("order '" + id + "' does not exist");
@@ -48,18 +48,18 @@ asio::awaitable<Response> get_order(ApiContext& ctx, Request& r) {
   co_return res;
 }
 
-asio::awaitable<Response> list_orders(ApiContext& ctx, Request& r) {
-  co_return co_await list_orders_for(ctx, r, std::nullopt);
+asio::awaitable<Response> list_orders(OrdersArea& ctx, Request& r) {
+  co_return co_await list_orders_for(ctx.order_reads, r, std::nullopt);
 }
 
 Response change_response(const service::ChangeRequested& c);
 
 }  // namespace
 
-asio::awaitable<Response> list_orders_for(ApiContext& ctx, Request& r,
+asio::awaitable<Response> list_orders_for(ports::OrderReads& reads, Request& r,
                                           std::optional<std::string> session) {
   const auto paging = parse_paging(r);
-  auto page = co_await ctx.order_reads.list_orders(order_filter(r, std::move(session)));
+  auto page = co_await reads.list_orders(order_filter(r, std::move(session)));
   json::array data;
   for (const auto& o : page.data) data.push_back(domain::to_api_json(o));
   co_return json_response(200, page_json(std::move(data), paging, page.total));
@@ -73,7 +73,7 @@ Response change_response(const service::ChangeRequested& c) {
                                          {"message_id", c.message_id}});
 }
 
-asio::awaitable<Response> set_status(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> set_status(OrdersArea& ctx, Request& r) {
   const auto body = parse_json_body(r);
   // Built before the co_await: GCC 12 mishandles temporaries inside co_await operands.
   json::value status;
@@ -84,19 +84,19 @@ asio::awaitable<Response> set_status(ApiContext& ctx, Request& r) {
   co_return change_response(requested);
 }
 
-asio::awaitable<Response> cancel_order(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> cancel_order(OrdersArea& ctx, Request& r) {
   json::value cancelled("cancelled");
   const auto requested =
       co_await ctx.orders.request_status(r.params.at("id"), std::move(cancelled), r.request_id);
   co_return change_response(requested);
 }
 
-asio::awaitable<Response> delete_order(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> delete_order(OrdersArea& ctx, Request& r) {
   const auto requested = co_await ctx.orders.request_delete(r.params.at("id"), r.request_id);
   co_return change_response(requested);
 }
 
-asio::awaitable<Response> order_events(ApiContext& ctx, Request& r) {
+asio::awaitable<Response> order_events(OrdersArea& ctx, Request& r) {
   const auto& id = r.params.at("id");
   const auto events = co_await ctx.order_reads.order_events(id);
   if (!events) throw core::not_found("order '" + id + "' does not exist");
@@ -114,18 +114,19 @@ asio::awaitable<Response> order_events(ApiContext& ctx, Request& r) {
 }  // namespace
 
 std::vector<Route> order_routes() {
-  return {
-      {"POST", "/api/orders", create_order},
-      {"GET", "/api/orders/{id}", get_order},
-      // The short aliases of the two calls a shop makes most.
-      {"POST", "/orders", create_order},
-      {"GET", "/orders/{id}", get_order},
-      {"GET", "/api/orders", list_orders},
-      {"PUT", "/api/orders/{id}/status", set_status},
-      {"PUT", "/api/orders/{id}/cancel", cancel_order},
-      {"DELETE", "/api/orders/{id}", delete_order},
-      {"GET", "/api/orders/{id}/events", order_events},
-  };
+  return area_routes(&ApiContext::orders,
+                     {
+                         {"POST", "/api/orders", create_order},
+                         {"GET", "/api/orders/{id}", get_order},
+                         // The short aliases of the two calls a shop makes most.
+                         {"POST", "/orders", create_order},
+                         {"GET", "/orders/{id}", get_order},
+                         {"GET", "/api/orders", list_orders},
+                         {"PUT", "/api/orders/{id}/status", set_status},
+                         {"PUT", "/api/orders/{id}/cancel", cancel_order},
+                         {"DELETE", "/api/orders/{id}", delete_order},
+                         {"GET", "/api/orders/{id}/events", order_events},
+                     });
 }
 
 }  // namespace orderflow::api

@@ -2,8 +2,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "base/metrics.hpp"
@@ -20,13 +22,23 @@
 
 namespace orderflow::api {
 
-// What the handlers use, wired once at start-up.
-struct ApiContext {
+// What the handlers use, wired once at start-up: each area's handlers see their area only.
+struct OrdersArea {
+  service::OrderService& orders;
+  ports::OrderReads& order_reads;
+};
+struct CatalogArea {
+  service::CatalogService& catalog;
+  std::optional<std::string> admin_token;
+};
+struct CartArea {
+  service::CartService& carts;
+  ports::OrderReads& order_reads;  // a session's orders
+};
+// Health, readiness, stats, the queue's administration and /metrics.
+struct OperationsArea {
   ports::OrderReads& order_reads;
   queue::Queue& queue;
-  service::OrderService& orders;
-  service::CatalogService& catalog;
-  service::CartService& carts;
   cache::Cache& cache;
   service::HandlerStats& handler_stats;
   service::Worker* worker;  // null when this process runs no worker (role api)
@@ -36,11 +48,21 @@ struct ApiContext {
   std::atomic<bool>& ready;
   obs::HttpMetrics& http_metrics;
   std::function<std::vector<obs::PoolGauge>()> pools;  // the database's connection pools
+};
+struct DocsArea {
   std::string openapi;  // the OpenAPI document of the routes served (openapi_document_for)
 };
 
-// A handler of the API: what a route calls with the context and the request.
-using Endpoint = boost::asio::awaitable<http::Response> (*)(ApiContext&, http::Request&);
+struct ApiContext {
+  OrdersArea orders;
+  CatalogArea catalog;
+  CartArea cart;
+  OperationsArea operations;
+  DocsArea docs;
+};
+
+// What a route calls with the context and the request.
+using Endpoint = std::function<boost::asio::awaitable<http::Response>(ApiContext&, http::Request&)>;
 
 struct Route {
   std::string method;
@@ -50,8 +72,28 @@ struct Route {
 
 // Shared by the order and the checkout handlers.
 http::Response accepted_response(const service::AcceptedOrder& accepted);
-boost::asio::awaitable<http::Response> list_orders_for(ApiContext& ctx, http::Request& r,
+boost::asio::awaitable<http::Response> list_orders_for(ports::OrderReads& reads, http::Request& r,
                                                        std::optional<std::string> session);
+
+// An area's route: its handler sees that area of the context only.
+template <typename Area>
+struct AreaRoute {
+  const char* method;
+  const char* pattern;  // "/api/orders/{id}"
+  boost::asio::awaitable<http::Response> (*handler)(Area&, http::Request&);
+};
+
+template <typename Area>
+std::vector<Route> area_routes(Area ApiContext::*area,
+                               std::type_identity_t<std::initializer_list<AreaRoute<Area>>> table) {
+  std::vector<Route> out;
+  for (const auto& r : table)
+    out.push_back(
+        {r.method, r.pattern, [area, handler = r.handler](ApiContext& ctx, http::Request& req) {
+           return handler(ctx.*area, req);
+         }});
+  return out;
+}
 
 // Each area's routes. They need no context, so that the route table can be listed (and
 // compared with the OpenAPI document) without starting anything.

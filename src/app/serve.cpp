@@ -101,21 +101,13 @@ int serve(Config cfg) {
     });
   std::atomic<bool> ready{false};
   const auto routes = api::served_routes(cfg.role != Role::worker);
-  api::ApiContext ctx{*wired.order_reads,
-                      *wired.queue,
-                      orders,
-                      catalog,
-                      carts,
-                      *cache,
-                      handler_stats,
-                      worker ? &*worker : nullptr,
-                      health,
-                      cfg.admin_token,
-                      now_ms(),
-                      ready,
-                      http_metrics,
-                      [&backends] { return backends.pools(); },
-                      api::openapi_document_for(routes)};
+  api::ApiContext ctx{
+      {orders, *wired.order_reads},
+      {catalog, cfg.admin_token},
+      {carts, *wired.order_reads},
+      {*wired.order_reads, *wired.queue, *cache, handler_stats, worker ? &*worker : nullptr, health,
+       cfg.admin_token, now_ms(), ready, http_metrics, [&backends] { return backends.pools(); }},
+      {api::openapi_document_for(routes)}};
   http::Router router;
   api::add_routes(router, ctx, routes);
   http::Pipeline pipeline(router,
