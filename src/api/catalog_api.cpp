@@ -6,8 +6,6 @@
 namespace orderflow::api {
 
 namespace asio = boost::asio;
-using http::Request;
-using http::Response;
 
 namespace {
 

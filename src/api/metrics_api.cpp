@@ -87,7 +87,8 @@ double uptime_seconds(const OperationsArea& ctx) {
 
 std::string prometheus_text(OperationsArea& ctx, const Readings& r) {
   obs::PrometheusText t;
-  const auto num = [](auto v) { return static_cast<double>(v); };
+  // Prometheus samples are doubles; counts and times are exact below 2^53.
+  const auto as_sample = [](auto v) { return static_cast<double>(v); };
 
   t.family("orderflow_build_info", "gauge", "The running version.");
   t.sample("orderflow_build_info", {{"version", ORDERFLOW_VERSION}}, 1);
@@ -100,7 +101,7 @@ std::string prometheus_text(OperationsArea& ctx, const Readings& r) {
   for (const auto& s : http)
     t.sample("orderflow_http_requests_total",
              {{"method", s.method}, {"route", s.route}, {"status_class", s.status_class}},
-             num(s.latency.count));
+             as_sample(s.latency.count));
   t.family("orderflow_http_request_duration_seconds", "histogram",
            "HTTP request latency by method, route template and status class.");
   for (const auto& s : http)
@@ -112,42 +113,39 @@ std::string prometheus_text(OperationsArea& ctx, const Readings& r) {
     const auto& q = *r.queue;
     t.family("orderflow_queue_messages", "gauge",
              "Messages in the queue by state (dead_letter: in the dead-letter queue).");
-    for (const auto& [state, n] :
-         std::vector<std::pair<const char*, std::int64_t>>{{"visible", q.visible},
-                                                           {"in_flight", q.in_flight},
-                                                           {"delayed", q.delayed},
-                                                           {"dead_letter", q.dead_letter}})
-      t.sample("orderflow_queue_messages", {{"state", state}}, num(n));
+    t.samples_by("orderflow_queue_messages", "state",
+                 {{"visible", q.visible},
+                  {"in_flight", q.in_flight},
+                  {"delayed", q.delayed},
+                  {"dead_letter", q.dead_letter}});
     t.family("orderflow_queue_operations_total", "counter",
              "Queue operations since the queue was created (shared by every process using it).");
-    for (const auto& [op, n] :
-         std::vector<std::pair<const char*, std::int64_t>>{{"sent", q.sent},
-                                                           {"received", q.received},
-                                                           {"deleted", q.deleted},
-                                                           {"deduplicated", q.deduplicated},
-                                                           {"retried", q.retried},
-                                                           {"dead_lettered", q.dead_lettered}})
-      t.sample("orderflow_queue_operations_total", {{"operation", op}}, num(n));
+    t.samples_by("orderflow_queue_operations_total", "operation",
+                 {{"sent", q.sent},
+                  {"received", q.received},
+                  {"deleted", q.deleted},
+                  {"deduplicated", q.deduplicated},
+                  {"retried", q.retried},
+                  {"dead_lettered", q.dead_lettered}});
     t.family("orderflow_queue_oldest_message_age_seconds", "gauge",
              "Age of the oldest message in the main queue (0 when empty).");
     t.sample("orderflow_queue_oldest_message_age_seconds", {},
-             num(q.oldest_age_ms.value_or(0)) / 1000.0);
+             as_sample(q.oldest_age_ms.value_or(0)) / 1000.0);
   }
 
   const auto w = ctx.handler_stats.totals();
   t.family("orderflow_worker_batches_total", "counter", "Batches this process's worker applied.");
-  t.sample("orderflow_worker_batches_total", {}, num(w.batches));
+  t.sample("orderflow_worker_batches_total", {}, as_sample(w.batches));
   t.family("orderflow_worker_messages_total", "counter",
            "Messages this process's worker handled, by outcome.");
-  for (const auto& [outcome, n] :
-       std::vector<std::pair<const char*, std::int64_t>>{{"processed", w.processed},
-                                                         {"failed", w.failed},
-                                                         {"stale", w.stale},
-                                                         {"already_applied", w.already_applied}})
-    t.sample("orderflow_worker_messages_total", {{"outcome", outcome}}, num(n));
+  t.samples_by("orderflow_worker_messages_total", "outcome",
+               {{"processed", w.processed},
+                {"failed", w.failed},
+                {"stale", w.stale},
+                {"already_applied", w.already_applied}});
   t.family("orderflow_order_events_total", "counter", "Order events written, by type.");
   for (const auto& [type, n] : w.events)
-    t.sample("orderflow_order_events_total", {{"type", type}}, num(n));
+    t.sample("orderflow_order_events_total", {{"type", type}}, as_sample(n));
   t.family("orderflow_processing_latency_seconds", "histogram",
            "From a message's send to the commit of the batch that applied it.");
   t.histogram("orderflow_processing_latency_seconds", {},
@@ -160,22 +158,22 @@ std::string prometheus_text(OperationsArea& ctx, const Readings& r) {
   if (r.orders) {
     t.family("orderflow_orders", "gauge", "Processed orders by status.");
     for (const auto& [status, n] : r.orders->by_status)
-      t.sample("orderflow_orders", {{"status", status}}, num(n));
+      t.sample("orderflow_orders", {{"status", status}}, as_sample(n));
   }
 
   if (r.cache) {
     const obs::Labels backend{{"backend", r.cache->backend}};
     t.family("orderflow_cache_requests_total", "counter", "Cache lookups by this process.");
     t.sample("orderflow_cache_requests_total", {{"backend", r.cache->backend}, {"result", "hit"}},
-             num(r.cache->hits));
+             as_sample(r.cache->hits));
     t.sample("orderflow_cache_requests_total", {{"backend", r.cache->backend}, {"result", "miss"}},
-             num(r.cache->misses));
+             as_sample(r.cache->misses));
     t.family("orderflow_cache_evictions_total", "counter", "Entries evicted for space.");
-    t.sample("orderflow_cache_evictions_total", backend, num(r.cache->evictions));
+    t.sample("orderflow_cache_evictions_total", backend, as_sample(r.cache->evictions));
     t.family("orderflow_cache_keys", "gauge", "Entries in the cache.");
-    t.sample("orderflow_cache_keys", backend, num(r.cache->keys));
+    t.sample("orderflow_cache_keys", backend, as_sample(r.cache->keys));
     t.family("orderflow_cache_memory_bytes", "gauge", "Memory the cache uses.");
-    t.sample("orderflow_cache_memory_bytes", backend, num(r.cache->memory_bytes));
+    t.sample("orderflow_cache_memory_bytes", backend, as_sample(r.cache->memory_bytes));
   }
 
   if (const auto pools = ctx.pools ? ctx.pools() : std::vector<obs::PoolGauge>{}; !pools.empty()) {
@@ -185,11 +183,13 @@ std::string prometheus_text(OperationsArea& ctx, const Readings& r) {
     for (const auto& p : pools)
       for (const auto& [state, n] : std::vector<std::pair<const char*, std::size_t>>{
                {"size", p.size}, {"connected", p.connected}, {"leased", p.leased}})
-        t.sample("orderflow_db_pool_connections", {{"pool", p.pool}, {"state", state}}, num(n));
+        t.sample("orderflow_db_pool_connections", {{"pool", p.pool}, {"state", state}},
+                 as_sample(n));
     t.family("orderflow_db_pool_statements_in_flight", "gauge",
              "Statements sent and not yet answered, over the pool's connections.");
     for (const auto& p : pools)
-      t.sample("orderflow_db_pool_statements_in_flight", {{"pool", p.pool}}, num(p.in_flight));
+      t.sample("orderflow_db_pool_statements_in_flight", {{"pool", p.pool}},
+               as_sample(p.in_flight));
   }
 
   const auto health = ctx.health.last();
@@ -211,7 +211,7 @@ std::string prometheus_text(OperationsArea& ctx, const Readings& r) {
   t.family("process_open_fds", "gauge", "Open file descriptors.");
   t.sample("process_open_fds", {}, p.open_fds);
   t.family("process_start_time_seconds", "gauge", "Start time of the process, Unix seconds.");
-  t.sample("process_start_time_seconds", {}, num(ctx.started_at_ms) / 1000.0);
+  t.sample("process_start_time_seconds", {}, as_sample(ctx.started_at_ms) / 1000.0);
   return t.text();
 }
 

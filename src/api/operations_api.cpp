@@ -13,8 +13,6 @@ namespace orderflow::api {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-using http::Request;
-using http::Response;
 
 namespace {
 

@@ -12,8 +12,6 @@ namespace orderflow::api {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-using http::Request;
-using http::Response;
 
 Response accepted_response(const service::AcceptedOrder& accepted) {
   auto res = json_response(202, json::object{{"order_id", accepted.order_id},

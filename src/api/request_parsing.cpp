@@ -12,24 +12,29 @@ using http::Request;
 
 namespace {
 
-std::optional<domain::Cents> money_param(const Request& r, std::string_view name) {
+namespace {
+// A query parameter read by `parse`; a value it refuses is a validation error saying `rule`.
+template <typename Parse>
+auto parsed_param(const Request& r, std::string_view name, Parse parse, std::string_view rule)
+    -> decltype(parse(std::string_view{})) {
   const auto v = r.query_param(name);
   if (!v) return std::nullopt;
-  auto cents = domain::parse_money_text(*v);
-  if (!cents)
+  auto value = parse(*v);
+  if (!value)
     throw core::validation_failed("invalid query parameter " + std::string(name),
-                                  {{std::string(name), "must be an amount such as 19.99"}});
-  return cents;
+                                  {{std::string(name), std::string(rule)}});
+  return value;
+}
+}  // namespace
+
+std::optional<domain::Cents> money_param(const Request& r, std::string_view name) {
+  return parsed_param(r, name, domain::parse_money_text, "must be an amount such as 19.99");
 }
 
 std::optional<std::int64_t> time_param(const Request& r, std::string_view name) {
-  const auto v = r.query_param(name);
-  if (!v) return std::nullopt;
-  auto t = parse_rfc3339(*v);
-  if (!t)
-    throw core::validation_failed("invalid query parameter " + std::string(name),
-                                  {{std::string(name), "must be an RFC 3339 timestamp"}});
-  return t;
+  return parsed_param(
+      r, name, [](std::string_view v) { return parse_rfc3339(v); },
+      "must be an RFC 3339 timestamp");
 }
 
 std::optional<std::string> text_param(const Request& r, std::string_view name) {

@@ -22,6 +22,10 @@
 
 namespace orderflow::api {
 
+// The api layer's vocabulary: its handlers take a Request and answer a Response.
+using http::Request;
+using http::Response;
+
 // What the handlers use, wired once at start-up: each area's handlers see their area only.
 struct OrdersArea {
   service::OrderService& orders;

@@ -96,6 +96,22 @@ asio::awaitable<std::string> CatalogService::category_products(std::string slug,
   co_return co_await products(std::move(f));
 }
 
+namespace {
+// A parse with errors is refused as a whole, naming each field.
+template <typename Parsed>
+void require_valid(Parsed& parsed, const std::string& what) {
+  if (!parsed.errors.empty())
+    throw core::validation_failed(what + " is not valid", std::move(parsed.errors));
+}
+}  // namespace
+
+asio::awaitable<json::object> CatalogService::written(ports::ProductWrite w, std::string id) {
+  auto out = checked(w, id);
+  const std::vector<std::string> changed{w.product->product_id};
+  co_await invalidate_products(changed);
+  co_return out;
+}
+
 json::object CatalogService::checked(const ports::ProductWrite& w, const std::string& id) {
   switch (w.outcome) {
     case ports::WriteOutcome::ok:
@@ -117,8 +133,7 @@ json::object CatalogService::checked(const ports::ProductWrite& w, const std::st
 
 asio::awaitable<json::object> CatalogService::create_category(const json::value& body) {
   auto parsed = domain::parse_new_category(body);
-  if (!parsed.errors.empty())
-    throw core::validation_failed("the category is not valid", std::move(parsed.errors));
+  require_valid(parsed, "the category");
   if (!co_await catalog_.create_category(parsed.category))
     throw core::conflict("category '" + parsed.category.slug + "' already exists");
   co_await invalidate_products(std::vector<std::string>());
@@ -127,37 +142,25 @@ asio::awaitable<json::object> CatalogService::create_category(const json::value&
 
 asio::awaitable<json::object> CatalogService::create_product(const json::value& body) {
   auto parsed = domain::parse_new_product(body);
-  if (!parsed.errors.empty())
-    throw core::validation_failed("the product is not valid", std::move(parsed.errors));
-  const auto written = co_await catalog_.create_product(parsed.fields);
-  auto out = checked(written, parsed.fields.product_id.value_or(""));
-  const std::vector<std::string> changed{written.product->product_id};
-  co_await invalidate_products(changed);
-  co_return out;
+  require_valid(parsed, "the product");
+  auto w = co_await catalog_.create_product(parsed.fields);
+  co_return co_await written(std::move(w), parsed.fields.product_id.value_or(""));
 }
 
 asio::awaitable<json::object> CatalogService::update_product(std::string id,
                                                              const json::value& body) {
   auto parsed = domain::parse_product_patch(body);
-  if (!parsed.errors.empty())
-    throw core::validation_failed("the product is not valid", std::move(parsed.errors));
-  const auto written = co_await catalog_.update_product(id, parsed.fields);
-  auto out = checked(written, id);
-  const std::vector<std::string> changed{id};
-  co_await invalidate_products(changed);
-  co_return out;
+  require_valid(parsed, "the product");
+  auto w = co_await catalog_.update_product(id, parsed.fields);
+  co_return co_await written(std::move(w), id);
 }
 
 asio::awaitable<json::object> CatalogService::change_inventory(std::string id,
                                                                const json::value& body) {
   auto parsed = domain::parse_inventory_change(body);
-  if (!parsed.errors.empty())
-    throw core::validation_failed("the inventory change is not valid", std::move(parsed.errors));
-  const auto written = co_await catalog_.change_inventory(id, parsed.change);
-  auto out = checked(written, id);
-  const std::vector<std::string> changed{id};
-  co_await invalidate_products(changed);
-  co_return out;
+  require_valid(parsed, "the inventory change");
+  auto w = co_await catalog_.change_inventory(id, parsed.change);
+  co_return co_await written(std::move(w), id);
 }
 
 asio::awaitable<void> CatalogService::delete_product(std::string id) {

@@ -52,6 +52,8 @@ class CatalogService {
  private:
   boost::asio::awaitable<std::string> generation();
   boost::asio::awaitable<void> retire_listings_after_replicas();
+  // A write's answer (or the error its outcome means), after the product's cache entries go.
+  boost::asio::awaitable<boost::json::object> written(ports::ProductWrite w, std::string id);
   boost::json::object checked(const ports::ProductWrite& w, const std::string& id);
 
   ports::Catalog& catalog_;

@@ -39,7 +39,9 @@ inline sqlite::Database::Options migrated_file(std::string path, int readers = 2
 // reopen() open it again on the same data (a restart).
 class WiredBackend {
  public:
-  WiredBackend(app::Config config, asio::io_context& io) : config_(std::move(config)), io_(io) {
+  WiredBackend(app::Config config, queue::QueueOptions options, asio::io_context& io)
+      : config_(std::move(config)), io_(io) {
+    config_.queue = std::move(options);
     open();
   }
   queue::Queue& queue() { return *ports().queue; }
@@ -72,14 +74,13 @@ class SqliteBackend : private ScratchDirBase, public WiredBackend {
   static constexpr const char* kName = "sqlite";
   static constexpr bool kSweepsExpired = true;
   SqliteBackend(queue::QueueOptions options, asio::io_context& io)
-      : WiredBackend(config(dir, std::move(options)), io) {}
+      : WiredBackend(config(dir.file("test.db")), std::move(options), io) {}
 
  private:
-  static app::Config config(const ScratchDir& dir, queue::QueueOptions options) {
+  static app::Config config(std::string path) {
     app::Config c;
-    c.sqlite_path = dir.file("test.db");
+    c.sqlite_path = std::move(path);
     c.sqlite_readers = 2;
-    c.queue = std::move(options);
     return c;
   }
 };
@@ -89,10 +90,7 @@ class SqliteBackend : private ScratchDirBase, public WiredBackend {
 class ScratchDatabase {
  public:
   explicit ScratchDatabase(asio::io_context& io) : io_(io) {
-    const char* url = std::getenv("DATABASE_URL");
-    if (!url)
-      throw std::runtime_error("DATABASE_URL is not set: run the tests through scripts/test");
-    base_ = url;
+    base_ = service_url("DATABASE_URL");
     name_ = "scratch_" + sha256_hex(uuid_v7()).substr(0, 16);
     admin_ = std::make_unique<pg::Pool>(io.get_executor(), pg::PoolOptions{base_, 1});
     exec("CREATE DATABASE " + name_);
@@ -132,23 +130,20 @@ class PgBackend : private ScratchDatabaseBase, public WiredBackend {
   static constexpr const char* kName = "postgres";
   static constexpr bool kSweepsExpired = true;
   PgBackend(queue::QueueOptions options, asio::io_context& io)
-      : ScratchDatabaseBase(io), WiredBackend(config(database, std::move(options)), io) {}
+      : ScratchDatabaseBase(io), WiredBackend(config(database.url()), std::move(options), io) {}
 
  private:
-  static app::Config config(const ScratchDatabase& database, queue::QueueOptions options) {
+  static app::Config config(std::string url) {
     app::Config c;
-    c.database_url = database.url();
+    c.database_url = std::move(url);
     c.db_pool_size = 4;
-    c.queue = std::move(options);
     return c;
   }
 };
 
 // The Redis of REDIS_URL (scripts/services starts one).
 inline redis::Options redis_from_env() {
-  const char* url = std::getenv("REDIS_URL");
-  if (!url) throw std::runtime_error("REDIS_URL is not set: run the tests through scripts/test");
-  return redis::parse_url(url).value();
+  return redis::parse_url(service_url("REDIS_URL")).value();
 }
 
 // Carts in Redis, under a key prefix of their own per test.

@@ -5,10 +5,12 @@
 #include <boost/asio/use_future.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -61,6 +63,15 @@ struct BackendNames {
     return T::kName;
   }
 };
+
+// A service's URL that scripts/services put in the environment (DATABASE_URL, REDIS_URL).
+inline std::string service_url(const char* variable) {
+  const char* url = std::getenv(variable);
+  if (!url)
+    throw std::runtime_error(std::string(variable) +
+                             " is not set: run the tests through scripts/test");
+  return url;
+}
 
 inline void sleep_ms(int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));

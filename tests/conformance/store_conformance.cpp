@@ -16,6 +16,18 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
+domain::ProductFields new_product(std::string id, std::string sku, std::string name,
+                                  std::int64_t price, std::string category, std::int64_t stock) {
+  domain::ProductFields f;
+  f.product_id = std::move(id);
+  f.sku = std::move(sku);
+  f.name = std::move(name);
+  f.price = price;
+  f.category = std::move(category);
+  f.stock = stock;
+  return f;
+}
+
 template <typename Backend>
 class StoreConformance : public ::testing::Test {
  protected:
@@ -237,13 +249,7 @@ TYPED_TEST(StoreConformance, CatalogWritesAndQueries) {
   auto& st = this->catalog();
   EXPECT_TRUE(this->await(st.create_category({"toys", "Toys", 0})));
   EXPECT_FALSE(this->await(st.create_category({"toys", "Again", 0})));
-  domain::ProductFields f;
-  f.product_id = "p1";
-  f.sku = "SKU-1";
-  f.name = "Red Kite";
-  f.price = 1999;
-  f.category = "toys";
-  f.stock = 5;
+  auto f = new_product("p1", "SKU-1", "Red Kite", 1999, "toys", 5);
   EXPECT_EQ(this->await(st.create_product(f)).outcome, ports::WriteOutcome::ok);
   EXPECT_EQ(this->await(st.create_product(f)).outcome, ports::WriteOutcome::duplicate);
   f.product_id = "p2";
@@ -294,14 +300,7 @@ TYPED_TEST(StoreConformance, DemoCatalogLoadsOnlyIntoAnEmptyCatalog) {
 
 TYPED_TEST(StoreConformance, WorkerReservesAgainstTheCatalog) {
   this->await(this->catalog().create_category({"c", "C", 0}));
-  domain::ProductFields f;
-  f.product_id = "p";
-  f.sku = "S";
-  f.name = "P";
-  f.price = 100;
-  f.category = "c";
-  f.stock = 2;
-  this->await(this->catalog().create_product(f));
+  this->await(this->catalog().create_product(new_product("p", "S", "P", 100, "c", 2)));
   for (int i = 0; i < 3; ++i) this->accept(R"({"items":[{"product_id":"p","quantity":1}]})");
   const auto r = this->process();
   EXPECT_EQ(r.changed_products, std::vector<std::string>{"p"});

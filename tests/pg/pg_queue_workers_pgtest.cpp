@@ -7,7 +7,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <cstdlib>
 #include <map>
 
 #include "../conformance/harness.hpp"
@@ -21,8 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(PgQueueWorkers, ShareTheWorkOnceEachAndInGroupOrder) {
-  const char* url = std::getenv("DATABASE_URL");
-  ASSERT_NE(url, nullptr) << "DATABASE_URL is not set: run the tests through scripts/test";
+  const auto url = service_url("DATABASE_URL");
   asio::io_context io;
   const auto name = "workers-" + uuid_v7();
   queue::QueueOptions options;
@@ -86,8 +84,7 @@ namespace orderflow::testing {
 namespace {
 
 TEST(PgQueueWorkers, ASendWakesAReceiverInAnotherProcess) {
-  const char* url = std::getenv("DATABASE_URL");
-  ASSERT_NE(url, nullptr) << "DATABASE_URL is not set: run the tests through scripts/test";
+  const auto url = service_url("DATABASE_URL");
   asio::io_context io;
   const auto name = "wake-" + uuid_v7();
   queue::QueueOptions options;

@@ -2,6 +2,7 @@
 
 #include "backends/postgres/pg_params.hpp"
 #include "backends/postgres/pg_schema.hpp"
+#include "backends/sql/rows.hpp"
 #include "base/ids.hpp"
 #include "base/time.hpp"
 
@@ -155,23 +156,10 @@ asio::awaitable<queue::QueueStats> PgQueue::stats() {
   statements.push_back({sql["queue_depths"], {name_, now}});
   statements.push_back({sql["queue_counters"], {name_}});
   const auto r = co_await pool_.execute(std::move(statements));
-  const auto n = [](const std::optional<std::string>& v) { return v ? std::stoll(*v) : 0LL; };
   queue::QueueStats s;
   s.backend = "postgres";
-  const auto& g = r.at(0);
-  s.visible = n(g.at(0, "visible"));
-  s.in_flight = n(g.at(0, "in_flight"));
-  s.delayed = n(g.at(0, "delayed"));
-  s.dead_letter = n(g.at(0, "dead_letter"));
-  if (const auto& oldest = g.at(0, "oldest"))
-    s.oldest_age_ms = std::max<std::int64_t>(0, now_ms() - std::stoll(*oldest));
-  const auto& c = r.at(1);
-  s.sent = n(c.at(0, "sent"));
-  s.received = n(c.at(0, "received"));
-  s.deleted = n(c.at(0, "deleted"));
-  s.deduplicated = n(c.at(0, "deduplicated"));
-  s.retried = n(c.at(0, "retried"));
-  s.dead_lettered = n(c.at(0, "dead_lettered"));
+  read_queue_depths(r.at(0).row(0), now_ms(), s);
+  read_queue_counters(r.at(1).row(0), s);
   co_return s;
 }
 

@@ -1,11 +1,14 @@
 #pragma once
-// Orders and products from a row of any SQL backend, read by column name. A Row has text(),
-// integer(), optional_text() and optional_integer() by name (sqlite::Cursor, pg::Row). Fuzzed
-// through PostgreSQL's rows (tests/fuzz): a malformed value throws, nothing else happens.
+// Orders, products and queue statistics from a row of any SQL backend, read by column name. A Row
+// has text(), integer(), optional_text() and optional_integer() by name (sqlite::Cursor, pg::Row).
+// Fuzzed through PostgreSQL's rows (tests/fuzz): a malformed value throws, nothing else happens.
 #include <boost/json/parse.hpp>
+
+#include <algorithm>
 
 #include "core/domain/catalog.hpp"
 #include "core/domain/order.hpp"
+#include "core/ports/queue.hpp"
 
 namespace orderflow::backends {
 
@@ -41,6 +44,28 @@ domain::CatalogProduct product_from_row(const Row& r) {
           r.text("description"),   r.integer("price"),     r.text("category"),
           r.text("category_name"), r.integer("stock"),     r.integer("reserved"),
           r.integer("created_at"), r.integer("updated_at")};
+}
+
+// A queue's depths: columns visible, in_flight, delayed, dead_letter and oldest_sent_at.
+template <typename Row>
+void read_queue_depths(const Row& r, std::int64_t now, queue::QueueStats& s) {
+  s.visible = r.integer("visible");
+  s.in_flight = r.integer("in_flight");
+  s.delayed = r.integer("delayed");
+  s.dead_letter = r.integer("dead_letter");
+  if (const auto oldest = r.optional_integer("oldest_sent_at"))
+    s.oldest_age_ms = std::max<std::int64_t>(0, now - *oldest);
+}
+
+// A queue's counters since it was created: the columns of queue_counters.
+template <typename Row>
+void read_queue_counters(const Row& r, queue::QueueStats& s) {
+  s.sent = r.integer("sent");
+  s.received = r.integer("received");
+  s.deleted = r.integer("deleted");
+  s.deduplicated = r.integer("deduplicated");
+  s.retried = r.integer("retried");
+  s.dead_lettered = r.integer("dead_lettered");
 }
 
 }  // namespace orderflow::backends

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 
+#include "backends/sql/rows.hpp"
 #include "backends/sqlite/sqlite_schema.hpp"
 #include "base/ids.hpp"
 #include "base/time.hpp"
@@ -185,22 +186,10 @@ asio::awaitable<queue::QueueStats> SqliteQueue::stats() {
     {
       auto cur = c.query(sql["queue_depths"], name_, now);
       cur.next();
-      s.visible = cur.integer("visible");
-      s.in_flight = cur.integer("in_flight");
-      s.delayed = cur.integer("delayed");
-      s.dead_letter = cur.integer("dead_letter");
-      if (auto oldest = cur.optional_integer("oldest_sent_at"))
-        s.oldest_age_ms = std::max<std::int64_t>(0, now - *oldest);
+      read_queue_depths(cur, now, s);
     }
     auto cur = c.query(sql["queue_counters"], name_);
-    if (cur.next()) {
-      s.sent = cur.integer("sent");
-      s.received = cur.integer("received");
-      s.deleted = cur.integer("deleted");
-      s.deduplicated = cur.integer("deduplicated");
-      s.retried = cur.integer("retried");
-      s.dead_lettered = cur.integer("dead_lettered");
-    }
+    if (cur.next()) read_queue_counters(cur, s);
     return s;
   });
 }

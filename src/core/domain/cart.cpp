@@ -4,6 +4,7 @@
 
 #include "base/ids.hpp"
 #include "base/time.hpp"
+#include "core/domain/validation.hpp"
 
 namespace orderflow::domain {
 
@@ -11,16 +12,12 @@ namespace json = boost::json;
 
 CartItemParse parse_cart_item(const json::value& body, bool allow_zero) {
   CartItemParse out;
-  if (!body.is_object()) {
-    out.errors.push_back({"", "body must be a JSON object"});
-    return out;
-  }
-  const auto& o = body.get_object();
-  const auto* id = o.if_contains("product_id");
-  if (!id || !id->is_string() || !is_valid_client_id(id->get_string()))
-    out.errors.push_back({"product_id", "must match ^[A-Za-z0-9._:-]{1,100}$"});
-  else
-    out.item.product_id = std::string(id->get_string());
+  const auto* object = body_object(body, out.errors);
+  if (!object) return out;
+  const auto& o = *object;
+  if (auto id = required_id(o, "product_id", is_valid_client_id,
+                            "must match ^[A-Za-z0-9._:-]{1,100}$", out.errors))
+    out.item.product_id = std::move(*id);
   const auto* q = o.if_contains("quantity");
   const std::int64_t lo = allow_zero ? 0 : 1;
   std::optional<std::int64_t> n;

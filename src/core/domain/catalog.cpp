@@ -6,6 +6,7 @@
 
 #include "base/ids.hpp"
 #include "base/time.hpp"
+#include "core/domain/validation.hpp"
 
 namespace orderflow::domain {
 
@@ -49,11 +50,9 @@ ProductFieldsParse parse_product(const json::value& body, bool require_all) {
   ProductFieldsParse out;
   auto& f = out.fields;
   auto& errors = out.errors;
-  if (!body.is_object()) {
-    errors.push_back({"", "body must be a JSON object"});
-    return out;
-  }
-  const auto& o = body.get_object();
+  const auto* object = body_object(body, errors);
+  if (!object) return out;
+  const auto& o = *object;
   if (require_all) {
     if (const auto* id = o.if_contains("product_id"); id && !id->is_null()) {
       if (!id->is_string() || !is_valid_client_id(id->get_string()))
@@ -129,16 +128,11 @@ ProductFieldsParse parse_product_patch(const json::value& body) {
 
 CategoryParse parse_new_category(const json::value& body) {
   CategoryParse out;
-  if (!body.is_object()) {
-    out.errors.push_back({"", "body must be a JSON object"});
-    return out;
-  }
-  const auto& o = body.get_object();
-  const auto* slug = o.if_contains("slug");
-  if (!slug || !slug->is_string() || !is_valid_slug(slug->get_string()))
-    out.errors.push_back({"slug", "must match ^[a-z0-9-]{1,64}$"});
-  else
-    out.category.slug = std::string(slug->get_string());
+  const auto* object = body_object(body, out.errors);
+  if (!object) return out;
+  const auto& o = *object;
+  if (auto slug = required_id(o, "slug", is_valid_slug, "must match ^[a-z0-9-]{1,64}$", out.errors))
+    out.category.slug = std::move(*slug);
   std::optional<std::string> name;
   text_field(o, "name", 255, name, out.errors);
   if (name)

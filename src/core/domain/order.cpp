@@ -6,6 +6,7 @@
 #include "base/ids.hpp"
 #include "base/json.hpp"
 #include "base/time.hpp"
+#include "core/domain/validation.hpp"
 
 namespace orderflow::domain {
 
@@ -134,11 +135,9 @@ OrderRequestParse parse_order_request(const json::value& body, std::string_view 
   OrderRequestParse out;
   auto& errors = out.errors;
   auto& r = out.request;
-  if (!body.is_object()) {
-    errors.push_back({"", "body must be a JSON object"});
-    return out;
-  }
-  const auto& o = body.get_object();
+  const auto* object = body_object(body, errors);
+  if (!object) return out;
+  const auto& o = *object;
 
   if (const auto* id = o.if_contains("order_id"); id && !id->is_null()) {
     if (!id->is_string() || !is_valid_client_id(id->get_string()))

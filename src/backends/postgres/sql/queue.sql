@@ -134,7 +134,7 @@ SELECT count(*) FILTER (WHERE NOT in_dlq AND visible_at <= $2) AS visible,
          AS in_flight,
        count(*) FILTER (WHERE NOT in_dlq AND visible_at > $2 AND receipt IS NULL) AS delayed,
        count(*) FILTER (WHERE in_dlq) AS dead_letter,
-       min(sent_at) FILTER (WHERE NOT in_dlq) AS oldest
+       min(sent_at) FILTER (WHERE NOT in_dlq) AS oldest_sent_at
 FROM queue_messages
 WHERE queue_name = $1
 
