@@ -113,20 +113,13 @@ std::string prometheus_text(OperationsArea& ctx, const Readings& r) {
     const auto& q = *r.queue;
     t.family("orderflow_queue_messages", "gauge",
              "Messages in the queue by state (dead_letter: in the dead-letter queue).");
-    t.samples_by("orderflow_queue_messages", "state",
-                 {{"visible", q.visible},
-                  {"in_flight", q.in_flight},
-                  {"delayed", q.delayed},
-                  {"dead_letter", q.dead_letter}});
+    for (const auto& [state, field] : queue::kQueueDepths)
+      t.sample("orderflow_queue_messages", {{"state", std::string(state)}}, as_sample(q.*field));
     t.family("orderflow_queue_operations_total", "counter",
              "Queue operations since the queue was created (shared by every process using it).");
-    t.samples_by("orderflow_queue_operations_total", "operation",
-                 {{"sent", q.sent},
-                  {"received", q.received},
-                  {"deleted", q.deleted},
-                  {"deduplicated", q.deduplicated},
-                  {"retried", q.retried},
-                  {"dead_lettered", q.dead_lettered}});
+    for (const auto& [operation, field] : queue::kQueueCounters)
+      t.sample("orderflow_queue_operations_total", {{"operation", std::string(operation)}},
+               as_sample(q.*field));
     t.family("orderflow_queue_oldest_message_age_seconds", "gauge",
              "Age of the oldest message in the main queue (0 when empty).");
     t.sample("orderflow_queue_oldest_message_age_seconds", {},

@@ -75,14 +75,13 @@ asio::awaitable<Response> api_stats(OperationsArea& ctx, Request&) {
   const auto q = co_await ctx.queue.stats();
   json::object by_status;
   for (const auto& [s, n] : totals.by_status) by_status[s] = n;
+  json::object depths;
+  for (const auto& [name, field] : queue::kQueueDepths) depths[name] = q.*field;
   co_return json_response(
       200, json::object{{"orders", json::object{{"total", totals.total},
                                                 {"by_status", std::move(by_status)},
                                                 {"revenue", domain::format_money(totals.revenue)}}},
-                        {"queue", json::object{{"visible", q.visible},
-                                               {"in_flight", q.in_flight},
-                                               {"delayed", q.delayed},
-                                               {"dead_letter", q.dead_letter}}},
+                        {"queue", std::move(depths)},
                         {"uptime_s", uptime_s(ctx)}});
 }
 

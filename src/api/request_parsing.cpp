@@ -69,20 +69,15 @@ ports::ProductFilter product_filter(const Request& r) {
   if (auto q = r.query_param("q"); q && !q->empty()) f.q = std::string(*q);
   f.min_price = money_param(r, "min_price");
   f.max_price = money_param(r, "max_price");
-  if (auto s = r.query_param("in_stock")) {
-    if (*s != "true" && *s != "false")
-      throw core::validation_failed("invalid query parameter in_stock",
-                                    {{"in_stock", "must be true or false"}});
-    f.in_stock = *s == "true";
-  }
-  if (auto s = r.query_param("sort")) {
-    const auto sort = domain::parse_product_sort(*s);
-    if (!sort)
-      throw core::validation_failed(
-          "invalid query parameter sort",
-          {{"sort", "must be name, -name, price, -price or -created_at"}});
+  const auto as_bool = [](std::string_view v) -> std::optional<bool> {
+    if (v == "true" || v == "false") return v == "true";
+    return std::nullopt;
+  };
+  if (auto in_stock = parsed_param(r, "in_stock", as_bool, "must be true or false"))
+    f.in_stock = *in_stock;
+  if (auto sort = parsed_param(r, "sort", domain::parse_product_sort,
+                               "must be name, -name, price, -price or -created_at"))
     f.sort = *sort;
-  }
   return f;
 }
 
@@ -91,21 +86,23 @@ ports::OrderFilter order_filter(const Request& r, std::optional<std::string> ses
   ports::OrderFilter f;
   f.page = paging.page;
   f.limit = paging.limit;
-  f.status = text_param(r, "status");
-  if (f.status && !domain::parse_status(*f.status))
-    throw core::validation_failed("invalid query parameter status",
-                                  {{"status", "must be an order status"}});
+  const auto as_status = [](std::string_view v) -> std::optional<std::string> {
+    if (domain::parse_status(v)) return std::string(v);
+    return std::nullopt;
+  };
+  f.status = parsed_param(r, "status", as_status, "must be an order status");
   f.customer_id = text_param(r, "customer_id");
   f.customer_email = text_param(r, "customer_email");
   f.session_id = session ? session : text_param(r, "session_id");
   f.created_after = time_param(r, "created_after");
   f.created_before = time_param(r, "created_before");
-  if (auto sort = r.query_param("sort")) {
-    if (*sort != "created_at" && *sort != "-created_at")
-      throw core::validation_failed("invalid query parameter sort",
-                                    {{"sort", "must be created_at or -created_at"}});
-    f.oldest_first = *sort == "created_at";
-  }
+  const auto as_oldest_first = [](std::string_view v) -> std::optional<bool> {
+    if (v == "created_at" || v == "-created_at") return v == "created_at";
+    return std::nullopt;
+  };
+  if (auto oldest_first =
+          parsed_param(r, "sort", as_oldest_first, "must be created_at or -created_at"))
+    f.oldest_first = *oldest_first;
   return f;
 }
 

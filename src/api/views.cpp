@@ -8,19 +8,11 @@ namespace orderflow::api {
 namespace json = boost::json;
 
 json::object queue_stats_json(const queue::QueueStats& s) {
-  return {
-      {"backend", s.backend},
-      {"visible", s.visible},
-      {"in_flight", s.in_flight},
-      {"delayed", s.delayed},
-      {"dead_letter", s.dead_letter},
-      {"sent", s.sent},
-      {"received", s.received},
-      {"deleted", s.deleted},
-      {"deduplicated", s.deduplicated},
-      {"retried", s.retried},
-      {"dead_lettered", s.dead_lettered},
-      {"oldest_age_ms", s.oldest_age_ms ? json::value(*s.oldest_age_ms) : json::value(nullptr)}};
+  json::object out{{"backend", s.backend}};
+  for (const auto& [name, field] : queue::kQueueDepths) out[name] = s.*field;
+  for (const auto& [name, field] : queue::kQueueCounters) out[name] = s.*field;
+  out["oldest_age_ms"] = s.oldest_age_ms ? json::value(*s.oldest_age_ms) : json::value(nullptr);
+  return out;
 }
 
 json::object dead_letter_json(const queue::DeadLetter& d) {

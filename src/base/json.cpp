@@ -44,23 +44,13 @@ class RequestHandler {
     return true;
   }
   bool on_document_end(json::error_code&) { return true; }
-  bool on_object_begin(json::error_code&) {
-    frames_.push_back({true, {}});
-    return true;
-  }
+  bool on_object_begin(json::error_code&) { return enter(true); }
   bool on_object_end(std::size_t n, json::error_code&) {
-    frames_.pop_back();
-    stack.push_object(n);
-    return true;
+    return leave([&] { stack.push_object(n); });
   }
-  bool on_array_begin(json::error_code&) {
-    frames_.push_back({false, {}});
-    return true;
-  }
+  bool on_array_begin(json::error_code&) { return enter(false); }
   bool on_array_end(std::size_t n, json::error_code&) {
-    frames_.pop_back();
-    stack.push_array(n);
-    return true;
+    return leave([&] { stack.push_array(n); });
   }
   bool on_key_part(json::string_view s, std::size_t, json::error_code& ec) {
     key_ += s;
@@ -111,6 +101,17 @@ class RequestHandler {
   bool on_comment(json::string_view, json::error_code&) { return true; }
 
  private:
+  bool enter(bool object) {
+    frames_.push_back({object, {}});
+    return true;
+  }
+  template <typename Push>
+  bool leave(Push push) {
+    frames_.pop_back();
+    push();
+    return true;
+  }
+
   struct Frame {
     bool object;
     std::string key;  // of the value being read, in an object

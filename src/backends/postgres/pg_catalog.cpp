@@ -94,8 +94,8 @@ asio::awaitable<ports::ProductWrite> PgCatalog::create_product(domain::ProductFi
 
 asio::awaitable<ports::ProductWrite> PgCatalog::update_product(std::string id,
                                                                domain::ProductFields f) {
-  auto outcome = co_await pg::in_transaction<ports::ProductWrite>(
-      db_.primary(), [&](pg::Pool::Lease& tx) -> asio::awaitable<ports::ProductWrite> {
+  co_return co_await db_.write_transaction<ports::ProductWrite>(
+      [&](pg::Pool::Lease& tx) -> asio::awaitable<ports::ProductWrite> {
         std::vector<Statement> s;
         s.push_back({sql["lock_product"], {id}});
         if (f.sku) s.push_back({sql["sku_taken_by_other"], {*f.sku, id}});
@@ -121,14 +121,12 @@ asio::awaitable<ports::ProductWrite> PgCatalog::update_product(std::string id,
         const auto w = co_await tx.execute(std::move(u));
         co_return ports::ProductWrite{ports::WriteOutcome::ok, product_from_row(w.at(1).row(0))};
       });
-  co_await db_.wrote();
-  co_return outcome;
 }
 
 asio::awaitable<ports::ProductWrite> PgCatalog::change_inventory(std::string id,
                                                                  domain::InventoryChange change) {
-  auto outcome = co_await pg::in_transaction<ports::ProductWrite>(
-      db_.primary(), [&](pg::Pool::Lease& tx) -> asio::awaitable<ports::ProductWrite> {
+  co_return co_await db_.write_transaction<ports::ProductWrite>(
+      [&](pg::Pool::Lease& tx) -> asio::awaitable<ports::ProductWrite> {
         std::vector<Statement> s;
         s.push_back({sql["lock_product"], {id}});
         const auto r = co_await tx.execute(std::move(s));
@@ -146,8 +144,6 @@ asio::awaitable<ports::ProductWrite> PgCatalog::change_inventory(std::string id,
         const auto w = co_await tx.execute(std::move(u));
         co_return ports::ProductWrite{ports::WriteOutcome::ok, product_from_row(w.at(1).row(0))};
       });
-  co_await db_.wrote();
-  co_return outcome;
 }
 
 asio::awaitable<bool> PgCatalog::delete_product(std::string id) {
@@ -158,27 +154,24 @@ asio::awaitable<bool> PgCatalog::delete_product(std::string id) {
 }
 
 asio::awaitable<bool> PgCatalog::load_demo_catalog(domain::DemoCatalog demo) {
-  auto outcome = co_await pg::in_transaction<bool>(
-      db_.primary(), [&](pg::Pool::Lease& tx) -> asio::awaitable<bool> {
-        // Several processes may start at once: one loads, the others find it done.
-        std::vector<Statement> check;
-        check.push_back(Statement{sql["lock_demo_seed"], {}, false});
-        check.push_back(Statement{sql["catalog_row_count"], {}, false});
-        const auto r = co_await tx.execute(std::move(check));
-        if (r.at(1).row(0).integer("n") > 0) co_return false;
-        const auto now = text_of(now_ms());
-        std::vector<Statement> inserts;
-        for (const auto& c : demo.categories)
-          inserts.push_back({sql["insert_category"], {c.slug, c.name, now}});
-        for (const auto& p : demo.products)
-          inserts.push_back({sql["insert_product"],
-                             {p.product_id, p.sku, p.name, p.description, text_of(p.price),
-                              p.category_slug, text_of(p.stock), now}});
-        co_await tx.execute(std::move(inserts));
-        co_return true;
-      });
-  co_await db_.wrote();
-  co_return outcome;
+  co_return co_await db_.write_transaction<bool>([&](pg::Pool::Lease& tx) -> asio::awaitable<bool> {
+    // Several processes may start at once: one loads, the others find it done.
+    std::vector<Statement> check;
+    check.push_back(Statement{sql["lock_demo_seed"], {}, false});
+    check.push_back(Statement{sql["catalog_row_count"], {}, false});
+    const auto r = co_await tx.execute(std::move(check));
+    if (r.at(1).row(0).integer("n") > 0) co_return false;
+    const auto now = text_of(now_ms());
+    std::vector<Statement> inserts;
+    for (const auto& c : demo.categories)
+      inserts.push_back({sql["insert_category"], {c.slug, c.name, now}});
+    for (const auto& p : demo.products)
+      inserts.push_back({sql["insert_product"],
+                         {p.product_id, p.sku, p.name, p.description, text_of(p.price),
+                          p.category_slug, text_of(p.stock), now}});
+    co_await tx.execute(std::move(inserts));
+    co_return true;
+  });
 }
 
 }  // namespace orderflow::backends

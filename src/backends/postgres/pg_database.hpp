@@ -6,6 +6,7 @@
 
 #include "drivers/pg/pool.hpp"
 #include "drivers/pg/replicas.hpp"
+#include "drivers/pg/transaction.hpp"
 
 namespace orderflow::backends {
 
@@ -26,6 +27,14 @@ class PgDatabase {
   // After a write that lists show: this process's next lists must see it.
   boost::asio::awaitable<void> wrote() {
     if (reads_) co_await reads_->note_write();
+  }
+  // A transaction on the primary (pg::in_transaction) whose writes lists show: when it
+  // committed, this process's next lists see it.
+  template <typename T, typename Body>
+  boost::asio::awaitable<T> write_transaction(Body body) {
+    auto out = co_await pg::in_transaction<T>(pool_, std::move(body));
+    co_await wrote();
+    co_return out;
   }
   bool lists_may_lag() const { return reads_ && reads_->has_replicas(); }
   boost::asio::awaitable<void> replicas_caught_up() {

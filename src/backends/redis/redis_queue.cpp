@@ -249,12 +249,8 @@ asio::awaitable<queue::QueueStats> RedisQueue::stats() {
   for (std::size_t i = 0; i + 1 < counters.size(); i += 2) {
     const auto& name = counters[i].str;
     const auto value = integer_of(counters[i + 1]);
-    if (name == "sent") s.sent = value;
-    if (name == "received") s.received = value;
-    if (name == "deleted") s.deleted = value;
-    if (name == "deduplicated") s.deduplicated = value;
-    if (name == "retried") s.retried = value;
-    if (name == "dead_lettered") s.dead_lettered = value;
+    for (const auto& [counter, field] : queue::kQueueCounters)
+      if (name == counter) s.*field = value;
   }
   if (!f.at(5).str.empty())
     s.oldest_age_ms = std::max<std::int64_t>(0, f.at(6).integer - std::stoll(f.at(5).str));

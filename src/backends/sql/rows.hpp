@@ -49,10 +49,7 @@ domain::CatalogProduct product_from_row(const Row& r) {
 // A queue's depths: columns visible, in_flight, delayed, dead_letter and oldest_sent_at.
 template <typename Row>
 void read_queue_depths(const Row& r, std::int64_t now, queue::QueueStats& s) {
-  s.visible = r.integer("visible");
-  s.in_flight = r.integer("in_flight");
-  s.delayed = r.integer("delayed");
-  s.dead_letter = r.integer("dead_letter");
+  for (const auto& [name, field] : queue::kQueueDepths) s.*field = r.integer(name);
   if (const auto oldest = r.optional_integer("oldest_sent_at"))
     s.oldest_age_ms = std::max<std::int64_t>(0, now - *oldest);
 }
@@ -60,12 +57,7 @@ void read_queue_depths(const Row& r, std::int64_t now, queue::QueueStats& s) {
 // A queue's counters since it was created: the columns of queue_counters.
 template <typename Row>
 void read_queue_counters(const Row& r, queue::QueueStats& s) {
-  s.sent = r.integer("sent");
-  s.received = r.integer("received");
-  s.deleted = r.integer("deleted");
-  s.deduplicated = r.integer("deduplicated");
-  s.retried = r.integer("retried");
-  s.dead_lettered = r.integer("dead_lettered");
+  for (const auto& [name, field] : queue::kQueueCounters) s.*field = r.integer(name);
 }
 
 }  // namespace orderflow::backends

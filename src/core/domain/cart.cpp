@@ -15,8 +15,7 @@ CartItemParse parse_cart_item(const json::value& body, bool allow_zero) {
   const auto* object = body_object(body, out.errors);
   if (!object) return out;
   const auto& o = *object;
-  if (auto id = required_id(o, "product_id", is_valid_client_id,
-                            "must match ^[A-Za-z0-9._:-]{1,100}$", out.errors))
+  if (auto id = required_id(o, "product_id", is_valid_client_id, kClientIdRule, out.errors))
     out.item.product_id = std::move(*id);
   const auto* q = o.if_contains("quantity");
   const std::int64_t lo = allow_zero ? 0 : 1;

@@ -53,23 +53,13 @@ ProductFieldsParse parse_product(const json::value& body, bool require_all) {
   const auto* object = body_object(body, errors);
   if (!object) return out;
   const auto& o = *object;
-  if (require_all) {
-    if (const auto* id = o.if_contains("product_id"); id && !id->is_null()) {
-      if (!id->is_string() || !is_valid_client_id(id->get_string()))
-        errors.push_back({"product_id", "must match ^[A-Za-z0-9._:-]{1,100}$"});
-      else
-        f.product_id = std::string(id->get_string());
-    }
-  }
+  if (require_all)
+    f.product_id = optional_id(o, "product_id", is_valid_client_id, kClientIdRule, errors);
   text_field(o, "sku", 100, f.sku, errors);
   text_field(o, "name", 255, f.name, errors);
   text_field(o, "description", 5000, f.description, errors, true);
-  if (const auto* c = o.if_contains("category"); c && !c->is_null()) {
-    if (!c->is_string() || !is_valid_slug(c->get_string()))
-      errors.push_back({"category", "must be a category slug (^[a-z0-9-]{1,64}$)"});
-    else
-      f.category = std::string(c->get_string());
-  }
+  f.category = optional_id(o, "category", is_valid_slug,
+                           "must be a category slug (^[a-z0-9-]{1,64}$)", errors);
   if (const auto* p = o.if_contains("price"); p && !p->is_null()) {
     if (auto cents = parse_money(*p))
       f.price = *cents;

@@ -81,7 +81,7 @@ ItemRequest parse_item(const json::value& v, const std::string& path,
   if (has_product) {
     const auto& p = o.at("product_id");
     if (!p.is_string() || !is_valid_client_id(p.get_string()))
-      errors.push_back({path + ".product_id", "must match ^[A-Za-z0-9._:-]{1,100}$"});
+      errors.push_back({path + ".product_id", std::string(kClientIdRule)});
     else
       item.product_id = std::string(p.get_string());
     return item;
@@ -139,12 +139,7 @@ OrderRequestParse parse_order_request(const json::value& body, std::string_view 
   if (!object) return out;
   const auto& o = *object;
 
-  if (const auto* id = o.if_contains("order_id"); id && !id->is_null()) {
-    if (!id->is_string() || !is_valid_client_id(id->get_string()))
-      errors.push_back({"order_id", "must match ^[A-Za-z0-9._:-]{1,100}$"});
-    else
-      r.order_id = std::string(id->get_string());
-  }
+  r.order_id = optional_id(o, "order_id", is_valid_client_id, kClientIdRule, errors);
   r.customer_id = optional_text(o, "customer_id", "customer_id", errors);
   r.customer_name = optional_text(o, "customer_name", "customer_name", errors);
   r.customer_email = optional_text(o, "customer_email", "customer_email", errors);

@@ -18,4 +18,12 @@ std::optional<std::string> required_id(const boost::json::object& o, std::string
   return std::nullopt;
 }
 
+std::optional<std::string> optional_id(const boost::json::object& o, std::string_view key,
+                                       bool (*valid)(std::string_view), std::string_view rule,
+                                       std::vector<core::FieldError>& errors) {
+  const auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return std::nullopt;
+  return required_id(o, key, valid, rule, errors);
+}
+
 }  // namespace orderflow::domain

@@ -1,10 +1,13 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace orderflow::queue {
@@ -64,6 +67,22 @@ struct QueueStats {
                dead_lettered = 0;
   std::optional<std::int64_t> oldest_age_ms;
 };
+
+// The statistics by name: the same names are the stores' columns, the JSON answers' fields and
+// the metrics' labels. Messages by state:
+inline constexpr std::array<std::pair<std::string_view, std::int64_t QueueStats::*>, 4>
+    kQueueDepths{{{"visible", &QueueStats::visible},
+                  {"in_flight", &QueueStats::in_flight},
+                  {"delayed", &QueueStats::delayed},
+                  {"dead_letter", &QueueStats::dead_letter}}};
+// Operations since the queue was created:
+inline constexpr std::array<std::pair<std::string_view, std::int64_t QueueStats::*>, 6>
+    kQueueCounters{{{"sent", &QueueStats::sent},
+                    {"received", &QueueStats::received},
+                    {"deleted", &QueueStats::deleted},
+                    {"deduplicated", &QueueStats::deduplicated},
+                    {"retried", &QueueStats::retried},
+                    {"dead_lettered", &QueueStats::dead_lettered}}};
 
 // An SQS-FIFO-like queue. FIFO within a group; a group whose head is in flight or waiting for a
 // retry delivers nothing else; deduplication within a window; visibility timeout; retries with

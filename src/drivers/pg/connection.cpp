@@ -140,25 +140,24 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     if (!conn || writing) return;
     const int r = PQflush(conn);
     if (r < 0) return fail_all(PQerrorMessage(conn));
-    if (r == 1) {
-      writing = true;
-      socket.async_wait(asio::posix::stream_descriptor::wait_write,
-                        [self = shared_from_this()](const boost::system::error_code& ec) {
-                          self->writing = false;
-                          if (ec) return;
-                          self->flush();
-                        });
-    }
+    if (r == 1)
+      when_ready(asio::posix::stream_descriptor::wait_write, &Impl::writing, &Impl::flush);
   }
 
   void read() {
     if (!conn || reading || (inflight.empty() && !notification_handler)) return;
-    reading = true;
-    socket.async_wait(asio::posix::stream_descriptor::wait_read,
-                      [self = shared_from_this()](const boost::system::error_code& ec) {
-                        self->reading = false;
-                        if (ec) return;
-                        self->on_readable();
+    when_ready(asio::posix::stream_descriptor::wait_read, &Impl::reading, &Impl::on_readable);
+  }
+
+  // Waits until the socket is ready for `what`, with `busy` set meanwhile, then calls `next`
+  // (unless the wait was cancelled: the connection is closing).
+  void when_ready(asio::posix::stream_descriptor::wait_type what, bool Impl::*busy,
+                  void (Impl::*next)()) {
+    this->*busy = true;
+    socket.async_wait(what,
+                      [self = shared_from_this(), busy, next](const boost::system::error_code& ec) {
+                        self.get()->*busy = false;
+                        if (!ec) (self.get()->*next)();
                       });
   }
 

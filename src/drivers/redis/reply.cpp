@@ -34,15 +34,11 @@ Reply to_reply(const redisReply* r) {
   Reply out;
   switch (r->type) {
     case REDIS_REPLY_STRING:
-      out.type = Reply::Type::string;
-      out.str.assign(r->str, r->len);
-      break;
     case REDIS_REPLY_STATUS:
-      out.type = Reply::Type::status;
-      out.str.assign(r->str, r->len);
-      break;
     case REDIS_REPLY_ERROR:
-      out.type = Reply::Type::error;
+      out.type = r->type == REDIS_REPLY_STRING   ? Reply::Type::string
+                 : r->type == REDIS_REPLY_STATUS ? Reply::Type::status
+                                                 : Reply::Type::error;
       out.str.assign(r->str, r->len);
       break;
     case REDIS_REPLY_INTEGER:
