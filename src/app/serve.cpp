@@ -60,7 +60,7 @@ int serve(Config cfg) {
   auto& backends = *backends_owner;
   const auto& wired = backends.ports();
 
-  const auto redis_carts = make_redis_carts(cfg, redis.get());
+  const auto redis_carts = open_redis_carts(cfg, redis.get());
   ports::Carts& cart_store = redis_carts ? *redis_carts : *wired.carts;
   auto cache = make_cache(cfg, redis.get());
   service::HandlerStats handler_stats;

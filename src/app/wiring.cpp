@@ -38,8 +38,8 @@ class SqliteBackends final : public Backends {
         queue_(db_, c.queue),
         orders_(db_, queue_),
         catalog_(db_),
-        carts_(db_, c.cart_ttl) {
-    ports_ = {&orders_, &orders_, &orders_, &catalog_, &carts_, &orders_, &queue_};
+        carts_(make_sqlite_carts(db_, c.cart_ttl)) {
+    ports_ = {&orders_, &orders_, &orders_, &catalog_, carts_.get(), &orders_, &queue_};
   }
   std::string describe() const override { return "sqlite:" + db_.path(); }
 
@@ -55,7 +55,7 @@ class SqliteBackends final : public Backends {
   backends::SqliteQueue queue_;
   SqliteOrders orders_;
   SqliteCatalog catalog_;
-  SqliteCarts carts_;
+  std::unique_ptr<ports::Carts> carts_;
 };
 
 // PostgreSQL (DATABASE_URL): migrated at start, safe when several processes start at once.
@@ -69,12 +69,12 @@ class PgBackends final : public Backends {
         database_(pool_, &reads_),
         orders_(database_),
         catalog_(database_),
-        carts_(pool_, c.cart_ttl) {
+        carts_(make_pg_carts(pool_, c.cart_ttl)) {
     run_on(io, backends::migrate_postgres(pool_));
     // Replicas serve this process nothing older than what the primary held when it started (a
     // catalog loaded by `orderflow demo-data` just before is listed at once, not after replay).
     run_on(io, reads_.note_write());
-    ports_ = {nullptr, &orders_, nullptr, &catalog_, &carts_, &orders_, nullptr};
+    ports_ = {nullptr, &orders_, nullptr, &catalog_, carts_.get(), &orders_, nullptr};
     if (c.redis_queue) {
       auto& queue = redis_queue_.emplace(io.get_executor(), *queue_redis, c.queue_redis_options(),
                                          c.queue, c.redis_key_prefix);
@@ -115,7 +115,7 @@ class PgBackends final : public Backends {
   PgDatabase database_;
   PgOrders orders_;
   PgCatalog catalog_;
-  PgCarts carts_;
+  std::unique_ptr<ports::Carts> carts_;
   // The queue in this database…
   std::optional<backends::PgQueue> pg_queue_;
   std::optional<PgIntake> pg_intake_;
@@ -143,9 +143,9 @@ std::unique_ptr<cache::Cache> make_cache(const Config& c, redis::Client* redis) 
   return std::make_unique<backends::MemoryCache>(c.cache_max_bytes);
 }
 
-std::unique_ptr<ports::Carts> make_redis_carts(const Config& c, redis::Client* redis) {
+std::unique_ptr<ports::Carts> open_redis_carts(const Config& c, redis::Client* redis) {
   if (!redis) return nullptr;
-  return std::make_unique<RedisCarts>(*redis, c.redis_key_prefix, c.cart_ttl);
+  return make_redis_carts(*redis, c.redis_key_prefix, c.cart_ttl);
 }
 
 service::CacheTtls cache_ttls(const Config& c) {

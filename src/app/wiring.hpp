@@ -69,7 +69,7 @@ std::unique_ptr<Backends> open_backends(const Config& c, boost::asio::io_context
 // The cache CACHE_BACKEND names: in-process, Redis (`redis`), or none.
 std::unique_ptr<cache::Cache> make_cache(const Config& c, redis::Client* redis);
 // Carts in Redis when Redis is configured, else null (the database's carts serve).
-std::unique_ptr<ports::Carts> make_redis_carts(const Config& c, redis::Client* redis);
+std::unique_ptr<ports::Carts> open_redis_carts(const Config& c, redis::Client* redis);
 service::CacheTtls cache_ttls(const Config& c);
 // The Redis of REDIS_URL, or null.
 std::unique_ptr<redis::Client> redis_client(const Config& c, boost::asio::io_context& io);

@@ -154,13 +154,13 @@ class RedisCartBackend {
   RedisCartBackend(queue::QueueOptions, asio::io_context& io)
       : client_(io.get_executor(), redis_from_env()) {}
   ports::Carts& carts(std::chrono::milliseconds ttl) {
-    carts_ = std::make_unique<backends::RedisCarts>(client_, "test:" + uuid_v7() + ":", ttl);
+    carts_ = backends::make_redis_carts(client_, "test:" + uuid_v7() + ":", ttl);
     return *carts_;
   }
 
  private:
   redis::Client client_;
-  std::unique_ptr<backends::RedisCarts> carts_;
+  std::unique_ptr<ports::Carts> carts_;
 };
 
 // The queue in Redis, under a key prefix of its own per test. reopen() makes a new client and

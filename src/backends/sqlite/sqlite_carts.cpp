@@ -26,37 +26,50 @@ ports::StoredCart load_cart(Connection& c, const std::string& session,
 }
 }  // namespace
 
-asio::awaitable<ports::StoredCart> SqliteCarts::get(std::string session) {
-  co_return co_await db_.read<ports::StoredCart>(
-      [&](Connection& c) { return load_cart(c, session, now_ms() - ttl_.count()); });
-}
+namespace {
+class SqliteCarts final : public ports::Carts {
+ public:
+  SqliteCarts(sqlite::Database& db, std::chrono::milliseconds ttl) : db_(db), ttl_(ttl) {}
 
-asio::awaitable<ports::StoredCart> SqliteCarts::set_quantity(std::string session,
-                                                             std::string product_id,
-                                                             std::int64_t quantity) {
-  co_return co_await db_.write<ports::StoredCart>([&](Connection& c) {
-    const auto now = now_ms();
-    // An expired cart that was not cleaned up yet starts over empty.
-    c.exec(sql["delete_expired_cart"], session, now - ttl_.count());
-    c.exec(sql["touch_cart"], session, now);
-    if (quantity <= 0)
-      c.exec(sql["delete_cart_item"], session, product_id);
-    else
-      c.exec(sql["upsert_cart_item"], session, product_id, quantity, now);
-    return load_cart(c, session, now - ttl_.count());
-  });
-}
+  asio::awaitable<ports::StoredCart> get(std::string session) override {
+    co_return co_await db_.read<ports::StoredCart>(
+        [&](Connection& c) { return load_cart(c, session, now_ms() - ttl_.count()); });
+  }
+  asio::awaitable<ports::StoredCart> set_quantity(std::string session, std::string product_id,
+                                                  std::int64_t quantity) override {
+    co_return co_await db_.write<ports::StoredCart>([&](Connection& c) {
+      const auto now = now_ms();
+      // An expired cart that was not cleaned up yet starts over empty.
+      c.exec(sql["delete_expired_cart"], session, now - ttl_.count());
+      c.exec(sql["touch_cart"], session, now);
+      if (quantity <= 0)
+        c.exec(sql["delete_cart_item"], session, product_id);
+      else
+        c.exec(sql["upsert_cart_item"], session, product_id, quantity, now);
+      return load_cart(c, session, now - ttl_.count());
+    });
+  }
+  asio::awaitable<void> clear(std::string session) override {
+    co_await db_.write<int>([&](Connection& c) {
+      c.exec(sql["delete_cart"], session);
+      return 0;
+    });
+  }
+  asio::awaitable<std::int64_t> remove_expired() override {
+    co_return co_await db_.write<std::int64_t>([&](Connection& c) {
+      return c.exec(sql["delete_expired_carts"], now_ms() - ttl_.count());
+    });
+  }
 
-asio::awaitable<void> SqliteCarts::clear(std::string session) {
-  co_await db_.write<int>([&](Connection& c) {
-    c.exec(sql["delete_cart"], session);
-    return 0;
-  });
-}
+ private:
+  sqlite::Database& db_;
+  std::chrono::milliseconds ttl_;
+};
+}  // namespace
 
-asio::awaitable<std::int64_t> SqliteCarts::remove_expired() {
-  co_return co_await db_.write<std::int64_t>(
-      [&](Connection& c) { return c.exec(sql["delete_expired_carts"], now_ms() - ttl_.count()); });
+std::unique_ptr<ports::Carts> make_sqlite_carts(sqlite::Database& db,
+                                                std::chrono::milliseconds ttl) {
+  return std::make_unique<SqliteCarts>(db, ttl);
 }
 
 }  // namespace orderflow::backends
