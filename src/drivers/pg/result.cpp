@@ -19,8 +19,16 @@ std::string text_array(const std::vector<std::string>& items) {
 }
 
 std::size_t Result::column(std::string_view name) const {
-  for (std::size_t i = 0; i < columns.size(); ++i)
-    if (columns[i] == name) return i;
+  // Rows are mostly read in the order of their SELECT list: the search starts after the column
+  // found last, so such a read compares one name per column.
+  const auto n = columns.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto i = (next_column_ + k) % n;
+    if (columns[i] == name) {
+      next_column_ = i + 1;
+      return i;
+    }
+  }
   throw std::out_of_range("no column " + std::string(name));
 }
 

@@ -30,6 +30,7 @@ struct Result {
   std::vector<std::string> columns;
   std::vector<std::vector<std::optional<std::string>>> rows;
   std::int64_t affected = 0;
+  mutable std::size_t next_column_ = 0;  // where column() starts looking
 
   std::size_t column(std::string_view name) const;
   const std::optional<std::string>& at(std::size_t row, std::string_view name) const;

@@ -46,9 +46,16 @@ std::optional<std::int64_t> Cursor::optional_integer(int col) const {
   return integer(col);
 }
 int Cursor::column(std::string_view name) const {
+  // Rows are mostly read in the order of their SELECT list: the search starts after the column
+  // found last, so such a read compares one name per column.
   const int n = sqlite3_column_count(st_);
-  for (int i = 0; i < n; ++i)
-    if (name == sqlite3_column_name(st_, i)) return i;
+  for (int k = 0; k < n; ++k) {
+    const int i = (next_column_ + k) % n;
+    if (name == sqlite3_column_name(st_, i)) {
+      next_column_ = i + 1;
+      return i;
+    }
+  }
   throw std::logic_error("no column " + std::string(name) + " in: " + sqlite3_sql(st_));
 }
 

@@ -53,6 +53,7 @@ class Cursor {
  private:
   sqlite3* db_;
   sqlite3_stmt* st_;
+  mutable int next_column_ = 0;  // where column() starts looking
 };
 
 class Connection {
