@@ -131,11 +131,12 @@ std::string prometheus_text(OperationsArea& ctx, const Readings& r) {
   t.sample("orderflow_worker_batches_total", {}, as_sample(w.batches));
   t.family("orderflow_worker_messages_total", "counter",
            "Messages this process's worker handled, by outcome.");
-  t.samples_by("orderflow_worker_messages_total", "outcome",
-               {{"processed", w.processed},
-                {"failed", w.failed},
-                {"stale", w.stale},
-                {"already_applied", w.already_applied}});
+  for (const auto& [outcome, n] :
+       std::vector<std::pair<const char*, std::int64_t>>{{"processed", w.processed},
+                                                         {"failed", w.failed},
+                                                         {"stale", w.stale},
+                                                         {"already_applied", w.already_applied}})
+    t.sample("orderflow_worker_messages_total", {{"outcome", outcome}}, as_sample(n));
   t.family("orderflow_order_events_total", "counter", "Order events written, by type.");
   for (const auto& [type, n] : w.events)
     t.sample("orderflow_order_events_total", {{"type", type}}, as_sample(n));

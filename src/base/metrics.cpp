@@ -101,13 +101,6 @@ void PrometheusText::family(std::string_view name, std::string_view type, std::s
   out_ += '\n';
 }
 
-void PrometheusText::samples_by(
-    std::string_view name, std::string_view label,
-    std::initializer_list<std::pair<const char*, std::int64_t>> values) {
-  for (const auto& [value_name, n] : values)
-    sample(name, {{std::string(label), value_name}}, static_cast<double>(n));
-}
-
 void PrometheusText::sample(std::string_view name, const Labels& labels, double value) {
   out_ += name;
   if (!labels.empty()) {

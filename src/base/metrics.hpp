@@ -4,7 +4,6 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <initializer_list>
 #include <map>
 #include <memory>
 #include <shared_mutex>
@@ -72,9 +71,6 @@ class PrometheusText {
   // Starts a family: its HELP and TYPE lines (type: counter, gauge or histogram).
   void family(std::string_view name, std::string_view type, std::string_view help);
   void sample(std::string_view name, const Labels& labels, double value);
-  // One sample per value, each labelled `label`="its name".
-  void samples_by(std::string_view name, std::string_view label,
-                  std::initializer_list<std::pair<const char*, std::int64_t>> values);
   // The _bucket, _sum and _count samples of a histogram family.
   void histogram(std::string_view name, const Labels& labels, const Histogram::Snapshot& h);
   const std::string& text() const { return out_; }

@@ -11,7 +11,6 @@
 #include <string_view>
 #include <vector>
 
-#include "backends/postgres/pg_params.hpp"
 #include "backends/sql/rows.hpp"
 #include "drivers/pg/connection.hpp"
 

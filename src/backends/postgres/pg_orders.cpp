@@ -6,7 +6,6 @@
 #include "backends/postgres/pg_params.hpp"
 #include "backends/postgres/pg_schema.hpp"
 #include "backends/sql/rows.hpp"
-#include "backends/sql/sql_text.hpp"
 
 namespace orderflow::backends {
 

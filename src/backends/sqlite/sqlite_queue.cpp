@@ -23,10 +23,13 @@ const backends::SqlFiles& sql = backends::sqlite_sql();
 SqliteQueue::SqliteQueue(sqlite::Database& db, queue::QueueOptions options, std::string name)
     : db_(db), options_(std::move(options)), name_(std::move(name)) {}
 
-void SqliteQueue::count_in(Connection& c, Counter counter, std::int64_t n) {
+void SqliteQueue::count_in(Connection& c, std::int64_t queue::QueueStats::*counter,
+                           std::int64_t n) {
   if (n == 0) return;
-  std::array<std::int64_t, 6> add{};
-  add[static_cast<std::size_t>(counter)] = n;
+  // add_to_counters (sql/queue.sql) takes the counters in kQueueCounters' order.
+  std::array<std::int64_t, queue::kQueueCounters.size()> add{};
+  for (std::size_t i = 0; i < add.size(); ++i)
+    if (queue::kQueueCounters[i].second == counter) add[i] = n;
   c.exec(sql["add_to_counters"], name_, add[0], add[1], add[2], add[3], add[4], add[5]);
 }
 
@@ -37,14 +40,14 @@ queue::SendResult SqliteQueue::send_in(Connection& c, const queue::OutgoingMessa
     auto cur = c.query(sql["live_dedup"], name_, dedup, now);
     if (cur.next()) {
       queue::SendResult r{cur.text(0), true};
-      count_in(c, Counter::deduplicated, 1);
+      count_in(c, &queue::QueueStats::deduplicated, 1);
       return r;
     }
   }
   queue::SendResult r{uuid_v7(), false};
   c.exec(sql["insert_message"], r.message_id, name_, m.group_id, dedup, m.body, now);
   c.exec(sql["remember_dedup"], name_, dedup, r.message_id, now + options_.dedup_window.count());
-  count_in(c, Counter::sent, 1);
+  count_in(c, &queue::QueueStats::sent, 1);
   return r;
 }
 
@@ -63,7 +66,7 @@ asio::awaitable<std::vector<queue::SendResult>> SqliteQueue::send(
 void SqliteQueue::dead_letter_in(Connection& c, const std::string& message_id,
                                  const std::string& error, std::int64_t now) {
   c.exec(sql["dead_letter"], message_id, error, now);
-  count_in(c, Counter::dead_lettered, 1);
+  count_in(c, &queue::QueueStats::dead_lettered, 1);
 }
 
 std::vector<queue::Message> SqliteQueue::receive_in(Connection& c, std::size_t max,
@@ -91,7 +94,7 @@ std::vector<queue::Message> SqliteQueue::receive_in(Connection& c, std::size_t m
   const auto visible_at = now + options_.visibility_timeout.count();
   for (const auto& m : out)
     c.exec(sql["mark_received"], m.message_id, m.receipt, visible_at, m.receive_count);
-  count_in(c, Counter::received, static_cast<std::int64_t>(out.size()));
+  count_in(c, &queue::QueueStats::received, static_cast<std::int64_t>(out.size()));
   return out;
 }
 
@@ -116,7 +119,7 @@ bool SqliteQueue::is_current_in(Connection& c, const queue::Message& m) {
 
 bool SqliteQueue::remove_in(Connection& c, const queue::Message& m) {
   const bool removed = c.exec(sql["delete_by_receipt"], m.message_id, m.receipt) > 0;
-  if (removed) count_in(c, Counter::deleted, 1);
+  if (removed) count_in(c, &queue::QueueStats::deleted, 1);
   return removed;
 }
 
@@ -133,7 +136,7 @@ bool SqliteQueue::fail_in(Connection& c, const queue::Message& m, const std::str
   }
   c.exec(sql["release_for_retry"], m.message_id,
          now + queue::retry_delay(options_, m.receive_count).count(), error);
-  count_in(c, Counter::retried, 1);
+  count_in(c, &queue::QueueStats::retried, 1);
   return true;
 }
 

@@ -37,9 +37,8 @@ class SqliteQueue final : public queue::Queue {
   std::vector<queue::Message> receive_in(sqlite::Connection& c, std::size_t max, std::int64_t now);
   void dead_letter_in(sqlite::Connection& c, const std::string& message_id,
                       const std::string& error, std::int64_t now);
-  // In the order of queue_counters' columns (add_to_counters in sql/queue.sql).
-  enum class Counter { sent, received, deleted, deduplicated, retried, dead_lettered };
-  void count_in(sqlite::Connection& c, Counter counter, std::int64_t n);
+  // Adds n to one of queue::kQueueCounters (e.g. &queue::QueueStats::sent).
+  void count_in(sqlite::Connection& c, std::int64_t queue::QueueStats::*counter, std::int64_t n);
 
   sqlite::Database& db_;
   queue::QueueOptions options_;

@@ -86,6 +86,7 @@ SELECT sent, received, deleted, deduplicated, retried, dead_lettered
 FROM queue_counters
 WHERE queue_name=?1
 
+-- The counters in the order of queue::kQueueCounters.
 -- name: add_to_counters
 INSERT INTO queue_counters(queue_name, sent, received, deleted, deduplicated, retried,
   dead_lettered)
