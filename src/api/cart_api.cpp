@@ -17,32 +17,37 @@ Response with_session(Response res, const Session& s) {
   return res;
 }
 
-asio::awaitable<Response> get_cart(CartArea& ctx, Request& r) {
+// Runs a cart operation on the caller's session and answers with the cart it returns.
+template <typename Operation>
+asio::awaitable<Response> answer_with_cart(Request& r, Operation operation) {
   const auto s = session_of(r);
-  co_return with_session(json_response(200, co_await ctx.carts.view(s.id)), s);
+  auto cart = co_await operation(s.id);
+  co_return with_session(json_response(200, std::move(cart)), s);
+}
+
+asio::awaitable<Response> get_cart(CartArea& ctx, Request& r) {
+  co_return co_await answer_with_cart(r, [&](const std::string& s) { return ctx.carts.view(s); });
 }
 
 asio::awaitable<Response> add_to_cart(CartArea& ctx, Request& r) {
-  const auto s = session_of(r);
   const auto body = parse_json_body(r);
-  co_return with_session(json_response(200, co_await ctx.carts.add(s.id, body)), s);
+  co_return co_await answer_with_cart(r,
+                                      [&](const std::string& s) { return ctx.carts.add(s, body); });
 }
 
 asio::awaitable<Response> update_cart(CartArea& ctx, Request& r) {
-  const auto s = session_of(r);
   const auto body = parse_json_body(r);
-  co_return with_session(json_response(200, co_await ctx.carts.update(s.id, body)), s);
+  co_return co_await answer_with_cart(
+      r, [&](const std::string& s) { return ctx.carts.update(s, body); });
 }
 
 asio::awaitable<Response> remove_from_cart(CartArea& ctx, Request& r) {
-  const auto s = session_of(r);
-  co_return with_session(
-      json_response(200, co_await ctx.carts.remove(s.id, r.params.at("productId"))), s);
+  co_return co_await answer_with_cart(
+      r, [&](const std::string& s) { return ctx.carts.remove(s, r.params.at("productId")); });
 }
 
 asio::awaitable<Response> clear_cart(CartArea& ctx, Request& r) {
-  const auto s = session_of(r);
-  co_return with_session(json_response(200, co_await ctx.carts.clear(s.id)), s);
+  co_return co_await answer_with_cart(r, [&](const std::string& s) { return ctx.carts.clear(s); });
 }
 
 asio::awaitable<Response> checkout(CartArea& ctx, Request& r) {

@@ -22,6 +22,14 @@ EnvLookup process_env() {
   };
 }
 
+EnvLookup fixed_env(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+    const auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
 Config load_config(const EnvLookup& env) {
   Config c;
   const auto with = [&](const char* name, auto apply) {

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -79,6 +80,8 @@ struct Config {
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 EnvLookup process_env();
+// An environment of the given variables only (a test's, for one).
+EnvLookup fixed_env(std::map<std::string, std::string> vars);
 
 // Reads the environment into a Config; throws ConfigError naming the bad variable.
 Config load_config(const EnvLookup& env);

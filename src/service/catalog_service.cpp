@@ -97,11 +97,12 @@ asio::awaitable<std::string> CatalogService::category_products(std::string slug,
 }
 
 namespace {
-// A parse with errors is refused as a whole, naming each field.
+// A parse with errors is refused as a whole, naming each field; a valid one is returned.
 template <typename Parsed>
-void require_valid(Parsed& parsed, const std::string& what) {
+Parsed valid(Parsed parsed, const std::string& what) {
   if (!parsed.errors.empty())
     throw core::validation_failed(what + " is not valid", std::move(parsed.errors));
+  return parsed;
 }
 }  // namespace
 
@@ -132,34 +133,30 @@ json::object CatalogService::checked(const ports::ProductWrite& w, const std::st
 }
 
 asio::awaitable<json::object> CatalogService::create_category(const json::value& body) {
-  auto parsed = domain::parse_new_category(body);
-  require_valid(parsed, "the category");
-  if (!co_await catalog_.create_category(parsed.category))
-    throw core::conflict("category '" + parsed.category.slug + "' already exists");
+  const auto category = valid(domain::parse_new_category(body), "the category").category;
+  if (!co_await catalog_.create_category(category))
+    throw core::conflict("category '" + category.slug + "' already exists");
   co_await invalidate_products(std::vector<std::string>());
-  co_return domain::category_json(parsed.category);
+  co_return domain::category_json(category);
 }
 
 asio::awaitable<json::object> CatalogService::create_product(const json::value& body) {
-  auto parsed = domain::parse_new_product(body);
-  require_valid(parsed, "the product");
-  auto w = co_await catalog_.create_product(parsed.fields);
-  co_return co_await written(std::move(w), parsed.fields.product_id.value_or(""));
+  const auto fields = valid(domain::parse_new_product(body), "the product").fields;
+  auto w = co_await catalog_.create_product(fields);
+  co_return co_await written(std::move(w), fields.product_id.value_or(""));
 }
 
 asio::awaitable<json::object> CatalogService::update_product(std::string id,
                                                              const json::value& body) {
-  auto parsed = domain::parse_product_patch(body);
-  require_valid(parsed, "the product");
-  auto w = co_await catalog_.update_product(id, parsed.fields);
+  const auto fields = valid(domain::parse_product_patch(body), "the product").fields;
+  auto w = co_await catalog_.update_product(id, fields);
   co_return co_await written(std::move(w), id);
 }
 
 asio::awaitable<json::object> CatalogService::change_inventory(std::string id,
                                                                const json::value& body) {
-  auto parsed = domain::parse_inventory_change(body);
-  require_valid(parsed, "the inventory change");
-  auto w = co_await catalog_.change_inventory(id, parsed.change);
+  const auto change = valid(domain::parse_inventory_change(body), "the inventory change").change;
+  auto w = co_await catalog_.change_inventory(id, change);
   co_return co_await written(std::move(w), id);
 }
 

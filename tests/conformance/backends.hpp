@@ -1,6 +1,7 @@
 #pragma once
 // The backends every conformance suite runs against. A backend is done when it passes.
 #include <cstdlib>
+#include <map>
 #include <memory>
 
 #include "app/wiring.hpp"
@@ -34,56 +35,6 @@ inline sqlite::Database::Options migrated_file(std::string path, int readers = 2
   o.prepare = backends::migrate_sqlite;
   return o;
 }
-
-// A backend as the service wires it (app::open_backends) from a configuration; carts(ttl) and
-// reopen() open it again on the same data (a restart).
-class WiredBackend {
- public:
-  WiredBackend(app::Config config, queue::QueueOptions options, asio::io_context& io)
-      : config_(std::move(config)), io_(io) {
-    config_.queue = std::move(options);
-    open();
-  }
-  queue::Queue& queue() { return *ports().queue; }
-  const app::Ports& ports() const { return backends_->ports(); }
-  ports::Carts& carts(std::chrono::milliseconds ttl) {
-    config_.cart_ttl = ttl;
-    reopen();
-    return *ports().carts;
-  }
-  void reopen() {
-    backends_.reset();
-    open();
-  }
-
- private:
-  void open() { backends_ = app::open_backends(config_, io_, nullptr); }
-
-  app::Config config_;
-  asio::io_context& io_;
-  std::unique_ptr<app::Backends> backends_;
-};
-
-// Embedded: store and queue in one SQLite file.
-// (A base before WiredBackend: the directory exists before the file in it is opened.)
-struct ScratchDirBase {
-  ScratchDir dir;
-};
-class SqliteBackend : private ScratchDirBase, public WiredBackend {
- public:
-  static constexpr const char* kName = "sqlite";
-  static constexpr bool kSweepsExpired = true;
-  SqliteBackend(queue::QueueOptions options, asio::io_context& io)
-      : WiredBackend(config(dir.file("test.db")), std::move(options), io) {}
-
- private:
-  static app::Config config(std::string path) {
-    app::Config c;
-    c.sqlite_path = std::move(path);
-    c.sqlite_readers = 2;
-    return c;
-  }
-};
 
 // A database of its own on the PostgreSQL server of DATABASE_URL (scripts/services starts it),
 // created for one test and dropped after it.
@@ -120,26 +71,60 @@ class ScratchDatabase {
   std::unique_ptr<pg::Pool> admin_;
 };
 
-// PostgreSQL: store, queue and carts in one fresh database per test.
-struct ScratchDatabaseBase {
-  explicit ScratchDatabaseBase(asio::io_context& io) : database(io) {}
-  ScratchDatabase database;
-};
-class PgBackend : private ScratchDatabaseBase, public WiredBackend {
+// A backend as the service wires it (app::open_backends) from the configuration variables a
+// user would set (Place::env(), for a place made for this test); carts(ttl) and reopen() open
+// it again on the same data (a restart).
+template <typename Place>
+class WiredBackend : private Place {
  public:
-  static constexpr const char* kName = "postgres";
+  static constexpr const char* kName = Place::kName;
   static constexpr bool kSweepsExpired = true;
-  PgBackend(queue::QueueOptions options, asio::io_context& io)
-      : ScratchDatabaseBase(io), WiredBackend(config(database.url()), std::move(options), io) {}
+  WiredBackend(queue::QueueOptions options, asio::io_context& io)
+      : Place(io), config_(app::load_config(app::fixed_env(Place::env()))), io_(io) {
+    config_.queue = std::move(options);
+    open();
+  }
+  queue::Queue& queue() { return *ports().queue; }
+  const app::Ports& ports() const { return backends_->ports(); }
+  ports::Carts& carts(std::chrono::milliseconds ttl) {
+    config_.cart_ttl = ttl;
+    reopen();
+    return *ports().carts;
+  }
+  void reopen() {
+    backends_.reset();
+    open();
+  }
 
  private:
-  static app::Config config(std::string url) {
-    app::Config c;
-    c.database_url = std::move(url);
-    c.db_pool_size = 4;
-    return c;
-  }
+  void open() { backends_ = app::open_backends(config_, io_, nullptr); }
+
+  app::Config config_;
+  asio::io_context& io_;
+  std::unique_ptr<app::Backends> backends_;
 };
+
+// Embedded: store and queue in one SQLite file in a scratch directory.
+struct ScratchSqliteFile {
+  static constexpr const char* kName = "sqlite";
+  explicit ScratchSqliteFile(asio::io_context&) {}
+  std::map<std::string, std::string> env() const {
+    return {{"SQLITE_PATH", dir.file("test.db")}, {"SQLITE_READERS", "2"}};
+  }
+  ScratchDir dir;
+};
+using SqliteBackend = WiredBackend<ScratchSqliteFile>;
+
+// PostgreSQL: store, queue and carts in one fresh database per test.
+struct ScratchPgDatabase {
+  static constexpr const char* kName = "postgres";
+  explicit ScratchPgDatabase(asio::io_context& io) : database(io) {}
+  std::map<std::string, std::string> env() const {
+    return {{"DATABASE_URL", database.url()}, {"DB_POOL_SIZE", "4"}};
+  }
+  ScratchDatabase database;
+};
+using PgBackend = WiredBackend<ScratchPgDatabase>;
 
 // The Redis of REDIS_URL (scripts/services starts one).
 inline redis::Options redis_from_env() {

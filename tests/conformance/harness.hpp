@@ -33,6 +33,29 @@ inline void run(asio::io_context& io, asio::awaitable<void> op) {
   }());
 }
 
+// Starts `n` requests at once (request(i) is an awaitable<bool>: whether the answer was right)
+// and runs `io` until all have answered or `timeout` has passed; returns how many were right.
+// Not io.run(): a client's connection may always be waiting to read, so `io` never runs dry.
+// `request` must outlive `io`'s pending work (a lambda coroutine's frame points to it).
+template <typename Request>
+int count_concurrent(asio::io_context& io, int n, const Request& request,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  struct Counts {
+    int answered = 0, right = 0;
+  };
+  const auto counts = std::make_shared<Counts>();
+  for (int i = 0; i < n; ++i)
+    asio::co_spawn(io, request(i), [counts](std::exception_ptr error, bool ok) {
+      ++counts->answered;
+      if (!error && ok) ++counts->right;
+    });
+  io.restart();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (counts->answered < n && std::chrono::steady_clock::now() < deadline)
+    io.run_one_for(std::chrono::milliseconds(100));
+  return counts->right;
+}
+
 // Shutdown can cut a coroutine off at any point: its executor stops and is destroyed with the
 // coroutine still waiting on a request. The coroutine's frame must be freed then, or it leaks
 // (a reference cycle through the request). `start(io, witness)` connects what it needs (running

@@ -137,6 +137,12 @@ class Client:
             self.conn.close()
             self.conn = None
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
 
 class Server:
     """An orderflow process with its own data directory."""
@@ -203,6 +209,17 @@ class Server:
     def client(self):
         return Client(self.port)
 
+    # `with Server(...) as s:` starts it and cleans it up (cleanup's exit-code check included).
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.cleanup_quietly()
+            raise
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -224,6 +241,13 @@ class Server:
                 return f.read().decode(errors="replace")[-int(os.environ.get("E2E_LOG_TAIL", "4000")):]
         except OSError:
             return ""
+
+    def cleanup_quietly(self):
+        """cleanup() for a server that failed to start: the start's own error is the one to report."""
+        try:
+            self.cleanup()
+        except AssertionError:
+            pass
 
     def cleanup(self):
         """Stops the server gracefully (unless it already exited) and insists on exit code 0,

@@ -21,18 +21,13 @@ class ConfiguredServersTest(unittest.TestCase):
         return Shared.assertProblem(self, r, status, code)
 
     def test_admin_token(self):
-        s = Server(env={"ADMIN_TOKEN": "s3cret"}).start()
-        try:
-            c = s.client()
+        with Server(env={"ADMIN_TOKEN": "s3cret"}) as s, s.client() as c:
             r = c.delete("/sqs/purge")
             self.assertProblem(r, 401, "unauthorized")
             self.assertEqual(r.header("WWW-Authenticate"), "Bearer")
             self.assertProblem(c.delete("/sqs/purge", headers={"Authorization": "Bearer wrong"}), 401, "unauthorized")
             self.assertEqual(c.delete("/sqs/purge", headers={"Authorization": "Bearer s3cret"}).status, 200)
             self.assertProblem(c.post("/sqs/dlq/redrive"), 401, "unauthorized")
-            c.close()
-        finally:
-            s.cleanup()
 
     def test_admin_endpoints_refuse_non_loopback_without_token(self):
         # Listening on all addresses lets the test reach the server through a non-loopback address.
@@ -45,8 +40,7 @@ class ConfiguredServersTest(unittest.TestCase):
             pass
         if not addr or addr.startswith("127."):
             self.skipTest("no non-loopback address on this machine")
-        s = Server(env={"HOST": "0.0.0.0"}).start()
-        try:
+        with Server(env={"HOST": "0.0.0.0"}) as s:
             import http.client
             conn = http.client.HTTPConnection(addr, s.port, timeout=5)
             conn.request("DELETE", "/sqs/purge")
@@ -54,26 +48,18 @@ class ConfiguredServersTest(unittest.TestCase):
             self.assertEqual(r.status, 401)
             self.assertEqual(json.loads(r.read())["code"], "unauthorized")
             conn.close()
-        finally:
-            s.cleanup()
 
     def test_payment_failure_rate_and_tax_rate(self):
-        s = Server(env={"PAYMENT_FAILURE_RATE": "1", "TAX_RATE": "0.2", "CURRENCY": "EUR"}).start()
-        try:
-            c = s.client()
+        with Server(env={"PAYMENT_FAILURE_RATE": "1", "TAX_RATE": "0.2", "CURRENCY": "EUR"}) as s, s.client() as c:
             oid = c.post("/api/orders", {"amount": "10.00"}).json()["order_id"]
             wait_processed(c, oid, "failed")
             o = c.get(f"/api/orders/{oid}").json()
             self.assertEqual(o["failure_reason"], "payment_declined")
             self.assertEqual(o["tax"], "2.00")
             self.assertEqual(o["currency"], "EUR")
-            c.close()
-        finally:
-            s.cleanup()
 
     def test_timeouts_close_idle_and_slow_connections(self):
-        s = Server(env={"IDLE_TIMEOUT": "300ms", "HEADER_TIMEOUT": "300ms"}).start()
-        try:
+        with Server(env={"IDLE_TIMEOUT": "300ms", "HEADER_TIMEOUT": "300ms"}) as s:
             with socket.create_connection(("127.0.0.1", s.port)) as sock:
                 sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
                 time.sleep(0.1)
@@ -86,14 +72,10 @@ class ConfiguredServersTest(unittest.TestCase):
                 sock.sendall(b"GET /health HTTP/1.1\r\nHos")
                 sock.settimeout(3)
                 self.assertEqual(sock.recv(1), b"", "a header that never completes is cut off")
-        finally:
-            s.cleanup()
 
     @needs_sqlite
     def test_dead_letters_and_redrive(self):
-        s = Server(env={"MAX_RETRIES": "1", "RETRY_DELAYS": "50ms"}).start()
-        try:
-            c = s.client()
+        with Server(env={"MAX_RETRIES": "1", "RETRY_DELAYS": "50ms"}) as s, s.client() as c:
             # Another process writes a message the worker cannot apply, straight into the queue table.
             db = sqlite3.connect(os.path.join(s.data_dir, "orderflow.db"), timeout=10)
             now = int(time.time() * 1000)
@@ -119,15 +101,10 @@ class ConfiguredServersTest(unittest.TestCase):
             self.assertEqual(r.json(), {"redriven": 1})
             wait_until(lambda: c.get("/sqs/stats").json()["dead_lettered"] == 2, what="second dead-lettering")
             self.assertEqual(len(c.get("/sqs/dlq").json()["messages"]), 1)
-            c.close()
-        finally:
-            s.cleanup()
 
     @needs_sqlite
     def test_database_unavailable_gives_503_then_recovers(self):
-        s = Server(env={"SQLITE_BUSY_TIMEOUT": "300ms"}).start()
-        try:
-            c = s.client()
+        with Server(env={"SQLITE_BUSY_TIMEOUT": "300ms"}) as s, s.client() as c:
             before = c.post("/api/orders", {"amount": "1.00"}).json()["order_id"]
             wait_processed(c, before, "confirmed")
             # Another process takes the write lock: accepts cannot commit.
@@ -147,14 +124,9 @@ class ConfiguredServersTest(unittest.TestCase):
                                what="accepts to work again")
             wait_processed(c, after.json()["order_id"], "confirmed")
             self.assertEqual(c.get("/api/health").status, 200)
-            c.close()
-        finally:
-            s.cleanup()
 
     def test_readiness_turns_503_before_the_listener_closes(self):
-        s = Server(env={"SHUTDOWN_DELAY": "1s"}).start()
-        try:
-            c = s.client()
+        with Server(env={"SHUTDOWN_DELAY": "1s"}) as s, s.client() as c:
             self.assertEqual(c.get("/ready").status, 200)
             s.proc.send_signal(signal.SIGTERM)
             r = wait_until(lambda: (lambda r: r.status == 503 and r)(c.get("/ready")), timeout=0.9,
@@ -163,13 +135,9 @@ class ConfiguredServersTest(unittest.TestCase):
             self.assertEqual(c.post("/api/orders", {"amount": "1.00"}).status, 202, "still serving meanwhile")
             c.close()
             self.assertEqual(s.proc.wait(10), 0)
-        finally:
-            s.cleanup()
 
     def test_graceful_shutdown_exits_zero(self):
-        s = Server(env={"LOG_LEVEL": "info"}).start()
-        try:
-            c = s.client()
+        with Server(env={"LOG_LEVEL": "info"}) as s, s.client() as c:
             ids = [c.post("/api/orders", {"amount": "1.00"}).json()["order_id"] for _ in range(20)]
             c.close()
             self.assertEqual(s.stop(signal.SIGTERM), 0)
@@ -180,8 +148,6 @@ class ConfiguredServersTest(unittest.TestCase):
                 wait_processed(c2, oid, "confirmed")
             c2.close()
             self.assertEqual(s2.stop(), 0)
-        finally:
-            s.cleanup()
 
 
     def test_sigterm_under_load_exits_cleanly_and_keeps_every_accepted_order(self):

@@ -411,21 +411,13 @@ class AdminExposureTest(unittest.TestCase):
     def test_a_forwarded_request_is_not_local(self):
         # Issue 12: through the shipped nginx (which connects from 127.0.0.1) DELETE /sqs/purge
         # answered 200 to anyone.
-        s = Server().start()
-        try:
-            c = s.client()
+        with Server() as s, s.client() as c:
             for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP"):
                 r = c.delete("/sqs/purge", headers={header: "203.0.113.9"})
                 self.assertEqual(r.status, 401, header)
             self.assertEqual(c.delete("/sqs/purge").status, 200)
-            c.close()
-        finally:
-            s.cleanup()
-        s = Server(env={"TRUSTED_PROXIES": "127.0.0.1"}).start()
-        try:
+        with Server(env={"TRUSTED_PROXIES": "127.0.0.1"}) as s:
             self.assertEqual(s.client().delete("/sqs/purge").status, 401, "the peer is a proxy")
-        finally:
-            s.cleanup()
 
     def test_a_loopback_client_of_a_dual_stack_listener_is_local(self):
         # Issue 12: with HOST=:: a 127.0.0.1 client arrived as ::ffff:127.0.0.1 and was refused.
@@ -442,23 +434,16 @@ class AdminExposureTest(unittest.TestCase):
             s.cleanup()
 
     def test_the_bearer_scheme_is_case_insensitive(self):
-        s = Server(env={"ADMIN_TOKEN": "s3cret"}).start()
-        try:
-            c = s.client()
+        with Server(env={"ADMIN_TOKEN": "s3cret"}) as s, s.client() as c:
             for scheme in ("Bearer", "bearer", "BEARER"):
                 self.assertEqual(c.delete("/sqs/purge", headers={"Authorization": f"{scheme} s3cret"}).status, 200)
             self.assertEqual(c.delete("/sqs/purge", headers={"Authorization": "Basic s3cret"}).status, 401)
             self.assertEqual(c.delete("/sqs/purge", headers={"Authorization": "bearer S3CRET"}).status, 401)
-            c.close()
-        finally:
-            s.cleanup()
 
 
 class RateLimitTest(unittest.TestCase):
     def test_a_client_past_its_burst_gets_429_and_probes_never_do(self):
-        s = Server(env={"RATE_LIMIT_RPS": "2", "RATE_LIMIT_BURST": "5"}).start()
-        try:
-            c = s.client()
+        with Server(env={"RATE_LIMIT_RPS": "2", "RATE_LIMIT_BURST": "5"}) as s, s.client() as c:
             statuses = [c.get("/api/products/categories").status for _ in range(8)]
             self.assertEqual(statuses[:5], [200] * 5)
             r = c.get("/api/products/categories")
@@ -474,21 +459,13 @@ class RateLimitTest(unittest.TestCase):
             self.assertEqual(r.status, 429)
             time.sleep(1.1)
             self.assertEqual(c.get("/api/products/categories").status, 200, "refilled at 2/s")
-            c.close()
-        finally:
-            s.cleanup()
 
     def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket(self):
-        s = Server(env={"RATE_LIMIT_RPS": "1", "RATE_LIMIT_BURST": "3", "TRUSTED_PROXIES": "127.0.0.0/8"}).start()
-        try:
-            c = s.client()
+        with Server(env={"RATE_LIMIT_RPS": "1", "RATE_LIMIT_BURST": "3", "TRUSTED_PROXIES": "127.0.0.0/8"}) as s, s.client() as c:
             a = {"X-Forwarded-For": "198.51.100.1"}
             b = {"X-Forwarded-For": "198.51.100.2"}
             self.assertEqual([c.get("/api/stats", headers=a).status for _ in range(4)], [200, 200, 200, 429])
             self.assertEqual([c.get("/api/stats", headers=b).status for _ in range(3)], [200, 200, 200])
-            c.close()
-        finally:
-            s.cleanup()
 
 
 if __name__ == "__main__":

@@ -226,9 +226,7 @@ class QueuedOrdersTest(unittest.TestCase):
     """An API-only node: accepted orders stay queued, and are still answered."""
 
     def test_queued_order_is_readable_and_purgeable(self):
-        s = Server(args=["--role", "api"]).start()
-        try:
-            c = s.client()
+        with Server(args=["--role", "api"]) as s, s.client() as c:
             r = c.post("/api/orders", {"customer_id": "q", "items": [{"name": "A", "unit_price": "1.25", "quantity": 2},
                                                                       {"product_id": "p-9", "quantity": 1}]})
             self.assertEqual(r.status, 202)
@@ -251,9 +249,6 @@ class QueuedOrdersTest(unittest.TestCase):
             self.assertEqual(purged.status, 200)
             self.assertEqual(purged.json()["purged"], 2)
             self.assertEqual(c.get("/sqs/stats").json()["visible"], 0)
-            c.close()
-        finally:
-            s.cleanup()
 
 
 if __name__ == "__main__":

@@ -280,9 +280,7 @@ class ReservedStockTest(unittest.TestCase):
     def test_stock_cannot_go_below_what_is_reserved(self):
         import os
         import sqlite3
-        s = Server().start()
-        try:
-            c = s.client()
+        with Server() as s, s.client() as c:
             # Reservations only outlive a worker transaction while an order is pending; hold one
             # the way a pending order would, from a second process.
             db = sqlite3.connect(os.path.join(s.data_dir, "orderflow.db"), timeout=10)
@@ -297,9 +295,6 @@ class ReservedStockTest(unittest.TestCase):
             self.assertEqual(c.put("/api/products/p-mouse/inventory", {"stock": 4}).json()["available"], 0)
             # A product update to another product's sku is a conflict as well.
             self.assertProblem(c.put("/api/products/p-mouse", {"sku": "SKU-1001"}), 409, "conflict")
-            c.close()
-        finally:
-            s.cleanup()
 
 
 class ConfiguredShopTest(unittest.TestCase):
@@ -307,9 +302,7 @@ class ConfiguredShopTest(unittest.TestCase):
         return Shared.assertProblem(self, r, status, code)
 
     def test_admin_endpoints_need_the_token(self):
-        s = Server(env={"ADMIN_TOKEN": "t0k"}).start()
-        try:
-            c = s.client()
+        with Server(env={"ADMIN_TOKEN": "t0k"}) as s, s.client() as c:
             for method, path, body in (("POST", "/api/categories", {"slug": "x", "name": "X"}),
                                        ("POST", "/api/products", {}),
                                        ("PUT", "/api/products/p-mouse", {"price": 1}),
@@ -319,54 +312,36 @@ class ConfiguredShopTest(unittest.TestCase):
                 self.assertProblem(c.request(method, path, body=body), 401, "unauthorized")
             ok = c.post("/api/categories", {"slug": "x", "name": "X"}, headers={"Authorization": "Bearer t0k"})
             self.assertEqual(ok.status, 201)
-            c.close()
-        finally:
-            s.cleanup()
 
     def test_no_demo_data_and_demo_data_command(self):
         import subprocess
         from harness import BIN
-        s = Server(args=["--no-demo-data"]).start()
-        try:
-            c = s.client()
-            self.assertEqual(c.get("/api/products").json()["total"], 0)
-            c.close()
-        finally:
+        with Server(args=["--no-demo-data"]) as s:
+            with s.client() as c:
+                self.assertEqual(c.get("/api/products").json()["total"], 0)
             s.stop()
-        # On PostgreSQL the replica lags for sure: a process started after the catalog was loaded
-        # must list it anyway (its replica reads wait for what the primary held at its start).
-        with replica_replay_paused():
-            out = subprocess.run([BIN, "demo-data", "--data-dir", s.data_dir], capture_output=True,
-                                 text=True, env=s.env)
-            self.assertEqual(out.returncode, 0, out.stderr)
-            self.assertIn("loaded", out.stdout)
-            s2 = Server(data_dir=s.data_dir, args=["--no-demo-data"]).start()
-            try:
-                c = s2.client()
-                self.assertGreaterEqual(c.get("/api/products").json()["total"], 24)
-                c.close()
-            finally:
-                s2.cleanup()
-                s.cleanup()
+            # On PostgreSQL the replica lags for sure: a process started after the catalog was
+            # loaded must list it anyway (its replica reads wait for what the primary held at its
+            # start).
+            with replica_replay_paused():
+                out = subprocess.run([BIN, "demo-data", "--data-dir", s.data_dir], capture_output=True,
+                                     text=True, env=s.env)
+                self.assertEqual(out.returncode, 0, out.stderr)
+                self.assertIn("loaded", out.stdout)
+                with Server(data_dir=s.data_dir, args=["--no-demo-data"]) as s2, s2.client() as c:
+                    self.assertGreaterEqual(c.get("/api/products").json()["total"], 24)
 
     def test_carts_expire(self):
-        s = Server(env={"CART_TTL": "1s", "CART_CLEANUP_INTERVAL": "500ms"}).start()
-        try:
-            c = s.client()
+        with Server(env={"CART_TTL": "1s", "CART_CLEANUP_INTERVAL": "500ms"}) as s, s.client() as c:
             h = {"X-Session-ID": "expiring"}
             c.post("/api/cart/add", {"product_id": "p-mouse", "quantity": 1}, headers=h)
             self.assertEqual(len(c.get("/api/cart", headers=h).json()["items"]), 1)
             wait_until(lambda: c.get("/api/cart", headers=h).json()["items"] == [], timeout=5, what="expiry")
-            c.close()
-        finally:
-            s.cleanup()
 
     def test_cache_off_gives_the_same_answers(self):
         answers = []
         for backend in (CACHE_BACKEND, "off"):
-            s = Server(env={"CACHE_BACKEND": backend}).start()
-            try:
-                c = s.client()
+            with Server(env={"CACHE_BACKEND": backend}) as s, s.client() as c:
                 seen = []
                 for _ in range(2):
                     seen.append(c.get("/api/products?category=books&sort=price").json()["data"])
@@ -378,17 +353,12 @@ class ConfiguredShopTest(unittest.TestCase):
                 self.assertEqual(c.get("/cache/stats").json()["backend"], backend)
                 answers.append([[{k: v for k, v in x.items() if k not in ("created_at", "updated_at")}
                                  for x in item] if isinstance(item, list) else item for item in seen])
-                c.close()
-            finally:
-                s.cleanup()
         self.assertEqual(answers[0], answers[1])
 
 
 class OversellTest(unittest.TestCase):
     def test_stock_10_and_100_concurrent_orders(self):
-        s = Server(env={"WORKER_BATCH_SIZE": "16"}).start()
-        try:
-            c = s.client()
+        with Server(env={"WORKER_BATCH_SIZE": "16"}) as s, s.client() as c:
             c.post("/api/categories", {"slug": "limited", "name": "Limited"})
             r = c.post("/api/products", {"product_id": "limited-1", "sku": "LIM-1", "name": "Limited edition",
                                          "price": "50.00", "category": "limited", "stock": 10})
@@ -426,9 +396,6 @@ class OversellTest(unittest.TestCase):
             wait_processed(c, first, "cancelled")
             p = c.get("/api/products/limited-1").json()
             self.assertEqual((p["stock"], p["available"]), (1, 1))
-            c.close()
-        finally:
-            s.cleanup()
 
 
 if __name__ == "__main__":

@@ -52,19 +52,12 @@ TEST_F(PgClient, RunsParameterisedQueries) {
 
 TEST_F(PgClient, PipelinesManyConcurrentRequests) {
   constexpr int kRequests = 300;
-  int ok = 0;
-  for (int i = 0; i < kRequests; ++i)
-    asio::co_spawn(
-        io_,
-        [&, i]() -> asio::awaitable<void> {
-          pg::Params params{std::to_string(i)};
-          auto r = co_await pool_->query("SELECT $1::int * 2 AS v", std::move(params));
-          if (r.at(0, "v") == std::to_string(i * 2)) ++ok;
-        },
-        asio::detached);
-  io_.restart();
-  io_.run();
-  EXPECT_EQ(ok, kRequests);
+  const auto doubled = [&](int i) -> asio::awaitable<bool> {
+    pg::Params params{std::to_string(i)};
+    auto r = co_await pool_->query("SELECT $1::int * 2 AS v", std::move(params));
+    co_return r.at(0, "v") == std::to_string(i * 2);
+  };
+  EXPECT_EQ(count_concurrent(io_, kRequests, doubled), kRequests);
   const auto s = pool_->stats();
   EXPECT_LE(s.connected, 4u);
   EXPECT_GE(s.connected, 1u);

@@ -11,18 +11,10 @@
 using namespace orderflow;
 using namespace std::chrono_literals;
 
-namespace {
-app::EnvLookup env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& k) -> std::optional<std::string> {
-    auto it = vars.find(k);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-}  // namespace
+using app::fixed_env;
 
 TEST(Config, Defaults) {
-  const auto c = app::load_config(env({}));
+  const auto c = app::load_config(fixed_env({}));
   EXPECT_EQ(c.port, 3000);
   EXPECT_EQ(c.host, "127.0.0.1");
   EXPECT_EQ(c.queue.visibility_timeout, 30s);
@@ -34,11 +26,11 @@ TEST(Config, Defaults) {
 }
 
 TEST(Config, ReadsTheEnvironment) {
-  const auto c = app::load_config(env({{"PORT", "8080"},
-                                       {"RETRY_DELAYS", "100ms, 2s,1m"},
-                                       {"TAX_RATE", "0.2"},
-                                       {"CORS_ORIGINS", "https://a.example, *"},
-                                       {"VISIBILITY_TIMEOUT", "45"}}));
+  const auto c = app::load_config(fixed_env({{"PORT", "8080"},
+                                             {"RETRY_DELAYS", "100ms, 2s,1m"},
+                                             {"TAX_RATE", "0.2"},
+                                             {"CORS_ORIGINS", "https://a.example, *"},
+                                             {"VISIBILITY_TIMEOUT", "45"}}));
   EXPECT_EQ(c.port, 8080);
   EXPECT_EQ(c.queue.retry_delays, (std::vector<std::chrono::milliseconds>{100ms, 2s, 1min}));
   EXPECT_EQ(c.tax_rate.millionths, 200'000);
@@ -56,7 +48,7 @@ TEST(Config, RejectsBadValuesNamingTheVariable) {
                                                         {"DATABASE_URL_FILE", "/nonexistent"},
                                                         {"DB_POOL_SIZE", "0"}}) {
     try {
-      app::load_config(env({{k, v}}));
+      app::load_config(fixed_env({{k, v}}));
       ADD_FAILURE() << k << "=" << v << " was accepted";
     } catch (const app::ConfigError& e) {
       EXPECT_NE(std::string(e.what()).find(k), std::string::npos) << e.what();
@@ -70,18 +62,18 @@ TEST(Config, SecretsFromFiles) {
     std::ofstream(dir / name) << content;
     return (dir / name).string();
   };
-  const auto c = app::load_config(
-      env({{"DATABASE_URL_FILE", write("orderflow-test-url", "postgresql://app@db:5432/shop\n")},
-           {"DATABASE_REPLICA_URLS_FILE",
-            write("orderflow-test-replicas", "postgresql://r1/shop, postgresql://r2/shop\n")},
-           {"ADMIN_TOKEN_FILE", write("orderflow-test-token", "s3cret\n")}}));
+  const auto c = app::load_config(fixed_env(
+      {{"DATABASE_URL_FILE", write("orderflow-test-url", "postgresql://app@db:5432/shop\n")},
+       {"DATABASE_REPLICA_URLS_FILE",
+        write("orderflow-test-replicas", "postgresql://r1/shop, postgresql://r2/shop\n")},
+       {"ADMIN_TOKEN_FILE", write("orderflow-test-token", "s3cret\n")}}));
   EXPECT_EQ(c.database_url, "postgresql://app@db:5432/shop");
   EXPECT_EQ(c.database_replica_urls,
             (std::vector<std::string>{"postgresql://r1/shop", "postgresql://r2/shop"}));
   EXPECT_EQ(c.admin_token, "s3cret");
   // A secret set both ways is ambiguous.
   EXPECT_THROW(
-      app::load_config(env(
+      app::load_config(fixed_env(
           {{"ADMIN_TOKEN", "a"}, {"ADMIN_TOKEN_FILE", (dir / "orderflow-test-token").string()}})),
       app::ConfigError);
   for (const auto* f : {"orderflow-test-url", "orderflow-test-replicas", "orderflow-test-token"})
@@ -100,7 +92,7 @@ TEST(Time, Rfc3339RoundTrip) {
 }
 
 TEST(Config, RedisFromAUrlOrTheSeedsVariables) {
-  auto c = app::load_config(env({{"REDIS_URL", "redis://:s3cret@10.0.0.5:6380/2"}}));
+  auto c = app::load_config(fixed_env({{"REDIS_URL", "redis://:s3cret@10.0.0.5:6380/2"}}));
   ASSERT_TRUE(c.redis);
   EXPECT_EQ(c.redis->host, "10.0.0.5");
   EXPECT_EQ(c.redis->port, 6380);
@@ -109,12 +101,12 @@ TEST(Config, RedisFromAUrlOrTheSeedsVariables) {
   EXPECT_EQ(c.redis->db, 2);
   EXPECT_EQ(c.cache_backend, "redis");  // the default once Redis is configured
 
-  c = app::load_config(env({{"REDIS_HOST", "cache"},
-                            {"REDIS_PORT", "6390"},
-                            {"REDIS_PASSWORD", "pw"},
-                            {"REDIS_DB", "3"},
-                            {"REDIS_KEY_PREFIX", "shop1:"},
-                            {"CACHE_BACKEND", "memory"}}));
+  c = app::load_config(fixed_env({{"REDIS_HOST", "cache"},
+                                  {"REDIS_PORT", "6390"},
+                                  {"REDIS_PASSWORD", "pw"},
+                                  {"REDIS_DB", "3"},
+                                  {"REDIS_KEY_PREFIX", "shop1:"},
+                                  {"CACHE_BACKEND", "memory"}}));
   ASSERT_TRUE(c.redis);
   EXPECT_EQ(c.redis->host, "cache");
   EXPECT_EQ(c.redis->port, 6390);
@@ -123,45 +115,46 @@ TEST(Config, RedisFromAUrlOrTheSeedsVariables) {
   EXPECT_EQ(c.redis_key_prefix, "shop1:");
   EXPECT_EQ(c.cache_backend, "memory");
 
-  EXPECT_FALSE(app::load_config(env({})).redis);
-  EXPECT_EQ(app::load_config(env({})).cache_backend, "memory");
-  EXPECT_THROW(app::load_config(env({{"CACHE_BACKEND", "redis"}})), app::ConfigError);
-  EXPECT_THROW(app::load_config(env({{"REDIS_URL", "http://x"}})), app::ConfigError);
-  EXPECT_THROW(app::load_config(env({{"REDIS_URL", "redis://h/x"}})), app::ConfigError);
+  EXPECT_FALSE(app::load_config(fixed_env({})).redis);
+  EXPECT_EQ(app::load_config(fixed_env({})).cache_backend, "memory");
+  EXPECT_THROW(app::load_config(fixed_env({{"CACHE_BACKEND", "redis"}})), app::ConfigError);
+  EXPECT_THROW(app::load_config(fixed_env({{"REDIS_URL", "http://x"}})), app::ConfigError);
+  EXPECT_THROW(app::load_config(fixed_env({{"REDIS_URL", "redis://h/x"}})), app::ConfigError);
 }
 
 TEST(Config, RedisQueueNeedsRedisAndPostgres) {
-  EXPECT_FALSE(app::load_config(env({})).redis_queue);
-  const auto c = app::load_config(env({{"QUEUE_BACKEND", "redis"},
-                                       {"REDIS_URL", "redis://r:6379"},
-                                       {"DATABASE_URL", "postgresql://db/shop"}}));
+  EXPECT_FALSE(app::load_config(fixed_env({})).redis_queue);
+  const auto c = app::load_config(fixed_env({{"QUEUE_BACKEND", "redis"},
+                                             {"REDIS_URL", "redis://r:6379"},
+                                             {"DATABASE_URL", "postgresql://db/shop"}}));
   EXPECT_TRUE(c.redis_queue);
-  EXPECT_FALSE(app::load_config(env({{"QUEUE_BACKEND", "database"}})).redis_queue);
-  EXPECT_THROW(
-      app::load_config(env({{"QUEUE_BACKEND", "redis"}, {"DATABASE_URL", "postgresql://db/shop"}})),
-      app::ConfigError);
-  EXPECT_THROW(app::load_config(env({{"QUEUE_BACKEND", "redis"}, {"REDIS_URL", "redis://r"}})),
+  EXPECT_FALSE(app::load_config(fixed_env({{"QUEUE_BACKEND", "database"}})).redis_queue);
+  EXPECT_THROW(app::load_config(fixed_env(
+                   {{"QUEUE_BACKEND", "redis"}, {"DATABASE_URL", "postgresql://db/shop"}})),
                app::ConfigError);
-  EXPECT_THROW(app::load_config(env({{"QUEUE_BACKEND", "kafka"}})), app::ConfigError);
+  EXPECT_THROW(
+      app::load_config(fixed_env({{"QUEUE_BACKEND", "redis"}, {"REDIS_URL", "redis://r"}})),
+      app::ConfigError);
+  EXPECT_THROW(app::load_config(fixed_env({{"QUEUE_BACKEND", "kafka"}})), app::ConfigError);
 }
 
 TEST(Config, TheQueueMayHaveARedisOfItsOwn) {
-  auto c = app::load_config(env({{"QUEUE_BACKEND", "redis"},
-                                 {"REDIS_URL", "redis://cache:6379"},
-                                 {"QUEUE_REDIS_URL", "redis://queue:6380/1"},
-                                 {"DATABASE_URL", "postgresql://db/shop"}}));
+  auto c = app::load_config(fixed_env({{"QUEUE_BACKEND", "redis"},
+                                       {"REDIS_URL", "redis://cache:6379"},
+                                       {"QUEUE_REDIS_URL", "redis://queue:6380/1"},
+                                       {"DATABASE_URL", "postgresql://db/shop"}}));
   EXPECT_EQ(c.redis->host, "cache");
   EXPECT_EQ(c.queue_redis_options().host, "queue");
   EXPECT_EQ(c.queue_redis_options().db, 1);
-  c = app::load_config(env({{"QUEUE_BACKEND", "redis"},
-                            {"QUEUE_REDIS_URL", "redis://queue:6380"},
-                            {"DATABASE_URL", "postgresql://db/shop"}}));
+  c = app::load_config(fixed_env({{"QUEUE_BACKEND", "redis"},
+                                  {"QUEUE_REDIS_URL", "redis://queue:6380"},
+                                  {"DATABASE_URL", "postgresql://db/shop"}}));
   EXPECT_FALSE(c.redis) << "the cache and carts stay out of Redis";
   EXPECT_EQ(c.cache_backend, "memory");
   EXPECT_EQ(c.queue_redis_options().port, 6380);
-  c = app::load_config(env({{"QUEUE_BACKEND", "redis"},
-                            {"REDIS_URL", "redis://shared:6379"},
-                            {"DATABASE_URL", "postgresql://db/shop"}}));
+  c = app::load_config(fixed_env({{"QUEUE_BACKEND", "redis"},
+                                  {"REDIS_URL", "redis://shared:6379"},
+                                  {"DATABASE_URL", "postgresql://db/shop"}}));
   EXPECT_EQ(c.queue_redis_options().host, "shared");
-  EXPECT_THROW(app::load_config(env({{"QUEUE_REDIS_URL", "http://x"}})), app::ConfigError);
+  EXPECT_THROW(app::load_config(fixed_env({{"QUEUE_REDIS_URL", "http://x"}})), app::ConfigError);
 }

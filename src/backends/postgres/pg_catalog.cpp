@@ -17,6 +17,35 @@ using pg::Statement;
 
 namespace {
 const SqlFiles& sql = pg_sql();
+
+struct LockedProduct {
+  domain::CatalogProduct product;
+  std::vector<pg::Result> checks;  // the results of the checks, in their order
+};
+
+// Locks a product's row for the rest of the transaction and reads it, with `checks` in the
+// same round trip; nullopt when there is no such product.
+asio::awaitable<std::optional<LockedProduct>> lock_product(pg::Pool::Lease& tx, std::string id,
+                                                           std::vector<Statement> checks = {}) {
+  std::vector<Statement> s;
+  s.push_back({sql["lock_product"], {id}});
+  for (auto& check : checks) s.push_back(std::move(check));
+  auto r = co_await tx.execute(std::move(s));
+  if (r.at(0).rows.empty()) co_return std::nullopt;
+  LockedProduct locked{product_from_row(r.at(0).row(0)), {}};
+  locked.checks.assign(std::make_move_iterator(r.begin() + 1), std::make_move_iterator(r.end()));
+  co_return locked;
+}
+
+// Runs a product's update and answers with the product as it is then.
+asio::awaitable<ports::ProductWrite> updated(pg::Pool::Lease& tx, Statement update,
+                                             std::string id) {
+  std::vector<Statement> s;
+  s.push_back(std::move(update));
+  s.push_back({sql["find_product"], {id}});
+  const auto r = co_await tx.execute(std::move(s));
+  co_return ports::ProductWrite{ports::WriteOutcome::ok, product_from_row(r.at(1).row(0))};
+}
 }  // namespace
 
 asio::awaitable<std::vector<domain::Category>> PgCatalog::list_categories() {
@@ -96,30 +125,25 @@ asio::awaitable<ports::ProductWrite> PgCatalog::update_product(std::string id,
                                                                domain::ProductFields f) {
   co_return co_await db_.write_transaction<ports::ProductWrite>(
       [&](pg::Pool::Lease& tx) -> asio::awaitable<ports::ProductWrite> {
-        std::vector<Statement> s;
-        s.push_back({sql["lock_product"], {id}});
-        if (f.sku) s.push_back({sql["sku_taken_by_other"], {*f.sku, id}});
-        if (f.category) s.push_back({sql["category_exists"], {*f.category}});
-        const auto r = co_await tx.execute(std::move(s));
-        if (r.at(0).rows.empty())
-          co_return ports::ProductWrite{ports::WriteOutcome::not_found, std::nullopt};
-        const auto p = product_from_row(r.at(0).row(0));
-        std::size_t next = 1;
-        if (f.sku && !r.at(next++).rows.empty())
-          co_return ports::ProductWrite{ports::WriteOutcome::duplicate, std::nullopt};
-        if (f.category && r.at(next++).rows.empty())
+        std::vector<Statement> checks;
+        if (f.sku) checks.push_back({sql["sku_taken_by_other"], {*f.sku, id}});
+        if (f.category) checks.push_back({sql["category_exists"], {*f.category}});
+        const auto locked = co_await lock_product(tx, id, std::move(checks));
+        if (!locked) co_return ports::ProductWrite{ports::WriteOutcome::not_found, std::nullopt};
+        const auto& p = locked->product;
+        const bool sku_taken = f.sku && !locked->checks.at(0).rows.empty();
+        const bool category_missing = f.category && locked->checks.at(f.sku ? 1 : 0).rows.empty();
+        if (sku_taken) co_return ports::ProductWrite{ports::WriteOutcome::duplicate, std::nullopt};
+        if (category_missing)
           co_return ports::ProductWrite{ports::WriteOutcome::unknown_category, std::nullopt};
         if (f.stock && *f.stock < p.reserved)
           co_return ports::ProductWrite{ports::WriteOutcome::below_reserved, std::nullopt};
-        std::vector<Statement> u;
-        u.push_back({sql["update_product"],
-                     {id, f.sku.value_or(p.sku), f.name.value_or(p.name),
-                      f.description.value_or(p.description), text_of(f.price.value_or(p.price)),
-                      f.category.value_or(p.category_slug), text_of(f.stock.value_or(p.stock)),
-                      text_of(now_ms())}});
-        u.push_back({sql["find_product"], {id}});
-        const auto w = co_await tx.execute(std::move(u));
-        co_return ports::ProductWrite{ports::WriteOutcome::ok, product_from_row(w.at(1).row(0))};
+        Statement update{sql["update_product"],
+                         {id, f.sku.value_or(p.sku), f.name.value_or(p.name),
+                          f.description.value_or(p.description), text_of(f.price.value_or(p.price)),
+                          f.category.value_or(p.category_slug), text_of(f.stock.value_or(p.stock)),
+                          text_of(now_ms())}};
+        co_return co_await updated(tx, std::move(update), id);
       });
 }
 
@@ -127,22 +151,16 @@ asio::awaitable<ports::ProductWrite> PgCatalog::change_inventory(std::string id,
                                                                  domain::InventoryChange change) {
   co_return co_await db_.write_transaction<ports::ProductWrite>(
       [&](pg::Pool::Lease& tx) -> asio::awaitable<ports::ProductWrite> {
-        std::vector<Statement> s;
-        s.push_back({sql["lock_product"], {id}});
-        const auto r = co_await tx.execute(std::move(s));
-        if (r.at(0).rows.empty())
-          co_return ports::ProductWrite{ports::WriteOutcome::not_found, std::nullopt};
-        const auto p = product_from_row(r.at(0).row(0));
+        const auto locked = co_await lock_product(tx, id);
+        if (!locked) co_return ports::ProductWrite{ports::WriteOutcome::not_found, std::nullopt};
+        const auto& p = locked->product;
         const auto [stock, verdict] = domain::apply_inventory_change(p.stock, p.reserved, change);
         if (verdict == domain::InventoryVerdict::negative)
           co_return ports::ProductWrite{ports::WriteOutcome::negative, p};
         if (verdict == domain::InventoryVerdict::below_reserved)
           co_return ports::ProductWrite{ports::WriteOutcome::below_reserved, p};
-        std::vector<Statement> u;
-        u.push_back({sql["set_product_stock"], {id, text_of(stock), text_of(now_ms())}});
-        u.push_back({sql["find_product"], {id}});
-        const auto w = co_await tx.execute(std::move(u));
-        co_return ports::ProductWrite{ports::WriteOutcome::ok, product_from_row(w.at(1).row(0))};
+        Statement update{sql["set_product_stock"], {id, text_of(stock), text_of(now_ms())}};
+        co_return co_await updated(tx, std::move(update), id);
       });
 }
 

@@ -46,13 +46,8 @@ void text_field(const json::object& o, std::string_view key, std::size_t max,
   out = std::string(v->get_string());
 }
 
-ProductFieldsParse parse_product(const json::value& body, bool require_all) {
-  ProductFieldsParse out;
-  auto& f = out.fields;
-  auto& errors = out.errors;
-  const auto* object = body_object(body, errors);
-  if (!object) return out;
-  const auto& o = *object;
+void read_product(const json::object& o, bool require_all, ProductFields& f,
+                  std::vector<FieldError>& errors) {
   if (require_all)
     f.product_id = optional_id(o, "product_id", is_valid_client_id, kClientIdRule, errors);
   text_field(o, "sku", 100, f.sku, errors);
@@ -85,6 +80,12 @@ ProductFieldsParse parse_product(const json::value& body, bool require_all) {
     missing("category", f.category.has_value());
     missing("stock", f.stock.has_value());
   }
+}
+
+ProductFieldsParse parse_product(const json::value& body, bool require_all) {
+  ProductFieldsParse out;
+  if (const auto* o = body_object(body, out.errors))
+    read_product(*o, require_all, out.fields, out.errors);
   return out;
 }
 

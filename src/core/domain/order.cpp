@@ -131,14 +131,9 @@ bool is_allowed_transition(OrderStatus from, OrderStatus to) {
   }
 }
 
-OrderRequestParse parse_order_request(const json::value& body, std::string_view default_currency) {
-  OrderRequestParse out;
-  auto& errors = out.errors;
-  auto& r = out.request;
-  const auto* object = body_object(body, errors);
-  if (!object) return out;
-  const auto& o = *object;
-
+namespace {
+void read_order_request(const json::object& o, std::string_view default_currency, OrderRequest& r,
+                        std::vector<FieldError>& errors) {
   r.order_id = optional_id(o, "order_id", is_valid_client_id, kClientIdRule, errors);
   r.customer_id = optional_text(o, "customer_id", "customer_id", errors);
   r.customer_name = optional_text(o, "customer_name", "customer_name", errors);
@@ -189,6 +184,13 @@ OrderRequestParse parse_order_request(const json::value& body, std::string_view 
     else
       r.shipping_address = *a;
   }
+}
+}  // namespace
+
+OrderRequestParse parse_order_request(const json::value& body, std::string_view default_currency) {
+  OrderRequestParse out;
+  if (const auto* o = body_object(body, out.errors))
+    read_order_request(*o, default_currency, out.request, out.errors);
   return out;
 }
 
