@@ -37,9 +37,9 @@ class SqliteBackends final : public Backends {
       : db_(open(c)),
         queue_(db_, c.queue),
         orders_(db_, queue_),
-        catalog_(db_),
+        catalog_(make_sqlite_catalog(db_)),
         carts_(make_sqlite_carts(db_, c.cart_ttl)) {
-    ports_ = {&orders_, &orders_, &orders_, &catalog_, carts_.get(), &orders_, &queue_};
+    ports_ = {&orders_, &orders_, &orders_, catalog_.get(), carts_.get(), &orders_, &queue_};
   }
   std::string describe() const override { return "sqlite:" + db_.path(); }
 
@@ -54,7 +54,7 @@ class SqliteBackends final : public Backends {
   sqlite::Database db_;
   backends::SqliteQueue queue_;
   SqliteOrders orders_;
-  SqliteCatalog catalog_;
+  std::unique_ptr<ports::Catalog> catalog_;
   std::unique_ptr<ports::Carts> carts_;
 };
 
@@ -68,13 +68,13 @@ class PgBackends final : public Backends {
         reads_(pool_, c.database_replica_urls, replica_options(c)),
         database_(pool_, &reads_),
         orders_(database_),
-        catalog_(database_),
+        catalog_(make_pg_catalog(database_)),
         carts_(make_pg_carts(pool_, c.cart_ttl)) {
     run_on(io, backends::migrate_postgres(pool_));
     // Replicas serve this process nothing older than what the primary held when it started (a
     // catalog loaded by `orderflow demo-data` just before is listed at once, not after replay).
     run_on(io, reads_.note_write());
-    ports_ = {nullptr, &orders_, nullptr, &catalog_, carts_.get(), &orders_, nullptr};
+    ports_ = {nullptr, &orders_, nullptr, catalog_.get(), carts_.get(), &orders_, nullptr};
     if (c.redis_queue) {
       auto& queue = redis_queue_.emplace(io.get_executor(), *queue_redis, c.queue_redis_options(),
                                          c.queue, c.redis_key_prefix);
@@ -85,7 +85,8 @@ class PgBackends final : public Backends {
       ports_.queue = &queue;
     } else {
       auto& queue = pg_queue_.emplace(pool_, c.queue);
-      ports_.intake = &pg_intake_.emplace(pool_, queue);
+      pg_intake_ = make_pg_intake(pool_, queue);
+      ports_.intake = pg_intake_.get();
       ports_.batch_applier = &pg_applier_.emplace(database_, queue);
       ports_.queue = &queue;
     }
@@ -114,11 +115,11 @@ class PgBackends final : public Backends {
   pg::ReadRouter reads_;
   PgDatabase database_;
   PgOrders orders_;
-  PgCatalog catalog_;
+  std::unique_ptr<ports::Catalog> catalog_;
   std::unique_ptr<ports::Carts> carts_;
   // The queue in this database…
   std::optional<backends::PgQueue> pg_queue_;
-  std::optional<PgIntake> pg_intake_;
+  std::unique_ptr<ports::Intake> pg_intake_;
   std::optional<PgBatchApplier> pg_applier_;
   // …or in Redis.
   std::optional<backends::RedisQueue> redis_queue_;
@@ -138,8 +139,7 @@ std::unique_ptr<Backends> open_backends(const Config& c, asio::io_context& io,
 
 std::unique_ptr<cache::Cache> make_cache(const Config& c, redis::Client* redis) {
   if (c.cache_backend == "off") return std::make_unique<backends::NullCache>();
-  if (c.cache_backend == "redis")
-    return std::make_unique<backends::RedisCache>(*redis, c.redis_key_prefix);
+  if (c.cache_backend == "redis") return backends::make_redis_cache(*redis, c.redis_key_prefix);
   return std::make_unique<backends::MemoryCache>(c.cache_max_bytes);
 }
 

@@ -5,19 +5,9 @@
 #include <memory>
 
 #include "app/wiring.hpp"
-#include "backends/postgres/pg_batch_applier.hpp"
-#include "backends/postgres/pg_carts.hpp"
-#include "backends/postgres/pg_catalog.hpp"
-#include "backends/postgres/pg_orders.hpp"
-#include "backends/postgres/pg_queue.hpp"
 #include "backends/postgres/pg_schema.hpp"
 #include "backends/redis/redis_carts.hpp"
-#include "backends/redis/redis_intake.hpp"
 #include "backends/redis/redis_queue.hpp"
-#include "backends/sqlite/sqlite_carts.hpp"
-#include "backends/sqlite/sqlite_catalog.hpp"
-#include "backends/sqlite/sqlite_orders.hpp"
-#include "backends/sqlite/sqlite_queue.hpp"
 #include "backends/sqlite/sqlite_schema.hpp"
 #include "base/ids.hpp"
 #include "drivers/pg/pool.hpp"
@@ -93,14 +83,20 @@ class WiredBackend : private Place {
   }
   void reopen() {
     backends_.reset();
+    queue_redis_.reset();
     open();
   }
+  Place& place() { return *this; }
 
  private:
-  void open() { backends_ = app::open_backends(config_, io_, nullptr); }
+  void open() {
+    queue_redis_ = app::queue_redis_client(config_, io_);
+    backends_ = app::open_backends(config_, io_, queue_redis_.get());
+  }
 
   app::Config config_;
   asio::io_context& io_;
+  std::unique_ptr<redis::Client> queue_redis_;
   std::unique_ptr<app::Backends> backends_;
 };
 
@@ -179,66 +175,20 @@ class RedisQueueBackend {
 };
 
 // QUEUE_BACKEND=redis: orders and catalog in a fresh PostgreSQL database, the intake and the
-// queue in Redis under a key prefix of their own.
-class PgRedisBackend {
- public:
+// queue in the Redis of REDIS_URL under a key prefix of their own.
+struct ScratchPgRedis {
   static constexpr const char* kName = "postgres_redis";
-  PgRedisBackend(queue::QueueOptions options, asio::io_context& io)
-      : db_(io), redis_(std::move(options), io) {
-    open();
+  explicit ScratchPgRedis(asio::io_context& io) : database(io) {}
+  std::map<std::string, std::string> env() const {
+    return {{"DATABASE_URL", database.url()},
+            {"DB_POOL_SIZE", "4"},
+            {"QUEUE_BACKEND", "redis"},
+            {"REDIS_URL", service_url("REDIS_URL")},
+            {"REDIS_KEY_PREFIX", key_prefix}};
   }
-
-  queue::Queue& queue() { return redis_.queue(); }
-  const app::Ports& ports() const { return ports_; }
-  // The database's inbox applier, which the Redis applier applies batches with.
-  ports::BatchApplier& inbox_applier() { return *inbox_; }
-  std::string intake_key(const std::string& order_id) {
-    return redis_.redis_queue().key_base() + "in:" + order_id;
-  }
-  void reopen() {
-    close();
-    redis_.reopen();
-    open();
-  }
-  ~PgRedisBackend() { close(); }
-
- private:
-  void open() {
-    pool_ = db_.migrated_pool();
-    database_ = std::make_unique<backends::PgDatabase>(*pool_, nullptr);
-    orders_ = std::make_unique<backends::PgOrders>(*database_);
-    catalog_ = std::make_unique<backends::PgCatalog>(*database_);
-    inbox_ = std::make_unique<backends::PgBatchApplier>(*database_);
-    auto& queue = redis_.redis_queue();
-    intake_ = std::make_unique<backends::RedisIntake>(queue, *orders_);
-    queued_ = std::make_unique<backends::RedisQueuedOrders>(queue, *orders_);
-    applier_ =
-        std::make_unique<backends::RedisBatchApplier>(queue, *inbox_, std::chrono::hours(24));
-    ports_ = {intake_.get(), queued_.get(), applier_.get(), catalog_.get(),
-              nullptr,       orders_.get(), &queue};
-  }
-  void close() {
-    applier_.reset();
-    queued_.reset();
-    intake_.reset();
-    inbox_.reset();
-    catalog_.reset();
-    orders_.reset();
-    database_.reset();
-    pool_.reset();
-  }
-
-  ScratchDatabase db_;
-  RedisQueueBackend redis_;
-  std::unique_ptr<pg::Pool> pool_;
-  std::unique_ptr<backends::PgDatabase> database_;
-  std::unique_ptr<backends::PgOrders> orders_;
-  std::unique_ptr<backends::PgCatalog> catalog_;
-  std::unique_ptr<backends::PgBatchApplier> inbox_;
-  std::unique_ptr<backends::RedisIntake> intake_;
-  std::unique_ptr<backends::RedisQueuedOrders> queued_;
-  std::unique_ptr<backends::RedisBatchApplier> applier_;
-  app::Ports ports_;
+  ScratchDatabase database;
+  std::string key_prefix = "test:" + uuid_v7() + ":";
 };
+using PgRedisBackend = WiredBackend<ScratchPgRedis>;
 
 }  // namespace orderflow::testing

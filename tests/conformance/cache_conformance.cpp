@@ -16,7 +16,8 @@ using namespace std::chrono_literals;
 struct MemoryCacheBackend {
   static constexpr const char* kName = "memory";
   explicit MemoryCacheBackend(asio::io_context&) {}
-  backends::MemoryCache cache{1 << 20};
+  cache::Cache& cache() { return memory; }
+  backends::MemoryCache memory{1 << 20};
 };
 
 // The Redis of REDIS_URL (scripts/services starts one); each test under a prefix of its own.
@@ -25,17 +26,18 @@ struct RedisCacheBackend {
   explicit RedisCacheBackend(asio::io_context& io)
       : io(io),
         client(io.get_executor(), redis_from_env()),
-        cache(client, "test:" + uuid_v7() + ":") {}
-  ~RedisCacheBackend() { run(io, cache.clear()); }
+        redis(backends::make_redis_cache(client, "test:" + uuid_v7() + ":")) {}
+  ~RedisCacheBackend() { run(io, redis->clear()); }
+  cache::Cache& cache() { return *redis; }
   asio::io_context& io;
   redis::Client client;
-  backends::RedisCache cache;
+  std::unique_ptr<cache::Cache> redis;
 };
 
 template <typename Backend>
 class CacheConformance : public ::testing::Test {
  protected:
-  cache::Cache& c() { return backend_.cache; }
+  cache::Cache& c() { return backend_.cache(); }
   template <typename T>
   T await(asio::awaitable<T> op) {
     return run(io_, std::move(op));

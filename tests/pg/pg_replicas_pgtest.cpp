@@ -9,6 +9,8 @@
 #include <boost/json/parse.hpp>
 
 #include "../conformance/backends.hpp"
+#include "backends/postgres/pg_catalog.hpp"
+#include "backends/postgres/pg_orders.hpp"
 #include "backends/redis/redis_cache.hpp"
 #include "drivers/pg/replicas.hpp"
 #include "service/catalog_service.hpp"
@@ -51,7 +53,7 @@ class PgReplicas : public ::testing::Test {
   void open(std::vector<std::string> replica_urls) {
     reads_ = std::make_unique<pg::ReadRouter>(*primary_, replica_urls, pg::PoolOptions{{}, 2});
     database_ = std::make_unique<backends::PgDatabase>(*primary_, reads_.get());
-    catalog_ = std::make_unique<backends::PgCatalog>(*database_);
+    catalog_ = backends::make_pg_catalog(*database_);
     orders_ = std::make_unique<backends::PgOrders>(*database_);
   }
   template <typename T>
@@ -103,7 +105,7 @@ class PgReplicas : public ::testing::Test {
   std::unique_ptr<pg::Pool> primary_;
   std::unique_ptr<pg::ReadRouter> reads_;
   std::unique_ptr<backends::PgDatabase> database_;
-  std::unique_ptr<backends::PgCatalog> catalog_;
+  std::unique_ptr<ports::Catalog> catalog_;
   std::unique_ptr<backends::PgOrders> orders_;
 };
 
@@ -174,12 +176,13 @@ TEST_F(PgReplicas, AListingCachedFromALaggingReplicaIsRetiredOnceItCatchesUp) {
   // Two processes sharing one Redis cache and one replica: A changes a price, B lists.
   redis::Client redis(io_.get_executor(), redis_from_env());
   const auto prefix = "test:" + uuid_v7() + ":";
-  backends::RedisCache cache_a(redis, prefix), cache_b(redis, prefix);
+  const auto cache_a = backends::make_redis_cache(redis, prefix);
+  const auto cache_b = backends::make_redis_cache(redis, prefix);
   open({replica_url_});
   pg::ReadRouter reads_b(*primary_, {replica_url_}, pg::PoolOptions{{}, 2});
   backends::PgDatabase database_b(*primary_, &reads_b);
-  backends::PgCatalog catalog_b(database_b);
-  service::CatalogService a(*catalog_, cache_a, {}, "USD"), b(catalog_b, cache_b, {}, "USD");
+  const auto catalog_b = backends::make_pg_catalog(database_b);
+  service::CatalogService a(*catalog_, *cache_a, {}, "USD"), b(*catalog_b, *cache_b, {}, "USD");
   await(a.load_demo_catalog(domain::demo_catalog()));
   const auto p = some_product();
   ports::ProductFilter only;
@@ -193,7 +196,7 @@ TEST_F(PgReplicas, AListingCachedFromALaggingReplicaIsRetiredOnceItCatchesUp) {
   };
   std::string old_price;
   for (int i = 0; i < 500 && (reads_b.stats().replica_reads == 0 || old_price.empty()); ++i) {
-    await(cache_b.clear());
+    await(cache_b->clear());
     old_price = listed_price();
     sleep_ms(10);
   }
@@ -219,7 +222,7 @@ TEST_F(PgReplicas, AListingCachedFromALaggingReplicaIsRetiredOnceItCatchesUp) {
   while (a.retirements_pending() > 0 && std::chrono::steady_clock::now() < deadline)
     io_.run_one_for(50ms);
   EXPECT_EQ(a.retirements_pending(), 0);
-  await(cache_a.clear());
+  await(cache_a->clear());
 }
 
 TEST_F(PgReplicas, WithThePrimaryDownAReplicaBehindStillAnswers) {

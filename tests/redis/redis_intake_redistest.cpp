@@ -5,6 +5,7 @@
 
 #include "../conformance/backends.hpp"
 #include "backends/memory/memory_cache.hpp"
+#include "backends/postgres/pg_batch_applier.hpp"
 #include "core/errors.hpp"
 #include "service/order_service.hpp"
 
@@ -34,7 +35,11 @@ TEST(RedisIntake, MessageRedeliveredAfterALostDeletionIsAppliedOnce) {
   // The batch commits in the database, and the process dies before Redis hears of it.
   auto first = run(io, backend.queue().receive(10, 0ms));
   ASSERT_EQ(first.size(), 1u);
-  const auto committed = run(io, backend.inbox_applier().apply_batch(first, rules));
+  // (The database's inbox applier, which the Redis applier applies batches with.)
+  const auto pool = backend.place().database.migrated_pool();
+  backends::PgDatabase database(*pool, nullptr);
+  backends::PgBatchApplier inbox(database);
+  const auto committed = run(io, inbox.apply_batch(first, rules));
   EXPECT_EQ(committed.applied.size(), 1u);
 
   sleep_ms(400);
@@ -71,7 +76,7 @@ TEST(RedisIntake, ClientOrderIdKnownToTheDatabaseIsRefused) {
       backend.ports().batch_applier->apply_batch(run(io, backend.queue().receive(10, 0ms)), rules));
   // The intake record expires after the idempotency window; the database still knows the id.
   redis::Client client(io.get_executor(), redis_from_env());
-  run(io, client.command({"DEL", backend.intake_key("ord-1")}));
+  run(io, client.command({"DEL", backend.place().key_prefix + "q:{orders}:in:ord-1"}));
   EXPECT_THROW(run(io, orders.accept(body, std::nullopt, std::nullopt)), core::Error);
 }
 

@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "../conformance/backends.hpp"
+#include "backends/sqlite/sqlite_queue.hpp"
 
 namespace orderflow::testing {
 namespace {

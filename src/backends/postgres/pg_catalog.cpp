@@ -46,150 +46,166 @@ asio::awaitable<ports::ProductWrite> updated(pg::Pool::Lease& tx, Statement upda
   const auto r = co_await tx.execute(std::move(s));
   co_return ports::ProductWrite{ports::WriteOutcome::ok, product_from_row(r.at(1).row(0))};
 }
+
+class PgCatalog final : public ports::Catalog {
+ public:
+  explicit PgCatalog(PgDatabase& db) : db_(db) {}
+
+  asio::awaitable<std::vector<domain::Category>> list_categories() override {
+    std::vector<Statement> s;
+    s.push_back({sql["categories_with_counts"], {}});
+    const auto r = co_await db_.read(std::move(s));
+    std::vector<domain::Category> out;
+    for (const auto row : r.at(0).each_row())
+      out.push_back({row.text("slug"), row.text("name"), row.integer("product_count")});
+    co_return out;
+  }
+
+  asio::awaitable<bool> create_category(domain::Category c) override {
+    Params params{c.slug, c.name, text_of(now_ms())};
+    const auto r = co_await db_.primary().query(sql["insert_category_if_new"], std::move(params));
+    co_await db_.wrote();
+    co_return r.affected == 1;
+  }
+
+  asio::awaitable<ports::Page<domain::CatalogProduct>> list_products(
+      ports::ProductFilter f) override {
+    PgListQuery q;
+    q.add("p.category = ?", f.category);
+    q.add("(lower(p.name) LIKE ? OR lower(p.sku) LIKE ?)",
+          f.q ? std::optional<std::string>(like_pattern(*f.q)) : std::nullopt);
+    q.add("p.price >= ?", text_of(f.min_price));
+    q.add("p.price <= ?", text_of(f.max_price));
+    if (f.in_stock) q.add("p.stock - p.reserved > 0");
+    auto s = q.count_and_page(sql["count_products"], sql["list_products"],
+                              product_order_by(f.sort, "lower(p.name)"), f.limit,
+                              (f.page - 1) * f.limit);
+    const auto r = co_await db_.read(std::move(s));
+    co_return PgListQuery::page_of<domain::CatalogProduct>(
+        r, [](const auto& row) { return product_from_row(row); });
+  }
+
+  asio::awaitable<std::vector<domain::CatalogProduct>> find_products(
+      std::vector<std::string> ids) override {
+    // One id (a product page) by equality: its generic plan is an index lookup, so PostgreSQL
+    // reuses it. With "= ANY(array)" the generic plan guesses ten rows and costs more than a
+    // custom one, so every execution was planned again (measured: half the rate, a long tail).
+    const bool one = ids.size() == 1;
+    Params params{one ? ids.front() : pg::text_array(ids)};
+    const auto r = co_await db_.primary().query(sql[one ? "find_product" : "find_products"],
+                                                std::move(params));
+    // In the order asked for, like the embedded store.
+    std::vector<domain::CatalogProduct> out;
+    for (const auto& id : ids)
+      for (const auto row : r.each_row())
+        if (row.text("product_id") == id) out.push_back(product_from_row(row));
+    co_return out;
+  }
+
+  asio::awaitable<ports::ProductWrite> create_product(domain::ProductFields f) override {
+    const auto id = f.product_id.value_or(uuid_v7());
+    std::vector<Statement> s;
+    s.push_back({sql["insert_product"],
+                 {id, *f.sku, *f.name, f.description.value_or(""), text_of(*f.price), *f.category,
+                  text_of(*f.stock), text_of(now_ms())}});
+    s.push_back({sql["find_product"], {id}});
+    try {
+      const auto r = co_await db_.primary().execute(std::move(s));
+      co_await db_.wrote();
+      co_return ports::ProductWrite{ports::WriteOutcome::ok, product_from_row(r.at(1).row(0))};
+    } catch (const pg::QueryError& e) {
+      if (e.sqlstate() == "23505")
+        co_return ports::ProductWrite{ports::WriteOutcome::duplicate, std::nullopt};
+      if (e.sqlstate() == "23503")
+        co_return ports::ProductWrite{ports::WriteOutcome::unknown_category, std::nullopt};
+      throw;
+    }
+  }
+
+  asio::awaitable<ports::ProductWrite> update_product(std::string id,
+                                                      domain::ProductFields f) override {
+    co_return co_await db_.write_transaction<ports::ProductWrite>(
+        [&](pg::Pool::Lease& tx) -> asio::awaitable<ports::ProductWrite> {
+          std::vector<Statement> checks;
+          if (f.sku) checks.push_back({sql["sku_taken_by_other"], {*f.sku, id}});
+          if (f.category) checks.push_back({sql["category_exists"], {*f.category}});
+          const auto locked = co_await lock_product(tx, id, std::move(checks));
+          if (!locked) co_return ports::ProductWrite{ports::WriteOutcome::not_found, std::nullopt};
+          const auto& p = locked->product;
+          const bool sku_taken = f.sku && !locked->checks.at(0).rows.empty();
+          const bool category_missing = f.category && locked->checks.at(f.sku ? 1 : 0).rows.empty();
+          if (sku_taken)
+            co_return ports::ProductWrite{ports::WriteOutcome::duplicate, std::nullopt};
+          if (category_missing)
+            co_return ports::ProductWrite{ports::WriteOutcome::unknown_category, std::nullopt};
+          if (f.stock && *f.stock < p.reserved)
+            co_return ports::ProductWrite{ports::WriteOutcome::below_reserved, std::nullopt};
+          Statement update{
+              sql["update_product"],
+              {id, f.sku.value_or(p.sku), f.name.value_or(p.name),
+               f.description.value_or(p.description), text_of(f.price.value_or(p.price)),
+               f.category.value_or(p.category_slug), text_of(f.stock.value_or(p.stock)),
+               text_of(now_ms())}};
+          co_return co_await updated(tx, std::move(update), id);
+        });
+  }
+
+  asio::awaitable<ports::ProductWrite> change_inventory(std::string id,
+                                                        domain::InventoryChange change) override {
+    co_return co_await db_.write_transaction<ports::ProductWrite>(
+        [&](pg::Pool::Lease& tx) -> asio::awaitable<ports::ProductWrite> {
+          const auto locked = co_await lock_product(tx, id);
+          if (!locked) co_return ports::ProductWrite{ports::WriteOutcome::not_found, std::nullopt};
+          const auto& p = locked->product;
+          const auto [stock, verdict] = domain::apply_inventory_change(p.stock, p.reserved, change);
+          if (verdict == domain::InventoryVerdict::negative)
+            co_return ports::ProductWrite{ports::WriteOutcome::negative, p};
+          if (verdict == domain::InventoryVerdict::below_reserved)
+            co_return ports::ProductWrite{ports::WriteOutcome::below_reserved, p};
+          Statement update{sql["set_product_stock"], {id, text_of(stock), text_of(now_ms())}};
+          co_return co_await updated(tx, std::move(update), id);
+        });
+  }
+
+  asio::awaitable<bool> delete_product(std::string id) override {
+    Params params{id};
+    const auto r = co_await db_.primary().query(sql["delete_product"], std::move(params));
+    co_await db_.wrote();
+    co_return r.affected > 0;
+  }
+
+  asio::awaitable<bool> load_demo_catalog(domain::DemoCatalog demo) override {
+    co_return co_await db_.write_transaction<bool>(
+        [&](pg::Pool::Lease& tx) -> asio::awaitable<bool> {
+          // Several processes may start at once: one loads, the others find it done.
+          std::vector<Statement> check;
+          check.push_back(Statement{sql["lock_demo_seed"], {}, false});
+          check.push_back(Statement{sql["catalog_row_count"], {}, false});
+          const auto r = co_await tx.execute(std::move(check));
+          if (r.at(1).row(0).integer("n") > 0) co_return false;
+          const auto now = text_of(now_ms());
+          std::vector<Statement> inserts;
+          for (const auto& c : demo.categories)
+            inserts.push_back({sql["insert_category"], {c.slug, c.name, now}});
+          for (const auto& p : demo.products)
+            inserts.push_back({sql["insert_product"],
+                               {p.product_id, p.sku, p.name, p.description, text_of(p.price),
+                                p.category_slug, text_of(p.stock), now}});
+          co_await tx.execute(std::move(inserts));
+          co_return true;
+        });
+  }
+
+  bool lists_may_lag() const override { return db_.lists_may_lag(); }
+  boost::asio::awaitable<void> replicas_caught_up() override { return db_.replicas_caught_up(); }
+
+ private:
+  PgDatabase& db_;
+};
 }  // namespace
 
-asio::awaitable<std::vector<domain::Category>> PgCatalog::list_categories() {
-  std::vector<Statement> s;
-  s.push_back({sql["categories_with_counts"], {}});
-  const auto r = co_await db_.read(std::move(s));
-  std::vector<domain::Category> out;
-  for (const auto row : r.at(0).each_row())
-    out.push_back({row.text("slug"), row.text("name"), row.integer("product_count")});
-  co_return out;
-}
-
-asio::awaitable<bool> PgCatalog::create_category(domain::Category c) {
-  Params params{c.slug, c.name, text_of(now_ms())};
-  const auto r = co_await db_.primary().query(sql["insert_category_if_new"], std::move(params));
-  co_await db_.wrote();
-  co_return r.affected == 1;
-}
-
-asio::awaitable<ports::Page<domain::CatalogProduct>> PgCatalog::list_products(
-    ports::ProductFilter f) {
-  PgListQuery q;
-  q.add("p.category = ?", f.category);
-  q.add("(lower(p.name) LIKE ? OR lower(p.sku) LIKE ?)",
-        f.q ? std::optional<std::string>(like_pattern(*f.q)) : std::nullopt);
-  q.add("p.price >= ?", text_of(f.min_price));
-  q.add("p.price <= ?", text_of(f.max_price));
-  if (f.in_stock) q.add("p.stock - p.reserved > 0");
-  auto s =
-      q.count_and_page(sql["count_products"], sql["list_products"],
-                       product_order_by(f.sort, "lower(p.name)"), f.limit, (f.page - 1) * f.limit);
-  const auto r = co_await db_.read(std::move(s));
-  ports::Page<domain::CatalogProduct> page;
-  page.total = r.at(0).row(0).integer("count");
-  for (const auto row : r.at(1).each_row()) page.data.push_back(product_from_row(row));
-  co_return page;
-}
-
-asio::awaitable<std::vector<domain::CatalogProduct>> PgCatalog::find_products(
-    std::vector<std::string> ids) {
-  // One id (a product page) by equality: its generic plan is an index lookup, so PostgreSQL
-  // reuses it. With "= ANY(array)" the generic plan guesses ten rows and costs more than a
-  // custom one, so every execution was planned again (measured: half the rate, a long tail).
-  const bool one = ids.size() == 1;
-  Params params{one ? ids.front() : pg::text_array(ids)};
-  const auto r =
-      co_await db_.primary().query(sql[one ? "find_product" : "find_products"], std::move(params));
-  // In the order asked for, like the embedded store.
-  std::vector<domain::CatalogProduct> out;
-  for (const auto& id : ids)
-    for (const auto row : r.each_row())
-      if (row.text("product_id") == id) out.push_back(product_from_row(row));
-  co_return out;
-}
-
-asio::awaitable<ports::ProductWrite> PgCatalog::create_product(domain::ProductFields f) {
-  const auto id = f.product_id.value_or(uuid_v7());
-  std::vector<Statement> s;
-  s.push_back({sql["insert_product"],
-               {id, *f.sku, *f.name, f.description.value_or(""), text_of(*f.price), *f.category,
-                text_of(*f.stock), text_of(now_ms())}});
-  s.push_back({sql["find_product"], {id}});
-  try {
-    const auto r = co_await db_.primary().execute(std::move(s));
-    co_await db_.wrote();
-    co_return ports::ProductWrite{ports::WriteOutcome::ok, product_from_row(r.at(1).row(0))};
-  } catch (const pg::QueryError& e) {
-    if (e.sqlstate() == "23505")
-      co_return ports::ProductWrite{ports::WriteOutcome::duplicate, std::nullopt};
-    if (e.sqlstate() == "23503")
-      co_return ports::ProductWrite{ports::WriteOutcome::unknown_category, std::nullopt};
-    throw;
-  }
-}
-
-asio::awaitable<ports::ProductWrite> PgCatalog::update_product(std::string id,
-                                                               domain::ProductFields f) {
-  co_return co_await db_.write_transaction<ports::ProductWrite>(
-      [&](pg::Pool::Lease& tx) -> asio::awaitable<ports::ProductWrite> {
-        std::vector<Statement> checks;
-        if (f.sku) checks.push_back({sql["sku_taken_by_other"], {*f.sku, id}});
-        if (f.category) checks.push_back({sql["category_exists"], {*f.category}});
-        const auto locked = co_await lock_product(tx, id, std::move(checks));
-        if (!locked) co_return ports::ProductWrite{ports::WriteOutcome::not_found, std::nullopt};
-        const auto& p = locked->product;
-        const bool sku_taken = f.sku && !locked->checks.at(0).rows.empty();
-        const bool category_missing = f.category && locked->checks.at(f.sku ? 1 : 0).rows.empty();
-        if (sku_taken) co_return ports::ProductWrite{ports::WriteOutcome::duplicate, std::nullopt};
-        if (category_missing)
-          co_return ports::ProductWrite{ports::WriteOutcome::unknown_category, std::nullopt};
-        if (f.stock && *f.stock < p.reserved)
-          co_return ports::ProductWrite{ports::WriteOutcome::below_reserved, std::nullopt};
-        Statement update{sql["update_product"],
-                         {id, f.sku.value_or(p.sku), f.name.value_or(p.name),
-                          f.description.value_or(p.description), text_of(f.price.value_or(p.price)),
-                          f.category.value_or(p.category_slug), text_of(f.stock.value_or(p.stock)),
-                          text_of(now_ms())}};
-        co_return co_await updated(tx, std::move(update), id);
-      });
-}
-
-asio::awaitable<ports::ProductWrite> PgCatalog::change_inventory(std::string id,
-                                                                 domain::InventoryChange change) {
-  co_return co_await db_.write_transaction<ports::ProductWrite>(
-      [&](pg::Pool::Lease& tx) -> asio::awaitable<ports::ProductWrite> {
-        const auto locked = co_await lock_product(tx, id);
-        if (!locked) co_return ports::ProductWrite{ports::WriteOutcome::not_found, std::nullopt};
-        const auto& p = locked->product;
-        const auto [stock, verdict] = domain::apply_inventory_change(p.stock, p.reserved, change);
-        if (verdict == domain::InventoryVerdict::negative)
-          co_return ports::ProductWrite{ports::WriteOutcome::negative, p};
-        if (verdict == domain::InventoryVerdict::below_reserved)
-          co_return ports::ProductWrite{ports::WriteOutcome::below_reserved, p};
-        Statement update{sql["set_product_stock"], {id, text_of(stock), text_of(now_ms())}};
-        co_return co_await updated(tx, std::move(update), id);
-      });
-}
-
-asio::awaitable<bool> PgCatalog::delete_product(std::string id) {
-  Params params{id};
-  const auto r = co_await db_.primary().query(sql["delete_product"], std::move(params));
-  co_await db_.wrote();
-  co_return r.affected > 0;
-}
-
-asio::awaitable<bool> PgCatalog::load_demo_catalog(domain::DemoCatalog demo) {
-  co_return co_await db_.write_transaction<bool>([&](pg::Pool::Lease& tx) -> asio::awaitable<bool> {
-    // Several processes may start at once: one loads, the others find it done.
-    std::vector<Statement> check;
-    check.push_back(Statement{sql["lock_demo_seed"], {}, false});
-    check.push_back(Statement{sql["catalog_row_count"], {}, false});
-    const auto r = co_await tx.execute(std::move(check));
-    if (r.at(1).row(0).integer("n") > 0) co_return false;
-    const auto now = text_of(now_ms());
-    std::vector<Statement> inserts;
-    for (const auto& c : demo.categories)
-      inserts.push_back({sql["insert_category"], {c.slug, c.name, now}});
-    for (const auto& p : demo.products)
-      inserts.push_back({sql["insert_product"],
-                         {p.product_id, p.sku, p.name, p.description, text_of(p.price),
-                          p.category_slug, text_of(p.stock), now}});
-    co_await tx.execute(std::move(inserts));
-    co_return true;
-  });
+std::unique_ptr<ports::Catalog> make_pg_catalog(PgDatabase& db) {
+  return std::make_unique<PgCatalog>(db);
 }
 
 }  // namespace orderflow::backends

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ports/page.hpp"
 #include "drivers/pg/result.hpp"
 
 namespace orderflow::backends {
@@ -23,6 +24,15 @@ class PgListQuery {
                                             const std::string& select_sql,
                                             std::string_view order_by, std::int64_t limit,
                                             std::int64_t offset) const;
+
+  // The page from count_and_page's results, each row made an item by from_row.
+  template <typename T, typename FromRow>
+  static ports::Page<T> page_of(const std::vector<pg::Result>& results, FromRow from_row) {
+    ports::Page<T> page;
+    page.total = results.at(0).row(0).integer("count");
+    for (const auto row : results.at(1).each_row()) page.data.push_back(from_row(row));
+    return page;
+  }
 
  private:
   std::string where_;

@@ -6,6 +6,7 @@
 #include "backends/postgres/pg_params.hpp"
 #include "backends/postgres/pg_schema.hpp"
 #include "backends/sql/rows.hpp"
+#include "drivers/pg/group_commit.hpp"
 
 namespace orderflow::backends {
 
@@ -56,10 +57,8 @@ asio::awaitable<ports::Page<domain::Order>> PgOrders::list_orders(ports::OrderFi
       f.oldest_first ? "created_at ASC, order_id ASC" : "created_at DESC, order_id DESC", f.limit,
       (f.page - 1) * f.limit);
   const auto r = co_await db_.read(std::move(s));
-  ports::Page<domain::Order> page;
-  page.total = r.at(0).row(0).integer("count");
-  for (const auto row : r.at(1).each_row()) page.data.push_back(order_from_row(row));
-  co_return page;
+  co_return PgListQuery::page_of<domain::Order>(
+      r, [](const auto& row) { return order_from_row(row); });
 }
 
 asio::awaitable<std::optional<std::vector<ports::StoredEvent>>> PgOrders::order_events(
@@ -94,53 +93,73 @@ asio::awaitable<void> PgOrders::ping() {
   co_await db_.primary().query(sql["ping"]);
 }
 
-asio::awaitable<ports::AcceptResult> PgIntake::accept(ports::AcceptRequest req) {
-  // Look first; create when nothing binds. A concurrent twin that created in between shows up
-  // as a unique violation: look again, and it replays.
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    std::vector<Statement> look;
-    if (req.idempotency_key) {
-      look.push_back(
-          {sql["release_expired_key"],
-           {*req.idempotency_key, text_of(req.accepted_at - req.idempotency_window_ms)}});
-      look.push_back({sql["intake_by_key"], {*req.idempotency_key}});
-    }
-    if (req.client_order_id) look.push_back({sql["intake_by_id"], {req.order_id}});
-    // Not a conditional expression: GCC 12 miscompiles co_await inside one.
-    std::vector<pg::Result> found;
-    if (!look.empty()) found = co_await pool_.execute(std::move(look));
-    // The key's record follows the statement that expires it; the id's record comes last.
-    const auto by_key = req.idempotency_key ? intake_record(found.at(1)) : std::nullopt;
-    const auto by_id = req.client_order_id ? intake_record(found.back()) : std::nullopt;
-    if (auto bound = ports::decide_intake(req, by_key, by_id)) co_return *bound;
-    std::vector<Statement> create;
-    create.push_back(queue_.send_statement(req.message, req.accepted_at));
-    create.push_back({sql["insert_intake"],
-                      {req.order_id, req.idempotency_key, req.request_hash, req.request_json,
-                       text_of(req.accepted_at), queue_.name(), queue::dedup_id_of(req.message)}});
-    create.push_back({sql["notify"], {queue_.channel()}});
-    try {
-      const auto r = co_await accepts_.execute(std::move(create));
-      queue_.notify_sent();
-      co_return ports::AcceptResult{ports::AcceptOutcome::created, req.order_id,
-                                    r.at(0).at(0, "message_id").value_or(""), req.accepted_at};
-    } catch (const pg::QueryError& e) {
-      if (e.sqlstate() != "23505") throw;
-    }
-  }
-  throw std::runtime_error("order intake kept conflicting with concurrent requests");
-}
+namespace {
+// The intake when the queue is PgQueue in the same database: the intake record and the
+// message in one transaction. Concurrent accepts are sent as one transaction (group commit:
+// one fsync for many orders).
+class PgIntake final : public ports::Intake {
+ public:
+  PgIntake(pg::Pool& pool, backends::PgQueue& queue) : pool_(pool), queue_(queue), accepts_(pool) {}
 
-asio::awaitable<std::optional<ports::KeyBinding>> PgIntake::find_key_binding(std::string key,
-                                                                             std::int64_t since) {
-  pg::Params params{key, text_of(since)};
-  const auto r = co_await pool_.query(sql["key_binding"], std::move(params));
-  if (r.rows.empty()) co_return std::nullopt;
-  const auto row = r.row(0);
-  co_return ports::KeyBinding{
-      {ports::AcceptOutcome::replayed, row.text("order_id"), row.text("message_id"),
-       row.integer("created_at")},
-      domain::order_request_from_message(boost::json::parse(row.text("request")).as_object())};
+  asio::awaitable<ports::AcceptResult> accept(ports::AcceptRequest req) override {
+    // Look first; create when nothing binds. A concurrent twin that created in between shows up
+    // as a unique violation: look again, and it replays.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      std::vector<Statement> look;
+      if (req.idempotency_key) {
+        look.push_back(
+            {sql["release_expired_key"],
+             {*req.idempotency_key, text_of(req.accepted_at - req.idempotency_window_ms)}});
+        look.push_back({sql["intake_by_key"], {*req.idempotency_key}});
+      }
+      if (req.client_order_id) look.push_back({sql["intake_by_id"], {req.order_id}});
+      // Not a conditional expression: GCC 12 miscompiles co_await inside one.
+      std::vector<pg::Result> found;
+      if (!look.empty()) found = co_await pool_.execute(std::move(look));
+      // The key's record follows the statement that expires it; the id's record comes last.
+      const auto by_key = req.idempotency_key ? intake_record(found.at(1)) : std::nullopt;
+      const auto by_id = req.client_order_id ? intake_record(found.back()) : std::nullopt;
+      if (auto bound = ports::decide_intake(req, by_key, by_id)) co_return *bound;
+      std::vector<Statement> create;
+      create.push_back(queue_.send_statement(req.message, req.accepted_at));
+      create.push_back(
+          {sql["insert_intake"],
+           {req.order_id, req.idempotency_key, req.request_hash, req.request_json,
+            text_of(req.accepted_at), queue_.name(), queue::dedup_id_of(req.message)}});
+      create.push_back({sql["notify"], {queue_.channel()}});
+      try {
+        const auto r = co_await accepts_.execute(std::move(create));
+        queue_.notify_sent();
+        co_return ports::AcceptResult{ports::AcceptOutcome::created, req.order_id,
+                                      r.at(0).at(0, "message_id").value_or(""), req.accepted_at};
+      } catch (const pg::QueryError& e) {
+        if (e.sqlstate() != "23505") throw;
+      }
+    }
+    throw std::runtime_error("order intake kept conflicting with concurrent requests");
+  }
+
+  asio::awaitable<std::optional<ports::KeyBinding>> find_key_binding(std::string key,
+                                                                     std::int64_t since) override {
+    pg::Params params{key, text_of(since)};
+    const auto r = co_await pool_.query(sql["key_binding"], std::move(params));
+    if (r.rows.empty()) co_return std::nullopt;
+    const auto row = r.row(0);
+    co_return ports::KeyBinding{
+        {ports::AcceptOutcome::replayed, row.text("order_id"), row.text("message_id"),
+         row.integer("created_at")},
+        domain::order_request_from_message(boost::json::parse(row.text("request")).as_object())};
+  }
+
+ private:
+  pg::Pool& pool_;
+  backends::PgQueue& queue_;
+  pg::GroupCommit accepts_;
+};
+}  // namespace
+
+std::unique_ptr<ports::Intake> make_pg_intake(pg::Pool& pool, PgQueue& queue) {
+  return std::make_unique<PgIntake>(pool, queue);
 }
 
 }  // namespace orderflow::backends

@@ -1,10 +1,11 @@
 #pragma once
+#include <memory>
+
 #include "backends/postgres/pg_database.hpp"
 #include "backends/postgres/pg_queue.hpp"
 #include "core/ports/health_probe.hpp"
 #include "core/ports/intake.hpp"
 #include "core/ports/order_reads.hpp"
-#include "drivers/pg/group_commit.hpp"
 
 namespace orderflow::backends {
 
@@ -26,20 +27,7 @@ class PgOrders final : public ports::OrderReads, public ports::HealthProbe {
 };
 
 // The intake when the queue is PgQueue in the same database: the intake record and the
-// message in one transaction. Concurrent accepts are sent as one transaction (group commit:
-// one fsync for many orders).
-class PgIntake final : public ports::Intake {
- public:
-  PgIntake(pg::Pool& pool, backends::PgQueue& queue) : pool_(pool), queue_(queue), accepts_(pool) {}
-
-  boost::asio::awaitable<ports::AcceptResult> accept(ports::AcceptRequest request) override;
-  boost::asio::awaitable<std::optional<ports::KeyBinding>> find_key_binding(
-      std::string key, std::int64_t since) override;
-
- private:
-  pg::Pool& pool_;
-  backends::PgQueue& queue_;
-  pg::GroupCommit accepts_;
-};
+// message in one transaction, concurrent accepts sent as one transaction (group commit).
+std::unique_ptr<ports::Intake> make_pg_intake(pg::Pool& pool, PgQueue& queue);
 
 }  // namespace orderflow::backends
