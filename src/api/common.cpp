@@ -58,14 +58,6 @@ Paging parse_paging(const http::Request& r, std::int64_t max_limit) {
   return p;
 }
 
-json::object page_json(json::array data, const Paging& p, std::int64_t total) {
-  return {{"data", std::move(data)},
-          {"page", p.page},
-          {"limit", p.limit},
-          {"total", total},
-          {"has_more", p.page * p.limit < total}};
-}
-
 void require_admin(const http::Request& r, const std::optional<std::string>& admin_token) {
   if (admin_token) {
     // RFC 9110 §11.1: the scheme name is case-insensitive; the token is compared in constant time.

@@ -23,7 +23,6 @@ struct Paging {
 };
 // page ≥ 1 (default 1) and limit 1..max_limit (default 50); else 400.
 Paging parse_paging(const http::Request& r, std::int64_t max_limit = 100);
-boost::json::object page_json(boost::json::array data, const Paging& p, std::int64_t total);
 
 // An optional integer query parameter within [lo, hi]; else 400 naming the parameter.
 std::optional<std::int64_t> int_param(const http::Request& r, std::string_view name,

@@ -56,11 +56,21 @@ Response change_response(const service::ChangeRequested& c);
 
 asio::awaitable<Response> list_orders_for(ports::OrderReads& reads, Request& r,
                                           std::optional<std::string> session) {
-  const auto paging = parse_paging(r);
-  auto page = co_await reads.list_orders(order_filter(r, std::move(session)));
+  const auto filter = order_filter(r, std::move(session));
+  auto page = co_await reads.list_orders(filter);
   json::array data;
   for (const auto& o : page.data) data.push_back(domain::to_api_json(o));
-  co_return json_response(200, page_json(std::move(data), paging, page.total));
+  json::object out{{"data", std::move(data)}};
+  if (!filter.after) out["page"] = filter.page;
+  out["limit"] = filter.limit;
+  if (filter.with_total) out["total"] = page.total;
+  out["has_more"] = page.has_more;
+  out["next_cursor"] =
+      page.has_more
+          ? json::value(order_cursor({page.data.back().created_at, page.data.back().order_id},
+                                     filter.oldest_first))
+          : json::value(nullptr);
+  co_return json_response(200, std::move(out));
 }
 
 namespace {

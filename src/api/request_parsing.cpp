@@ -1,5 +1,7 @@
 #include "api/request_parsing.hpp"
 
+#include <algorithm>
+
 #include "api/common.hpp"
 #include "base/ids.hpp"
 #include "base/time.hpp"
@@ -81,6 +83,31 @@ ports::ProductFilter product_filter(const Request& r) {
   return f;
 }
 
+std::string order_cursor(const ports::OrderKey& key, bool oldest_first) {
+  return (oldest_first ? "a" : "d") + std::to_string(key.created_at) + "~" + key.order_id;
+}
+
+namespace {
+// A cursor as order_cursor writes it: "a" or "d" (the list's direction), created_at, "~", the
+// order id.
+struct Cursor {
+  bool oldest_first = false;
+  ports::OrderKey key;
+};
+std::optional<Cursor> parse_cursor(std::string_view text) {
+  const auto tilde = text.find('~');
+  if (text.size() < 3 || (text[0] != 'a' && text[0] != 'd') || tilde == std::string_view::npos)
+    return std::nullopt;
+  const auto digits = text.substr(1, tilde - 1);
+  const auto id = text.substr(tilde + 1);
+  if (digits.empty() || digits.size() > 15 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      !is_valid_client_id(id))
+    return std::nullopt;
+  return Cursor{text[0] == 'a', {std::stoll(std::string(digits)), std::string(id)}};
+}
+}  // namespace
+
 ports::OrderFilter order_filter(const Request& r, std::optional<std::string> session) {
   const auto paging = parse_paging(r);
   ports::OrderFilter f;
@@ -103,6 +130,24 @@ ports::OrderFilter order_filter(const Request& r, std::optional<std::string> ses
   if (auto oldest_first =
           parsed_param(r, "sort", as_oldest_first, "must be created_at or -created_at"))
     f.oldest_first = *oldest_first;
+  if (const auto cursor =
+          parsed_param(r, "cursor", parse_cursor, "must be a next_cursor this list answered")) {
+    if (r.query_param("page"))
+      throw core::validation_failed("invalid query parameter cursor",
+                                    {{"cursor", "give either page or cursor"}});
+    if (cursor->oldest_first != f.oldest_first)
+      throw core::validation_failed("invalid query parameter cursor",
+                                    {{"cursor", "was made for the other sort order"}});
+    f.after = cursor->key;
+    f.with_total = false;
+  }
+  const auto as_bool = [](std::string_view v) -> std::optional<bool> {
+    if (v == "true" || v == "false") return v == "true";
+    return std::nullopt;
+  };
+  // A page by number always has its total; a page by cursor only when asked.
+  if (parsed_param(r, "with_total", as_bool, "must be true or false").value_or(false))
+    f.with_total = true;
   return f;
 }
 

@@ -245,6 +245,38 @@ TYPED_TEST(StoreConformance, ListsWithFiltersAndPages) {
   EXPECT_EQ(totals.revenue, 5 * 108);
 }
 
+// Keyset pages: walking from the first page by cursor visits the whole list once, in the list's
+// order, whichever the direction (orders accepted in one millisecond are ordered by id).
+TYPED_TEST(StoreConformance, KeysetPagesVisitTheListOnceInOrder) {
+  for (int i = 0; i < 7; ++i) this->accept(R"({"amount":"1.00"})");
+  this->process();
+  for (const bool oldest_first : {false, true}) {
+    ports::OrderFilter all;
+    all.oldest_first = oldest_first;
+    std::vector<std::string> expected;
+    for (const auto& o : this->await(this->reads().list_orders(all)).data)
+      expected.push_back(o.order_id);
+    ASSERT_EQ(expected.size(), 7u);
+
+    ports::OrderFilter f;
+    f.oldest_first = oldest_first;
+    f.limit = 3;
+    std::vector<std::string> walked;
+    std::vector<bool> has_more;
+    for (int pages = 0; pages < 5; ++pages) {
+      const auto page = this->await(this->reads().list_orders(f));
+      for (const auto& o : page.data) walked.push_back(o.order_id);
+      has_more.push_back(page.has_more);
+      EXPECT_EQ(page.total, f.with_total ? 7 : 0) << "counted only when asked";
+      if (!page.has_more) break;
+      f.after = ports::OrderKey{page.data.back().created_at, page.data.back().order_id};
+      f.with_total = pages == 1;
+    }
+    EXPECT_EQ(walked, expected) << (oldest_first ? "oldest first" : "newest first");
+    EXPECT_EQ(has_more, (std::vector<bool>{true, true, false}));
+  }
+}
+
 TYPED_TEST(StoreConformance, CatalogWritesAndQueries) {
   auto& st = this->catalog();
   EXPECT_TRUE(this->await(st.create_category({"toys", "Toys", 0})));

@@ -132,6 +132,8 @@ class DocsTest(unittest.TestCase):
         self.assertEqual(x.call("GET", "/api/orders/{id}", "/api/orders/no-such-order").status, 404)
         self.assertEqual(x.call("GET", "/api/orders", "/api/orders?status=confirmed&limit=5").status, 200)
         self.assertEqual(x.call("GET", "/api/orders", "/api/orders?status=failed").status, 200)
+        cursor = x.call("GET", "/api/orders", "/api/orders?limit=1").json()["next_cursor"]
+        self.assertEqual(x.call("GET", "/api/orders", f"/api/orders?limit=1&cursor={cursor}").status, 200)
         self.assertEqual(x.call("GET", "/api/orders", "/api/orders?limit=500").status, 400)
         status = "/api/orders/{id}/status"
         self.assertEqual(x.call("PUT", status, f"/api/orders/{oid}/status", body={"status": "shipped"}).status, 202)

@@ -217,6 +217,32 @@ class OrdersTest(Shared):
                     "created_after=yesterday"):
             self.assertProblem(self.c.get(f"/api/orders?{bad}"), 400, "validation_failed")
 
+    def test_cursor_pages(self):
+        cust = "cursor-" + uuid.uuid4().hex[:8]
+        ids = [self.create({"customer_id": cust, "amount": "1.00"}).json()["order_id"] for _ in range(5)]
+        for oid in ids:
+            wait_processed(self.c, oid)
+        for sort in ("-created_at", "created_at"):
+            listed = [o["order_id"] for o in
+                      self.c.get(f"/api/orders?customer_id={cust}&sort={sort}&limit=100").json()["data"]]
+            first = self.c.get(f"/api/orders?customer_id={cust}&sort={sort}&limit=2").json()
+            self.assertEqual((first["page"], first["total"], first["has_more"]), (1, 5, True))
+            walked, page, pages = [o["order_id"] for o in first["data"]], first, 1
+            while page["next_cursor"]:
+                page = self.c.get(f"/api/orders?customer_id={cust}&sort={sort}&limit=2"
+                                  f"&cursor={page['next_cursor']}").json()
+                self.assertNotIn("page", page)
+                self.assertNotIn("total", page, "a page by cursor is not counted unless asked")
+                walked += [o["order_id"] for o in page["data"]]
+                pages += 1
+            self.assertEqual((walked, pages, page["has_more"]), (listed, 3, False))
+        cursor = self.c.get(f"/api/orders?customer_id={cust}&limit=2").json()["next_cursor"]
+        counted = self.c.get(f"/api/orders?customer_id={cust}&limit=2&cursor={cursor}&with_total=true").json()
+        self.assertEqual((counted["total"], len(counted["data"])), (5, 2))
+        for bad in (f"cursor={cursor}&page=2", f"cursor={cursor}&sort=created_at", "cursor=x",
+                    "cursor=d12~", "cursor=q1~a", "cursor=d1~a%20b", "with_total=maybe"):
+            self.assertProblem(self.c.get(f"/api/orders?customer_id={cust}&{bad}"), 400, "validation_failed")
+
     def test_admin_endpoints_on_loopback(self):
         self.assertEqual(self.c.post("/sqs/dlq/redrive").status, 200)
         self.assertProblem(self.c.post("/sqs/dlq/redrive", {"message_ids": "x"}), 400, "validation_failed")

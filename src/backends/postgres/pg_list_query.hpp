@@ -18,12 +18,19 @@ class PgListQuery {
   void add(std::string_view cond, std::optional<std::string> value);
   // " AND cond", a condition without a value.
   void add(std::string_view cond) { where_.append(" AND ").append(cond); }
+  // " AND cond", the n-th '?' in cond standing for values[n].
+  void add_each(std::string_view cond, std::vector<std::string> values);
 
   // count_sql and select_sql end in a WHERE clause the conditions extend.
+  pg::Statement count(const std::string& count_sql) const { return {count_sql + where_, params_}; }
+  pg::Statement page(const std::string& select_sql, std::string_view order_by, std::int64_t limit,
+                     std::int64_t offset) const;
   std::vector<pg::Statement> count_and_page(const std::string& count_sql,
                                             const std::string& select_sql,
                                             std::string_view order_by, std::int64_t limit,
-                                            std::int64_t offset) const;
+                                            std::int64_t offset) const {
+    return {count(count_sql), page(select_sql, order_by, limit, offset)};
+  }
 
   // The page from count_and_page's results, each row made an item by from_row.
   template <typename T, typename FromRow>

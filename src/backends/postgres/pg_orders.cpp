@@ -44,7 +44,7 @@ asio::awaitable<ports::OrderLookup> PgOrders::find_order(std::string order_id) {
   co_return out;
 }
 
-asio::awaitable<ports::Page<domain::Order>> PgOrders::list_orders(ports::OrderFilter f) {
+asio::awaitable<ports::OrderPage> PgOrders::list_orders(ports::OrderFilter f) {
   PgListQuery q;
   q.add("status = ?", f.status);
   q.add("customer_id = ?", f.customer_id);
@@ -52,13 +52,25 @@ asio::awaitable<ports::Page<domain::Order>> PgOrders::list_orders(ports::OrderFi
   q.add("session_id = ?", f.session_id);
   q.add("created_at >= ?", text_of(f.created_after));
   q.add("created_at <= ?", text_of(f.created_before));
-  auto s = q.count_and_page(
-      sql["count_orders"], sql["list_orders"],
-      f.oldest_first ? "created_at ASC, order_id ASC" : "created_at DESC, order_id DESC", f.limit,
-      (f.page - 1) * f.limit);
+  std::vector<Statement> s;
+  if (f.with_total) s.push_back(q.count(sql["count_orders"]));
+  // Keyset: after the cursor's order in the list's order (created_at, then order_id).
+  if (f.after) {
+    const auto at = text_of(f.after->created_at);
+    q.add_each(f.oldest_first ? "created_at >= ? AND (created_at > ? OR order_id > ?)"
+                              : "created_at <= ? AND (created_at < ? OR order_id < ?)",
+               {at, at, f.after->order_id});
+  }
+  s.push_back(
+      q.page(sql["list_orders"],
+             f.oldest_first ? "created_at ASC, order_id ASC" : "created_at DESC, order_id DESC",
+             f.limit + 1, f.after ? 0 : (f.page - 1) * f.limit));
   const auto r = co_await db_.read(std::move(s));
-  co_return PgListQuery::page_of<domain::Order>(
-      r, [](const auto& row) { return order_from_row(row); });
+  ports::OrderPage page;
+  if (f.with_total) page.total = r.front().row(0).integer("count");
+  for (const auto row : r.back().each_row()) page.data.push_back(order_from_row(row));
+  page.keep_page(f.limit);
+  co_return page;
 }
 
 asio::awaitable<std::optional<std::vector<ports::StoredEvent>>> PgOrders::order_events(

@@ -17,8 +17,7 @@ class PgOrders final : public ports::OrderReads, public ports::HealthProbe {
   boost::asio::awaitable<ports::OrderLookup> find_order(std::string order_id) override;
   boost::asio::awaitable<std::optional<std::vector<ports::StoredEvent>>> order_events(
       std::string order_id) override;
-  boost::asio::awaitable<ports::Page<domain::Order>> list_orders(
-      ports::OrderFilter filter) override;
+  boost::asio::awaitable<ports::OrderPage> list_orders(ports::OrderFilter filter) override;
   boost::asio::awaitable<ports::OrderTotals> order_totals() override;
   boost::asio::awaitable<void> ping() override;
 

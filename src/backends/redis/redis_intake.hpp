@@ -37,7 +37,7 @@ class RedisQueuedOrders final : public ports::OrderReads {
   boost::asio::awaitable<std::optional<std::vector<ports::StoredEvent>>> order_events(
       std::string order_id) override;
   // Lists and totals hold processed orders only: the database's.
-  boost::asio::awaitable<ports::Page<domain::Order>> list_orders(ports::OrderFilter f) override {
+  boost::asio::awaitable<ports::OrderPage> list_orders(ports::OrderFilter f) override {
     return database_.list_orders(std::move(f));
   }
   boost::asio::awaitable<ports::OrderTotals> order_totals() override {

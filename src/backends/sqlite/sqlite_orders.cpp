@@ -142,8 +142,8 @@ asio::awaitable<ports::OrderLookup> SqliteOrders::find_order(std::string order_i
   });
 }
 
-asio::awaitable<ports::Page<Order>> SqliteOrders::list_orders(ports::OrderFilter f) {
-  co_return co_await db_.read<ports::Page<Order>>([&](Connection& c) {
+asio::awaitable<ports::OrderPage> SqliteOrders::list_orders(ports::OrderFilter f) {
+  co_return co_await db_.read<ports::OrderPage>([&](Connection& c) {
     // Only the filters given enter the SQL, so that SQLite can use the matching index; the
     // parameter numbers stay fixed, so every variant is one cached prepared statement.
     std::string where;
@@ -153,19 +153,26 @@ asio::awaitable<ports::Page<Order>> SqliteOrders::list_orders(ports::OrderFilter
     if (f.session_id) where += " AND session_id=?4";
     if (f.created_after) where += " AND created_at>=?5";
     if (f.created_before) where += " AND created_at<=?6";
-    ports::Page<Order> page;
-    {
+    ports::OrderPage page;
+    if (f.with_total) {
       auto cur = c.query(sql["count_orders"] + where, f.status, f.customer_id, f.customer_email,
                          f.session_id, f.created_after, f.created_before);
       cur.next();
       page.total = cur.integer(0);
     }
+    // Keyset: after the cursor's order in the list's order (created_at, then order_id).
+    if (f.after)
+      where += f.oldest_first ? " AND created_at>=?9 AND (created_at>?9 OR order_id>?10)"
+                              : " AND created_at<=?9 AND (created_at<?9 OR order_id<?10)";
     auto cur = c.query(sql["list_orders"] + where + " ORDER BY created_at " +
                            (f.oldest_first ? "ASC, order_id ASC" : "DESC, order_id DESC") +
                            " LIMIT ?7 OFFSET ?8",
                        f.status, f.customer_id, f.customer_email, f.session_id, f.created_after,
-                       f.created_before, f.limit, (f.page - 1) * f.limit);
+                       f.created_before, f.limit + 1, f.after ? 0 : (f.page - 1) * f.limit,
+                       f.after ? std::optional(f.after->created_at) : std::nullopt,
+                       f.after ? std::optional(f.after->order_id) : std::nullopt);
     while (cur.next()) page.data.push_back(order_from_row(cur));
+    page.keep_page(f.limit);
     return page;
   });
 }

@@ -22,8 +22,7 @@ class SqliteOrders final : public ports::Intake,
   boost::asio::awaitable<std::optional<ports::KeyBinding>> find_key_binding(
       std::string key, std::int64_t since) override;
   boost::asio::awaitable<ports::OrderLookup> find_order(std::string order_id) override;
-  boost::asio::awaitable<ports::Page<domain::Order>> list_orders(
-      ports::OrderFilter filter) override;
+  boost::asio::awaitable<ports::OrderPage> list_orders(ports::OrderFilter filter) override;
   boost::asio::awaitable<std::optional<std::vector<ports::StoredEvent>>> order_events(
       std::string order_id) override;
   boost::asio::awaitable<ports::OrderTotals> order_totals() override;

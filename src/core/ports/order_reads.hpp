@@ -24,11 +24,30 @@ struct OrderLookup {
   std::optional<QueuedOrder> queued;
 };
 
+// An order's place in a list (orders are listed by created_at, then order_id).
+struct OrderKey {
+  std::int64_t created_at = 0;
+  std::string order_id;
+};
+
 struct OrderFilter {
   std::optional<std::string> status, customer_id, customer_email, session_id;
   std::optional<std::int64_t> created_after, created_before;
   bool oldest_first = false;
   std::int64_t page = 1, limit = 50;
+  // Keyset paging: the page starts after this order (and `page` is not used).
+  std::optional<OrderKey> after;
+  bool with_total = true;  // false: the answer's total is not counted (left 0)
+};
+
+// A page of orders; has_more tells whether any follow it (found without counting them: a
+// backend reads one order more than the limit, and keep_page drops it).
+struct OrderPage : Page<domain::Order> {
+  bool has_more = false;
+  void keep_page(std::int64_t limit) {
+    has_more = static_cast<std::int64_t>(data.size()) > limit;
+    if (has_more) data.resize(static_cast<std::size_t>(limit));
+  }
 };
 
 struct StoredEvent {
@@ -52,7 +71,7 @@ class OrderReads {
   // nullopt when the id never named an order.
   virtual boost::asio::awaitable<std::optional<std::vector<StoredEvent>>> order_events(
       std::string order_id) = 0;
-  virtual boost::asio::awaitable<Page<domain::Order>> list_orders(OrderFilter filter) = 0;
+  virtual boost::asio::awaitable<OrderPage> list_orders(OrderFilter filter) = 0;
   virtual boost::asio::awaitable<OrderTotals> order_totals() = 0;
 };
 
