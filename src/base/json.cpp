@@ -164,13 +164,62 @@ RequestJson parse_request_json(std::string_view text,
 }
 
 namespace {
+// Appends `s` as a JSON string, escaped as Boost.JSON's serializer escapes (quote, backslash,
+// control characters), without the temporary string json::serialize would make.
+void append_escaped(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;  // where the characters not yet appended start
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
 // Untrusted bytes echoed into a body or a log line stay valid UTF-8.
 void write_string(std::string& out, boost::json::string_view s) {
-  namespace json = boost::json;
   if (is_valid_utf8(s))
-    out += json::serialize(s);
+    append_escaped(out, s);
   else
-    out += json::serialize(json::string_view(to_valid_utf8(s)));
+    append_escaped(out, to_valid_utf8(s));
+}
+
+template <typename Integer>
+void append_integer(std::string& out, Integer n) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
+  out.append(buf, end);
 }
 
 void write_json(std::string& out, const boost::json::value& v) {
@@ -214,8 +263,18 @@ void write_json(std::string& out, const boost::json::value& v) {
     case json::kind::string:
       write_string(out, v.get_string());
       return;
-    default:
-      out += json::serialize(v);
+    case json::kind::int64:
+      append_integer(out, v.get_int64());
+      return;
+    case json::kind::uint64:
+      append_integer(out, v.get_uint64());
+      return;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case json::kind::null:
+      out += "null";
+      return;
   }
 }
 }  // namespace

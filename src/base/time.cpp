@@ -16,12 +16,29 @@ std::string format_rfc3339(std::int64_t epoch_ms) {
   const auto day = floor<days>(tp);
   const year_month_day ymd{day};
   const hh_mm_ss hms{tp - day};
-  char buf[64];  // room for any year an int64 of milliseconds can hold
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", int(ymd.year()),
-                unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
-                long(hms.minutes().count()), long(hms.seconds().count()),
-                long(hms.subseconds().count()));
-  return buf;
+  const int year = int(ymd.year());
+  if (year < 0 || year > 9999) {  // beyond RFC 3339's four digits: written as it comes
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", year,
+                  unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
+                  long(hms.minutes().count()), long(hms.seconds().count()),
+                  long(hms.subseconds().count()));
+    return buf;
+  }
+  // By hand, not snprintf: every time in every answer goes through here.
+  char buf[25] = "0000-00-00T00:00:00.000Z";
+  const auto put = [&buf](int at, long value, int digits) {
+    for (int i = at + digits - 1; i >= at; --i, value /= 10)
+      buf[i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, year, 4);
+  put(5, long(unsigned(ymd.month())), 2);
+  put(8, long(unsigned(ymd.day())), 2);
+  put(11, long(hms.hours().count()), 2);
+  put(14, long(hms.minutes().count()), 2);
+  put(17, long(hms.seconds().count()), 2);
+  put(20, long(hms.subseconds().count()), 3);
+  return std::string(buf, 24);
 }
 
 namespace {

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
+#include <cstdint>
 #include <limits>
+#include <string>
 
 using namespace orderflow;
 namespace json = boost::json;
@@ -23,6 +26,24 @@ TEST(JsonText, SameDocumentAsBoostForEverythingElse) {
             R"({"a":[1,-2,true,null,"x\"y\n"],"b":{"c":"é","d":18446744073709551615},"e":[]})");
   const auto with_double = json::value{{"uptime_s", 12.5}, {"k\"ey", json::array{0.25, 1}}};
   EXPECT_EQ(json::parse(to_json_text(with_double)), with_double);
+}
+
+// Strings and integers are written by hand (no temporary per value): byte for byte what Boost's
+// serializer writes, every control character, quote and backslash included.
+TEST(JsonText, StringsAndIntegersAsBoostWritesThem) {
+  std::string every_ascii;
+  for (int c = 1; c < 128; ++c) every_ascii += static_cast<char>(c);
+  for (const std::string& s : {every_ascii, std::string("a\0b", 3), std::string("\"\\"),
+                               std::string("é€😀 plain"), std::string()}) {
+    const json::value v(s);
+    EXPECT_EQ(to_json_text(v), json::serialize(v)) << s;
+  }
+  for (const json::value& v :
+       {json::value(std::numeric_limits<std::int64_t>::min()),
+        json::value(std::numeric_limits<std::int64_t>::max()),
+        json::value(std::numeric_limits<std::uint64_t>::max()), json::value(0), json::value(true),
+        json::value(false), json::value(nullptr)})
+    EXPECT_EQ(to_json_text(v), json::serialize(v));
 }
 
 TEST(RequestJson, ReadsWhatBoostReads) {

@@ -1,7 +1,10 @@
 #include "core/domain/money.hpp"
 
 #include <gtest/gtest.h>
+
 #include <boost/json/parse.hpp>
+
+#include <limits>
 
 #include "base/json.hpp"
 
@@ -54,6 +57,9 @@ TEST(Money, FormatsWithTwoDecimals) {
   EXPECT_EQ(format_money(5), "0.05");
   EXPECT_EQ(format_money(10800), "108.00");
   EXPECT_EQ(format_money(kMaxAmountCents), "10000000000.00");
+  EXPECT_EQ(format_money(-5), "-0.05");
+  EXPECT_EQ(format_money(-123456), "-1234.56");
+  EXPECT_EQ(format_money(std::numeric_limits<Cents>::min()), "-92233720368547758.08");
 }
 
 TEST(Money, TaxRoundsHalfUpToTheCent) {

@@ -2,7 +2,8 @@
 
 #include <boost/json/value.hpp>
 
-#include <cstdio>
+#include <charconv>
+#include <cstdint>
 
 namespace orderflow::domain {
 
@@ -60,12 +61,16 @@ std::optional<Cents> parse_money(const boost::json::value& v) {
 }
 
 std::string format_money(Cents cents) {
+  // By hand, not snprintf: every amount of every answer goes through here.
+  const std::uint64_t abs = cents < 0 ? 0 - static_cast<std::uint64_t>(cents) : cents;
   char buf[32];
-  const char* sign = cents < 0 ? "-" : "";
-  const auto abs = cents < 0 ? -cents : cents;
-  std::snprintf(buf, sizeof buf, "%s%lld.%02lld", sign, static_cast<long long>(abs / 100),
-                static_cast<long long>(abs % 100));
-  return buf;
+  char* p = buf;
+  if (cents < 0) *p++ = '-';
+  p = std::to_chars(p, buf + sizeof buf, abs / 100).ptr;
+  *p++ = '.';
+  *p++ = static_cast<char>('0' + abs % 100 / 10);
+  *p++ = static_cast<char>('0' + abs % 10);
+  return std::string(buf, p);
 }
 
 std::optional<Rate> Rate::parse(std::string_view text) {
