@@ -14,7 +14,6 @@ using http::Request;
 
 namespace {
 
-namespace {
 // A query parameter read by `parse`; a value it refuses is a validation error saying `rule`.
 template <typename Parse>
 auto parsed_param(const Request& r, std::string_view name, Parse parse, std::string_view rule)
@@ -27,7 +26,11 @@ auto parsed_param(const Request& r, std::string_view name, Parse parse, std::str
                                   {{std::string(name), std::string(rule)}});
   return value;
 }
-}  // namespace
+
+std::optional<bool> parse_bool(std::string_view v) {
+  if (v == "true" || v == "false") return v == "true";
+  return std::nullopt;
+}
 
 std::optional<domain::Cents> money_param(const Request& r, std::string_view name) {
   return parsed_param(r, name, domain::parse_money_text, "must be an amount such as 19.99");
@@ -71,11 +74,7 @@ ports::ProductFilter product_filter(const Request& r) {
   if (auto q = r.query_param("q"); q && !q->empty()) f.q = std::string(*q);
   f.min_price = money_param(r, "min_price");
   f.max_price = money_param(r, "max_price");
-  const auto as_bool = [](std::string_view v) -> std::optional<bool> {
-    if (v == "true" || v == "false") return v == "true";
-    return std::nullopt;
-  };
-  if (auto in_stock = parsed_param(r, "in_stock", as_bool, "must be true or false"))
+  if (auto in_stock = parsed_param(r, "in_stock", parse_bool, "must be true or false"))
     f.in_stock = *in_stock;
   if (auto sort = parsed_param(r, "sort", domain::parse_product_sort,
                                "must be name, -name, price, -price or -created_at"))
@@ -141,12 +140,8 @@ ports::OrderFilter order_filter(const Request& r, std::optional<std::string> ses
     f.after = cursor->key;
     f.with_total = false;
   }
-  const auto as_bool = [](std::string_view v) -> std::optional<bool> {
-    if (v == "true" || v == "false") return v == "true";
-    return std::nullopt;
-  };
   // A page by number always has its total; a page by cursor only when asked.
-  if (parsed_param(r, "with_total", as_bool, "must be true or false").value_or(false))
+  if (parsed_param(r, "with_total", parse_bool, "must be true or false").value_or(false))
     f.with_total = true;
   return f;
 }
