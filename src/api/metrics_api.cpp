@@ -148,6 +148,10 @@ std::string prometheus_text(OperationsArea& ctx, const Readings& r) {
            "Duration of a worker batch's apply transaction.");
   t.histogram("orderflow_batch_apply_duration_seconds", {},
               ctx.handler_stats.batch_apply().snapshot());
+  t.family("orderflow_queue_receive_duration_seconds", "histogram",
+           "Duration of a worker's receive that got messages (a long-poll's wait included).");
+  t.histogram("orderflow_queue_receive_duration_seconds", {},
+              ctx.handler_stats.receive().snapshot());
 
   if (r.orders) {
     t.family("orderflow_orders", "gauge", "Processed orders by status.");

@@ -39,16 +39,21 @@ class HandlerStats {
     std::map<std::string, std::int64_t> events;
   };
   Totals totals() const;
-  // Accepted → applied, and the apply transaction of a batch (seconds).
+  // A receive that got messages: with a backlog it never waits, so it times the queue's receive.
+  void record_receive(double ms) { receive_seconds_.observe(ms / 1000); }
+
+  // Accepted → applied, the apply transaction of a batch, and a receive that got messages
+  // (seconds).
   const obs::Histogram& processing_latency() const { return processing_seconds_; }
   const obs::Histogram& batch_apply() const { return apply_seconds_; }
+  const obs::Histogram& receive() const { return receive_seconds_; }
 
  private:
   mutable std::mutex mutex_;
   std::int64_t batches_ = 0, processed_ = 0, failed_ = 0, stale_ = 0, already_applied_ = 0;
   std::map<std::string, std::int64_t> events_;
   LatencyWindow apply_ms_, end_to_end_ms_;
-  obs::Histogram apply_seconds_, processing_seconds_;
+  obs::Histogram apply_seconds_, processing_seconds_, receive_seconds_;
 };
 
 }  // namespace orderflow::service

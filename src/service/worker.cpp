@@ -46,10 +46,12 @@ asio::awaitable<void> Worker::loop() {
   while (!stopping_) {
     std::string failure;
     try {
+      const auto asked = std::chrono::steady_clock::now();
       auto batch = co_await queue_.receive(options_.batch_size, options_.poll_wait);
       last_poll_at_ = now_ms();
       if (batch.empty()) continue;
       const auto t0 = std::chrono::steady_clock::now();
+      stats_.record_receive(std::chrono::duration<double, std::milli>(t0 - asked).count());
       auto result = co_await applier_.apply_batch(batch, rules_);
       if (after_commit_) co_await after_commit_(result);
       const auto done = now_ms();

@@ -68,6 +68,7 @@ class MetricsTest(unittest.TestCase):
             "orderflow_worker_messages_total": "counter",
             "orderflow_processing_latency_seconds": "histogram",
             "orderflow_batch_apply_duration_seconds": "histogram",
+            "orderflow_queue_receive_duration_seconds": "histogram",
             "orderflow_order_events_total": "counter",
             "orderflow_orders": "gauge",
             "orderflow_cache_requests_total": "counter",
@@ -119,7 +120,8 @@ class MetricsTest(unittest.TestCase):
     def test_histograms_are_cumulative_and_end_at_their_count(self):
         families = self.scrape()
         for name in ("orderflow_http_request_duration_seconds",
-                     "orderflow_processing_latency_seconds"):
+                     "orderflow_processing_latency_seconds",
+                     "orderflow_queue_receive_duration_seconds"):
             series = {}
             for sample_name, labels, v in families[name]["samples"]:
                 key = tuple(sorted((k, x) for k, x in labels.items() if k != "le"))
@@ -139,6 +141,8 @@ class MetricsTest(unittest.TestCase):
                 self.assertGreaterEqual(s["sum"], 0)
         processing = families["orderflow_processing_latency_seconds"]["samples"]
         self.assertGreaterEqual([v for n, _, v in processing if n.endswith("_count")][0], 5)
+        receives = families["orderflow_queue_receive_duration_seconds"]["samples"]
+        self.assertGreaterEqual([v for n, _, v in receives if n.endswith("_count")][0], 1)
 
     def test_json_variant(self):
         r = self.c.get("/metrics", headers={"Accept": "application/json"})

@@ -197,10 +197,16 @@ TEST_F(PgClient, ARequestCutOffByShutdownIsFreed) {
             std::nullopt);
 }
 
-asio::awaitable<void> group_commit_holding(pg::GroupCommit& group, std::shared_ptr<int> witness) {
-  std::vector<pg::Statement> statements;
-  statements.push_back({"SELECT pg_sleep(0.05)", {}});
-  co_await group.execute(std::move(statements));
+using SleepGroup = pg::GroupCommit<int, int>;
+
+asio::awaitable<std::vector<int>> sleep_for_group(pg::Pool& pool,
+                                                  const std::vector<const int*>& group) {
+  co_await pool.query("SELECT pg_sleep(0.05)");
+  co_return std::vector<int>(group.size());
+}
+
+asio::awaitable<void> group_commit_holding(SleepGroup& group, std::shared_ptr<int> witness) {
+  co_await group.submit(1);
   ++*witness;
 }
 
@@ -209,7 +215,10 @@ TEST_F(PgClient, AGroupCommitCutOffByShutdownIsFreed) {
               auto pool =
                   std::make_unique<pg::Pool>(io.get_executor(), pg::PoolOptions{database_url(), 1});
               run(io, pool->query("SELECT 1"));
-              auto group = std::make_unique<pg::GroupCommit>(*pool);
+              auto group = std::make_unique<SleepGroup>(
+                  io.get_executor(), [pool = pool.get()](const std::vector<const int*>& items) {
+                    return sleep_for_group(*pool, items);
+                  });
               asio::co_spawn(io, group_commit_holding(*group, std::move(witness)), asio::detached);
               // Destroyed in reverse: the group before its pool.
               return std::make_pair(std::move(pool), std::move(group));

@@ -57,7 +57,7 @@ class QueueTableClaim final : public MessageClaim {
   void settle(std::vector<Statement>& writes, const std::vector<const Message*>& applied,
               const std::vector<std::pair<const Message*, std::string>>& failed,
               std::int64_t now) const override {
-    for (const auto* m : applied) writes.push_back(queue_.remove_statement(*m));
+    if (!applied.empty()) writes.push_back(queue_.remove_statement(applied));
     for (const auto& [m, error] : failed) writes.push_back(queue_.fail_statement(*m, error, now));
   }
   bool keeps_intake() const override { return true; }
@@ -104,13 +104,25 @@ class InboxClaim final : public MessageClaim {
   std::atomic<std::int64_t> swept_at_{0};
 };
 
-Statement upsert_order(const domain::Order& o) {
-  return {sql["save_order"],
-          {o.order_id, std::string(domain::to_string(o.status)), o.customer_id, o.customer_name,
-           o.customer_email, o.currency, json::serialize(domain::lines_to_storage_json(o.items)),
-           text_of(o.subtotal), text_of(o.tax), text_of(o.total), o.failure_reason, o.session_id,
-           o.payment_method, json::serialize(o.shipping_address), text_of(o.created_at),
-           text_of(o.updated_at), text_of(o.processed_at), text_of(o.version)}};
+pg::Params order_row(const domain::Order& o) {
+  return {o.order_id,
+          std::string(domain::to_string(o.status)),
+          o.customer_id,
+          o.customer_name,
+          o.customer_email,
+          o.currency,
+          json::serialize(domain::lines_to_storage_json(o.items)),
+          text_of(o.subtotal),
+          text_of(o.tax),
+          text_of(o.total),
+          o.failure_reason,
+          o.session_id,
+          o.payment_method,
+          json::serialize(o.shipping_address),
+          text_of(o.created_at),
+          text_of(o.updated_at),
+          text_of(o.processed_at),
+          text_of(o.version)};
 }
 
 // What a batch reads, locked: its orders and their last event numbers, then its products.
@@ -152,24 +164,28 @@ asio::awaitable<Snapshot> load_snapshot(pg::Pool::Lease& tx,
 void add_state_writes(std::vector<Statement>& writes, const domain::BatchState& state,
                       std::map<std::string, std::int64_t>& last_seq, bool keeps_intake,
                       std::int64_t now) {
+  pg::ArrayColumns orders(18), events(5), intake_states(2);
   for (const auto& id : state.changed_orders) {
     if (const auto& o = state.orders.at(id))
-      writes.push_back(upsert_order(*o));
+      orders.add_row(order_row(*o));
     else
       writes.push_back({sql["delete_order"], {id}});
   }
+  if (!orders.empty()) writes.push_back({sql["save_orders"], std::move(orders).done()});
   for (const auto& id : state.changed_products) {
     const auto& p = state.products.at(id);
     writes.push_back(
         {sql["update_product_stock"], {id, text_of(p.stock), text_of(p.reserved), text_of(now)}});
   }
   for (const auto& e : state.events)
-    writes.push_back({sql["insert_event"],
-                      {e.order_id, text_of(++last_seq[e.order_id]), e.type, text_of(e.at),
-                       json::serialize(e.data)}});
+    events.add_row({e.order_id, text_of(++last_seq[e.order_id]), e.type, text_of(e.at),
+                    json::serialize(e.data)});
+  if (!events.empty()) writes.push_back({sql["insert_events"], std::move(events).done()});
   if (keeps_intake)
     for (const auto& [id, st] : state.intake_updates)
-      writes.push_back({sql["set_intake_state"], {id, std::string(intake_state_name(st))}});
+      intake_states.add_row({id, std::string(intake_state_name(st))});
+  if (!intake_states.empty())
+    writes.push_back({sql["set_intake_states"], std::move(intake_states).done()});
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "backends/postgres/pg_params.hpp"
 #include "backends/postgres/pg_schema.hpp"
 #include "backends/sql/rows.hpp"
+#include "base/time.hpp"
 #include "drivers/pg/group_commit.hpp"
 
 namespace orderflow::backends {
@@ -106,12 +107,15 @@ asio::awaitable<void> PgOrders::ping() {
 }
 
 namespace {
-// The intake when the queue is PgQueue in the same database: the intake record and the
-// message in one transaction. Concurrent accepts are sent as one transaction (group commit:
-// one fsync for many orders).
+// The intake when the queue is PgQueue in the same database: the intake records and the
+// messages in one transaction. Concurrent accepts are written together (group commit: one
+// fsync and one statement per table for many orders).
 class PgIntake final : public ports::Intake {
  public:
-  PgIntake(pg::Pool& pool, backends::PgQueue& queue) : pool_(pool), queue_(queue), accepts_(pool) {}
+  PgIntake(pg::Pool& pool, backends::PgQueue& queue)
+      : pool_(pool),
+        queue_(queue),
+        accepts_(pool.executor(), [this](const auto& group) { return create(group); }) {}
 
   asio::awaitable<ports::AcceptResult> accept(ports::AcceptRequest req) override {
     // Look first; create when nothing binds. A concurrent twin that created in between shows up
@@ -132,23 +136,45 @@ class PgIntake final : public ports::Intake {
       const auto by_key = req.idempotency_key ? intake_record(found.at(1)) : std::nullopt;
       const auto by_id = req.client_order_id ? intake_record(found.back()) : std::nullopt;
       if (auto bound = ports::decide_intake(req, by_key, by_id)) co_return *bound;
-      std::vector<Statement> create;
-      create.push_back(queue_.send_statement(req.message, req.accepted_at));
-      create.push_back(
-          {sql["insert_intake"],
-           {req.order_id, req.idempotency_key, req.request_hash, req.request_json,
-            text_of(req.accepted_at), queue_.name(), queue::dedup_id_of(req.message)}});
-      create.push_back({sql["notify"], {queue_.channel()}});
       try {
-        const auto r = co_await accepts_.execute(std::move(create));
-        queue_.notify_sent();
+        auto message_id = co_await accepts_.submit(req);
         co_return ports::AcceptResult{ports::AcceptOutcome::created, req.order_id,
-                                      r.at(0).at(0, "message_id").value_or(""), req.accepted_at};
+                                      std::move(message_id), req.accepted_at};
       } catch (const pg::QueryError& e) {
         if (e.sqlstate() != "23505") throw;
       }
     }
     throw std::runtime_error("order intake kept conflicting with concurrent requests");
+  }
+
+  // Writes a group of accepts: their messages, their intake records, one NOTIFY. Returns each
+  // one's message id.
+  asio::awaitable<std::vector<std::string>> create(
+      const std::vector<const ports::AcceptRequest*>& group) {
+    std::vector<const queue::OutgoingMessage*> messages;
+    pg::ArrayLiteral order_ids, keys, hashes, requests, times, dedup_ids;
+    for (const auto* req : group) {
+      messages.push_back(&req->message);
+      order_ids.add(req->order_id);
+      keys.add(req->idempotency_key);
+      hashes.add(req->request_hash);
+      requests.add(req->request_json);
+      times.add(text_of(req->accepted_at));
+      dedup_ids.add(queue::dedup_id_of(req->message));
+    }
+    std::vector<Statement> create;
+    create.push_back(queue_.send_statement(messages, now_ms()));
+    create.push_back({sql["insert_intake"],
+                      {std::move(order_ids).done(), std::move(keys).done(),
+                       std::move(hashes).done(), std::move(requests).done(),
+                       std::move(times).done(), queue_.name(), std::move(dedup_ids).done()}});
+    create.push_back({sql["notify"], {queue_.channel()}});
+    const auto results = co_await pool_.execute(std::move(create));
+    queue_.notify_sent();
+    std::vector<std::string> message_ids;
+    for (const auto row : results.at(0).each_row())
+      message_ids.push_back(row["message_id"].value_or(""));
+    co_return message_ids;
   }
 
   asio::awaitable<std::optional<ports::KeyBinding>> find_key_binding(std::string key,
@@ -166,7 +192,7 @@ class PgIntake final : public ports::Intake {
  private:
   pg::Pool& pool_;
   backends::PgQueue& queue_;
-  pg::GroupCommit accepts_;
+  pg::GroupCommit<ports::AcceptRequest, std::string> accepts_;
 };
 }  // namespace
 

@@ -47,25 +47,33 @@ asio::awaitable<void> PgQueue::ensure_listening() {
   }
 }
 
-pg::Statement PgQueue::send_statement(const queue::OutgoingMessage& m, std::int64_t now) const {
-  const std::string dedup = queue::dedup_id_of(m);
+pg::Statement PgQueue::send_statement(std::span<const queue::OutgoingMessage* const> batch,
+                                      std::int64_t now) const {
+  pg::ArrayLiteral dedup_ids, message_ids, groups, bodies;
+  for (const auto* m : batch) {
+    dedup_ids.add(queue::dedup_id_of(*m));
+    message_ids.add(uuid_v7());
+    groups.add(m->group_id);
+    bodies.add(m->body);
+  }
   return {sql["send"],
-          {name_, node_ + ":send", dedup, uuid_v7(), m.group_id, text_of(now),
-           text_of(now + options_.dedup_window.count()), m.body}};
+          {name_, node_ + ":send", std::move(dedup_ids).done(), std::move(message_ids).done(),
+           std::move(groups).done(), text_of(now), text_of(now + options_.dedup_window.count()),
+           std::move(bodies).done()}};
 }
 
 asio::awaitable<std::vector<queue::SendResult>> PgQueue::send(
     std::vector<queue::OutgoingMessage> batch) {
-  const auto now = now_ms();
+  std::vector<const queue::OutgoingMessage*> messages;
+  for (const auto& m : batch) messages.push_back(&m);
   std::vector<pg::Statement> statements;
-  for (const auto& m : batch) statements.push_back(send_statement(m, now));
+  statements.push_back(send_statement(messages, now_ms()));
   statements.push_back({sql["notify"], {channel_}});
   // One request: the batch is one transaction, one round trip.
-  auto results = co_await pool_.execute(std::move(statements));
-  results.pop_back();
+  const auto results = co_await pool_.execute(std::move(statements));
   std::vector<queue::SendResult> out;
-  for (const auto& r : results)
-    out.push_back({r.at(0, "message_id").value_or(""), r.at(0, "deduplicated") == "t"});
+  for (const auto row : results.at(0).each_row())
+    out.push_back({row["message_id"].value_or(""), row.text("deduplicated") == "t"});
   notify_sent();
   co_return out;
 }
@@ -97,13 +105,20 @@ asio::awaitable<std::vector<queue::Message>> PgQueue::receive(std::size_t max,
   }
 }
 
-pg::Statement PgQueue::remove_statement(const queue::Message& m) const {
-  return {sql["remove"], {name_, node_ + ":apply", m.message_id, m.receipt}};
+pg::Statement PgQueue::remove_statement(std::span<const queue::Message* const> delivered) const {
+  pg::ArrayLiteral ids, receipts;
+  for (const auto* m : delivered) {
+    ids.add(m->message_id);
+    receipts.add(m->receipt);
+  }
+  return {sql["remove"],
+          {name_, node_ + ":apply", std::move(ids).done(), std::move(receipts).done()}};
 }
 
 asio::awaitable<bool> PgQueue::remove(const queue::Message& m) {
+  const queue::Message* const delivered[] = {&m};
   std::vector<pg::Statement> one;
-  one.push_back(remove_statement(m));
+  one.push_back(remove_statement(delivered));
   const auto r = co_await pool_.execute(std::move(one));
   co_return r.at(0).at(0, "n") == "1";
 }

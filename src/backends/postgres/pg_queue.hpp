@@ -1,5 +1,6 @@
 #pragma once
 #include <mutex>
+#include <span>
 
 #include "base/notifier.hpp"
 #include "core/ports/queue.hpp"
@@ -26,11 +27,12 @@ class PgQueue final : public queue::Queue {
   boost::asio::awaitable<queue::QueueStats> stats() override;
   const queue::QueueOptions& options() const override { return options_; }
 
-  // The statement that enqueues one message (deduplicated), for callers that put it in their
-  // own transaction. Columns: message_id, deduplicated.
-  pg::Statement send_statement(const queue::OutgoingMessage& m, std::int64_t now) const;
-  // Deletes a delivered message (column n: 1 when its receipt was current).
-  pg::Statement remove_statement(const queue::Message& m) const;
+  // The statement that enqueues a batch (deduplicated), for callers that put it in their own
+  // transaction. One row per message, in order; columns: message_id, deduplicated.
+  pg::Statement send_statement(std::span<const queue::OutgoingMessage* const> batch,
+                               std::int64_t now) const;
+  // Deletes delivered messages (column n: how many had a current receipt).
+  pg::Statement remove_statement(std::span<const queue::Message* const> delivered) const;
   // Retries or dead-letters a delivered message (column n: 1 when its receipt was current).
   pg::Statement fail_statement(const queue::Message& m, const std::string& error,
                                std::int64_t now) const;

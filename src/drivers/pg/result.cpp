@@ -4,18 +4,43 @@
 
 namespace orderflow::pg {
 
-std::string text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
+void ArrayLiteral::add(std::string_view item) {
+  if (text_.size() > 1) text_ += ',';
+  text_ += '"';
+  for (char c : item) {
+    if (c == '"' || c == '\\') text_ += '\\';
+    text_ += c;
   }
-  return out + "}";
+  text_ += '"';
+}
+
+void ArrayLiteral::add(const std::optional<std::string>& item) {
+  if (item) return add(std::string_view(*item));
+  if (text_.size() > 1) text_ += ',';
+  text_ += "NULL";
+}
+
+std::string ArrayLiteral::done() && {
+  text_ += '}';
+  return std::move(text_);
+}
+
+std::string text_array(const std::vector<std::string>& items) {
+  ArrayLiteral array;
+  for (const auto& item : items) array.add(std::string_view(item));
+  return std::move(array).done();
+}
+
+void ArrayColumns::add_row(const Params& row) {
+  if (row.size() != columns_.size()) throw std::logic_error("a row of the wrong width");
+  for (std::size_t i = 0; i < row.size(); ++i) columns_[i].add(row[i]);
+  ++rows_;
+}
+
+Params ArrayColumns::done() && {
+  Params out;
+  for (auto& column : columns_) out.push_back(std::move(column).done());
+  return out;
 }
 
 std::size_t Result::column(std::string_view name) const {

@@ -14,8 +14,35 @@ namespace orderflow::pg {
 
 using Params = std::vector<std::optional<std::string>>;
 
-// A text[] literal for "= ANY($n::text[])": every element quoted and escaped.
+// An array literal built element by element, for "= ANY($n::text[])" or a column of
+// "unnest($1::text[], $2::bigint[], ...)": every element quoted and escaped, nullopt as NULL.
+class ArrayLiteral {
+ public:
+  ArrayLiteral() : text_("{") {}
+  void add(std::string_view item);
+  void add(const std::string& item) { add(std::string_view(item)); }
+  void add(const std::optional<std::string>& item);
+  std::string done() &&;
+
+ private:
+  std::string text_;
+};
+
 std::string text_array(const std::vector<std::string>& items);
+
+// Rows as one array literal per column, the parameters of
+// "SELECT * FROM unnest($1::text[], $2::bigint[], ...)": a batch in one statement.
+class ArrayColumns {
+ public:
+  explicit ArrayColumns(std::size_t columns) : columns_(columns) {}
+  void add_row(const Params& row);  // one value per column
+  bool empty() const { return rows_ == 0; }
+  Params done() &&;
+
+ private:
+  std::vector<ArrayLiteral> columns_;
+  std::size_t rows_ = 0;
+};
 
 // One statement of a request. Statements run as named prepared statements (prepared on first
 // use on each connection) unless `prepare` is false (DDL, BEGIN/COMMIT, one-off SQL).

@@ -44,14 +44,17 @@ UPDATE products
   SET stock = $2, reserved = $3, updated_at = $4
 WHERE product_id = $1
 
--- name: insert_event
+-- The batch's events, one array element each.
+-- name: insert_events
 INSERT INTO order_events(order_id, seq, type, at, data)
-VALUES ($1,$2,$3,$4,$5)
+SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::bigint[], $5::text[])
 
--- name: set_intake_state
-UPDATE order_intake
-  SET state = $2
-WHERE order_id = $1
+-- $1 order ids, $2 their intake states.
+-- name: set_intake_states
+UPDATE order_intake i
+  SET state = s.state
+FROM unnest($1::text[], $2::text[]) AS s(order_id, state)
+WHERE i.order_id = s.order_id
 
 -- name: lock_orders
 SELECT order_id, status, customer_id, customer_name, customer_email, currency, items, subtotal,
@@ -62,11 +65,14 @@ WHERE order_id = ANY($1::text[])
 ORDER BY order_id
 FOR UPDATE
 
--- name: save_order
+-- The batch's new and changed orders, one array element each per column.
+-- name: save_orders
 INSERT INTO orders(order_id, status, customer_id, customer_name, customer_email, currency, items,
   subtotal, tax, total, failure_reason, session_id, payment_method, shipping_address, created_at,
   updated_at, processed_at, version)
-VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+  $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::text[],
+  $14::text[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[])
 ON CONFLICT (order_id) DO UPDATE
   SET status = EXCLUDED.status, customer_id = EXCLUDED.customer_id,
       customer_name = EXCLUDED.customer_name, customer_email = EXCLUDED.customer_email,

@@ -2,30 +2,40 @@
 -- update in the same implicit transaction. A statement may touch a row once, so each adds to its
 -- counters with one upsert of this node's row ($1 queue, $2 node).
 
--- Claiming the deduplication id first makes concurrent sends of one id wait for each other: the
--- loser sees the winner's unexpired row and inserts nothing.
+-- A batch of messages, one array element each ($3 dedup ids, $4 message ids, $5 groups,
+-- $8 bodies): one statement whatever the batch's size. Claiming the deduplication id first makes
+-- concurrent sends of one id wait for each other: the loser sees the winner's unexpired row and
+-- inserts nothing; within the batch the first of an id claims it. One row per message, in order.
 -- name: send
-WITH claim AS (
+WITH input AS (
+  SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $8::text[]) WITH ORDINALITY
+    AS i(dedup_id, message_id, group_id, body, n)),
+claim AS (
   INSERT INTO queue_dedup(queue_name, dedup_id, message_id, expires_at)
-  VALUES ($1, $3, $4, $7)
+  SELECT DISTINCT ON (dedup_id) $1, dedup_id, message_id, $7 FROM input ORDER BY dedup_id, n
   ON CONFLICT (queue_name, dedup_id) DO UPDATE
     SET message_id = EXCLUDED.message_id, expires_at = EXCLUDED.expires_at
     WHERE queue_dedup.expires_at <= $6
-  RETURNING message_id),
+  RETURNING dedup_id, message_id),
 ins AS (
   INSERT INTO queue_messages(message_id, queue_name, group_id, dedup_id, body, sent_at, visible_at)
-  SELECT message_id, $1, $5, $3, $8, $6, $6 FROM claim
+  SELECT i.message_id, $1, i.group_id, i.dedup_id, i.body, $6, $6
+  FROM input i JOIN claim c ON c.message_id = i.message_id
+  ORDER BY i.n
   RETURNING 1),
 c AS (
   INSERT INTO queue_counters(queue_name, node, sent, deduplicated)
-  VALUES ($1, $2, (SELECT count(*) FROM ins), (SELECT 1 - count(*) FROM ins))
+  VALUES ($1, $2, (SELECT count(*) FROM ins), (SELECT count(*) FROM input) - (SELECT count(*) FROM ins))
   ON CONFLICT (queue_name, node) DO UPDATE
     SET sent = queue_counters.sent + EXCLUDED.sent,
         deduplicated = queue_counters.deduplicated + EXCLUDED.deduplicated)
-SELECT COALESCE((SELECT message_id FROM claim),
-                (SELECT message_id FROM queue_dedup WHERE queue_name = $1 AND dedup_id = $3))
-         AS message_id,
-       NOT EXISTS (SELECT 1 FROM claim) AS deduplicated
+SELECT COALESCE(mine.message_id, first.message_id, d.message_id) AS message_id,
+       mine.message_id IS NULL AS deduplicated
+FROM input i
+LEFT JOIN claim mine ON mine.message_id = i.message_id
+LEFT JOIN claim first ON first.dedup_id = i.dedup_id
+LEFT JOIN queue_dedup d ON d.queue_name = $1 AND d.dedup_id = i.dedup_id
+ORDER BY i.n
 
 -- Messages whose visibility ran out on their last allowed delivery go to the dead letters.
 -- name: dead_letter_exhausted
@@ -41,17 +51,19 @@ VALUES ($1, $2, (SELECT count(*) FROM dead))
 ON CONFLICT (queue_name, node) DO UPDATE
   SET dead_lettered = queue_counters.dead_lettered + EXCLUDED.dead_lettered
 
--- Each group's head, if visible (at most $4, oldest first). The visibility test is on the locked
--- row itself: under READ COMMITTED, FOR UPDATE re-checks it against the latest version, so a head
--- another consumer took after this statement's snapshot is not taken twice.
+-- Each group's head, if visible (at most $4, oldest first): a walk in send order over the live
+-- messages (queue_messages_live), so its cost is the batch plus the messages it passes over
+-- (in flight, delayed, or behind their group's head), not the queue's length. The visibility
+-- test is on the locked row itself: under READ COMMITTED, FOR UPDATE re-checks it against the
+-- latest version, so a head another consumer took after this statement's snapshot is not taken
+-- twice.
 -- name: receive
-WITH heads AS (
-  SELECT DISTINCT ON (group_id) seq FROM queue_messages
-  WHERE queue_name = $1 AND NOT in_dlq
-  ORDER BY group_id, seq),
-picked AS (
-  SELECT m.seq FROM queue_messages m JOIN heads h ON h.seq = m.seq
-  WHERE m.visible_at <= $3 AND NOT m.in_dlq
+WITH picked AS (
+  SELECT m.seq FROM queue_messages m
+  WHERE m.queue_name = $1 AND NOT m.in_dlq AND m.visible_at <= $3
+    AND NOT EXISTS (SELECT 1 FROM queue_messages e
+                    WHERE e.queue_name = $1 AND NOT e.in_dlq AND e.group_id = m.group_id
+                      AND e.seq < m.seq)
   ORDER BY m.seq LIMIT $4
   FOR UPDATE OF m SKIP LOCKED),
 taken AS (
@@ -67,9 +79,12 @@ c AS (
     SET received = queue_counters.received + EXCLUDED.received)
 SELECT message_id, receipt, group_id, body, receive_count, sent_at FROM taken ORDER BY seq
 
+-- Delivered messages ($3 ids, $4 their receipts), deleted where the receipt is still current.
 -- name: remove
 WITH gone AS (
-  DELETE FROM queue_messages WHERE message_id = $3 AND receipt = $4 AND NOT in_dlq
+  DELETE FROM queue_messages q
+  USING unnest($3::text[], $4::text[]) AS r(message_id, receipt)
+  WHERE q.message_id = r.message_id AND q.receipt = r.receipt AND NOT q.in_dlq
   RETURNING 1),
 c AS (
   INSERT INTO queue_counters(queue_name, node, deleted)
