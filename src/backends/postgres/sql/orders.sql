@@ -31,13 +31,15 @@ WHERE idempotency_key = $1 AND created_at <= $2
 
 -- A batch of intake records, one array element each ($1 order ids, $2 idempotency keys or NULL,
 -- $3 request hashes, $4 requests, $5 times, $7 deduplication ids). The message id is the one
--- the send in the same request stored under the deduplication id.
+-- the send in the same request stored under the deduplication id (one index probe each, as
+-- in the send).
 -- name: insert_intake
 INSERT INTO order_intake(order_id, idempotency_key, request_hash, request, message_id, created_at)
-SELECT i.order_id, i.idempotency_key, i.request_hash, i.request, d.message_id, i.created_at
+SELECT i.order_id, i.idempotency_key, i.request_hash, i.request,
+       (SELECT d.message_id FROM queue_dedup d WHERE d.queue_name = $6 AND d.dedup_id = i.dedup_id),
+       i.created_at
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $7::text[])
   AS i(order_id, idempotency_key, request_hash, request, created_at, dedup_id)
-JOIN queue_dedup d ON d.queue_name = $6 AND d.dedup_id = i.dedup_id
 
 -- name: key_binding
 SELECT order_id, message_id, created_at, request

@@ -6,6 +6,8 @@
 -- $8 bodies): one statement whatever the batch's size. Claiming the deduplication id first makes
 -- concurrent sends of one id wait for each other: the loser sees the winner's unexpired row and
 -- inserts nothing; within the batch the first of an id claims it. One row per message, in order.
+-- Lookups in the big tables are correlated subqueries, one index probe per message: a join
+-- there would let a plan made on stale statistics (the tables grow fast) scan the whole table.
 -- name: send
 WITH input AS (
   SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $8::text[]) WITH ORDINALITY
@@ -29,12 +31,13 @@ c AS (
   ON CONFLICT (queue_name, node) DO UPDATE
     SET sent = queue_counters.sent + EXCLUDED.sent,
         deduplicated = queue_counters.deduplicated + EXCLUDED.deduplicated)
-SELECT COALESCE(mine.message_id, first.message_id, d.message_id) AS message_id,
+SELECT COALESCE(mine.message_id, first.message_id,
+                (SELECT d.message_id FROM queue_dedup d
+                 WHERE d.queue_name = $1 AND d.dedup_id = i.dedup_id)) AS message_id,
        mine.message_id IS NULL AS deduplicated
 FROM input i
 LEFT JOIN claim mine ON mine.message_id = i.message_id
 LEFT JOIN claim first ON first.dedup_id = i.dedup_id
-LEFT JOIN queue_dedup d ON d.queue_name = $1 AND d.dedup_id = i.dedup_id
 ORDER BY i.n
 
 -- Messages whose visibility ran out on their last allowed delivery go to the dead letters.
@@ -53,17 +56,18 @@ ON CONFLICT (queue_name, node) DO UPDATE
 
 -- Each group's head, if visible (at most $4, oldest first): a walk in send order over the live
 -- messages (queue_messages_live), so its cost is the batch plus the messages it passes over
--- (in flight, delayed, or behind their group's head), not the queue's length. The visibility
--- test is on the locked row itself: under READ COMMITTED, FOR UPDATE re-checks it against the
--- latest version, so a head another consumer took after this statement's snapshot is not taken
--- twice.
+-- (in flight, delayed, or behind their group's head), not the queue's length. The head test is
+-- a correlated subquery, not NOT EXISTS: PostgreSQL runs it per candidate as an index probe,
+-- while an anti-join may be planned, on the stale statistics of a table that empties and
+-- refills, as a scan of the whole queue per candidate. The visibility test is on the locked
+-- row itself: under READ COMMITTED, FOR UPDATE re-checks it against the latest version, so a
+-- head another consumer took after this statement's snapshot is not taken twice.
 -- name: receive
 WITH picked AS (
   SELECT m.seq FROM queue_messages m
   WHERE m.queue_name = $1 AND NOT m.in_dlq AND m.visible_at <= $3
-    AND NOT EXISTS (SELECT 1 FROM queue_messages e
-                    WHERE e.queue_name = $1 AND NOT e.in_dlq AND e.group_id = m.group_id
-                      AND e.seq < m.seq)
+    AND m.seq = (SELECT min(e.seq) FROM queue_messages e
+                 WHERE e.queue_name = $1 AND NOT e.in_dlq AND e.group_id = m.group_id)
   ORDER BY m.seq LIMIT $4
   FOR UPDATE OF m SKIP LOCKED),
 taken AS (
@@ -80,11 +84,12 @@ c AS (
 SELECT message_id, receipt, group_id, body, receive_count, sent_at FROM taken ORDER BY seq
 
 -- Delivered messages ($3 ids, $4 their receipts), deleted where the receipt is still current.
+-- "= ANY" probes the index for each id whatever the table's statistics say.
 -- name: remove
 WITH gone AS (
-  DELETE FROM queue_messages q
-  USING unnest($3::text[], $4::text[]) AS r(message_id, receipt)
-  WHERE q.message_id = r.message_id AND q.receipt = r.receipt AND NOT q.in_dlq
+  DELETE FROM queue_messages
+  WHERE message_id = ANY($3::text[]) AND receipt = ($4::text[])[array_position($3::text[], message_id)]
+    AND NOT in_dlq
   RETURNING 1),
 c AS (
   INSERT INTO queue_counters(queue_name, node, deleted)
