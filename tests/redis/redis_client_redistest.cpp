@@ -151,6 +151,21 @@ TEST_F(RedisClient, AWrongPasswordIsRefused) {
   EXPECT_THROW(command(none, {"PING"}), redis::ReplyError);  // NOAUTH
 }
 
+// A server that cannot serve for now (LOADING after a restart: seen as a 500 in the outage test)
+// is unavailable, a 503; an error about the command itself stays a ReplyError.
+TEST(RedisReplyErrors, ATransientStateIsUnavailableAndACommandErrorIsNot) {
+  EXPECT_THROW(redis::throw_reply_error("LOADING Redis is loading the dataset in memory"),
+               core::DependencyUnavailable);
+  EXPECT_THROW(redis::throw_reply_error("BUSY Redis is busy running a script"),
+               core::DependencyUnavailable);
+  EXPECT_THROW(redis::throw_reply_error("MISCONF Errors writing to the AOF file"),
+               core::DependencyUnavailable);
+  EXPECT_THROW(redis::throw_reply_error("BUSYKEY Target key name already exists"),
+               redis::ReplyError);
+  EXPECT_THROW(redis::throw_reply_error("WRONGTYPE Operation against a key holding the wrong kind"),
+               redis::ReplyError);
+}
+
 // Host names are looked up by Asio's resolver, not by hiredis (which would block the thread).
 TEST_F(RedisClient, ConnectsToAHostName) {
   auto options = server_.options();

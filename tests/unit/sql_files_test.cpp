@@ -47,7 +47,7 @@ TEST(SqlFiles, SplitsAScriptAtTheSemicolonsThatEndLines) {
 
 TEST(SqlFiles, EachBackendsEmbeddedSetIsWellFormed) {
   EXPECT_EQ(sqlite_sql().migrations().size(), 2u);
-  EXPECT_EQ(pg_schema_version(), 3);
+  EXPECT_EQ(pg_schema_version(), 4);
 }
 
 }  // namespace

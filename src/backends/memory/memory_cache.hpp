@@ -44,9 +44,11 @@ class MemoryCache final : public cache::Cache {
       std::int64_t at_ms;
     };
     std::unordered_map<std::string, Invalidation> invalidated;
+    std::size_t prune_invalidated_at = kFirstPrune;
     std::size_t bytes = 0;
   };
   static constexpr std::size_t kShards = 16;
+  static constexpr std::size_t kFirstPrune = 1024;
   Shard& shard_for(const std::string& key);
   void erase(Shard& s, std::list<Entry>::iterator it);
 

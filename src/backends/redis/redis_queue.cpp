@@ -209,7 +209,7 @@ asio::awaitable<void> RedisQueue::settle(
     replies.insert(replies.end(), more.begin(), more.end());
   }
   for (const auto& r : replies)
-    if (r.type == Reply::Type::error) throw redis::ReplyError(r.str);
+    if (r.type == Reply::Type::error) redis::throw_reply_error(r.str);
 }
 
 asio::awaitable<std::int64_t> RedisQueue::purge() {

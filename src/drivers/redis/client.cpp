@@ -342,8 +342,17 @@ asio::awaitable<Reply> Client::command(Command cmd) {
   std::vector<Command> one;
   one.push_back(std::move(cmd));
   auto replies = co_await pipeline(std::move(one));
-  if (replies.at(0).type == Reply::Type::error) throw ReplyError(replies[0].str);
+  if (replies.at(0).type == Reply::Type::error) throw_reply_error(replies[0].str);
   co_return std::move(replies[0]);
+}
+
+void throw_reply_error(const std::string& message) {
+  for (const std::string_view transient :
+       {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN", "MISCONF"})
+    if (message.starts_with(transient) &&
+        (message.size() == transient.size() || message[transient.size()] == ' '))
+      throw core::DependencyUnavailable("redis", message);
+  throw ReplyError(message);
 }
 
 bool Client::connected() const {

@@ -49,6 +49,11 @@ class ReplyError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Throws what an error reply means. A server that cannot serve yet or now (LOADING its data
+// after a restart, BUSY in a script, MASTERDOWN, TRYAGAIN, CLUSTERDOWN, MISCONF when it cannot
+// persist) is unavailable: try again later (503); any other error is a ReplyError.
+[[noreturn]] void throw_reply_error(const std::string& message);
+
 // Redis cannot be reached, or did not answer in time: try again later (503 where it matters).
 class ConnectionError : public core::DependencyUnavailable {
  public:

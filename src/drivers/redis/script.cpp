@@ -42,7 +42,7 @@ boost::asio::awaitable<Reply> Script::run(Client& client, std::vector<std::strin
   std::vector<Command> calls;
   calls.push_back(call(std::move(keys), std::move(args)));
   auto replies = co_await run(client, std::move(calls));
-  if (replies.at(0).type == Reply::Type::error) throw ReplyError(replies[0].str);
+  if (replies.at(0).type == Reply::Type::error) throw_reply_error(replies[0].str);
   co_return std::move(replies[0]);
 }
 

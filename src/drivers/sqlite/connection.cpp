@@ -88,14 +88,13 @@ void Connection::exec_script(const std::string& sql) {
 }
 
 sqlite3_stmt* Connection::prepare(std::string_view sql) {
-  std::string key(sql);
-  if (auto it = statements_.find(key); it != statements_.end()) return it->second;
+  if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
   sqlite3_stmt* st = nullptr;
   if (const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                         SQLITE_PREPARE_PERSISTENT, &st, nullptr);
       rc != SQLITE_OK)
     fail(db_, rc, "sqlite prepare");
-  statements_.emplace(std::move(key), st);
+  statements_.emplace(std::string(sql), st);
   return st;
 }
 
