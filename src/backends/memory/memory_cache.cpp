@@ -12,8 +12,6 @@ namespace asio = boost::asio;
 namespace {
 // Bookkeeping per entry beyond its key and value (list node, index slot, strings' headers).
 constexpr std::size_t kEntryOverhead = 128;
-// How long an invalidation keeps stale fills out; longer than any read takes.
-constexpr std::int64_t kInvalidationMemoryMs = 60'000;
 
 std::size_t entry_size(const std::string& key, const std::string& value) {
   return key.size() + value.size() + kEntryOverhead;
@@ -57,8 +55,9 @@ void MemoryCache::put_now(std::string key, std::string value, cache::millisecond
   auto& s = shard_for(key);
   std::lock_guard lock(s.mutex);
   const auto now = now_ms();
+  if (stamp < s.forgotten_up_to) return;  // read before an invalidation no longer remembered
   if (auto inv = s.invalidated.find(key); inv != s.invalidated.end()) {
-    if (inv->second.stamp > stamp) return;  // read before the last invalidation: stale
+    if (inv->second > stamp) return;  // read before the last invalidation: stale
     s.invalidated.erase(inv);
   }
   if (auto it = s.index.find(key); it != s.index.end()) erase(s, it->second);
@@ -73,22 +72,22 @@ void MemoryCache::put_now(std::string key, std::string value, cache::millisecond
   }
 }
 
+void MemoryCache::forget_invalidations(Shard& s, std::uint64_t up_to) {
+  s.invalidated.clear();
+  s.forgotten_up_to = up_to;
+}
+
 void MemoryCache::invalidate_now(const std::string& key) {
   auto& s = shard_for(key);
   std::lock_guard lock(s.mutex);
   if (auto it = s.index.find(key); it != s.index.end()) erase(s, it->second);
   // Remember the invalidation (the clock is a counter, its value stands for "now") so that a
-  // fill read earlier is refused; forget invalidations older than any read can take.
-  const auto now = now_ms();
-  s.invalidated[key] = {++clock_, now};
-  // Pruned again only once the map has doubled: every invalidation of a drain can be younger
-  // than the memory, and a scan per invalidation made the worker quadratic (67 % of a 1M-order
-  // drain's samples).
-  if (s.invalidated.size() > s.prune_invalidated_at) {
-    std::erase_if(s.invalidated,
-                  [&](const auto& kv) { return kv.second.at_ms < now - kInvalidationMemoryMs; });
-    s.prune_invalidated_at = std::max(kFirstPrune, 2 * s.invalidated.size());
-  }
+  // fill read earlier is refused. A worker draining a backlog invalidates thousands of keys a
+  // second: a time window kept ~700k of them (130 MB) and its pruning scan took 67 % of the
+  // drain's samples; a bounded map and a floor cost neither.
+  const auto stamp = ++clock_;
+  s.invalidated[key] = stamp;
+  if (s.invalidated.size() > kRememberedInvalidations) forget_invalidations(s, stamp);
 }
 
 asio::awaitable<cache::Lookup> MemoryCache::get(std::string key,
@@ -140,9 +139,8 @@ asio::awaitable<std::int64_t> MemoryCache::clear() {
   for (auto& s : shards_) {
     std::lock_guard lock(s.mutex);
     n += static_cast<std::int64_t>(s.index.size());
-    // Entries being filled right now were read before the clear: refuse them like invalidated ones.
-    const auto now = now_ms();
-    for (const auto& e : s.lru) s.invalidated[e.key] = {++clock_, now};
+    // Entries being filled right now were read before the clear: refuse them.
+    forget_invalidations(s, ++clock_);
     s.lru.clear();
     s.index.clear();
     s.bytes = 0;

@@ -39,18 +39,19 @@ class MemoryCache final : public cache::Cache {
     std::mutex mutex;
     std::list<Entry> lru;  // most recent first
     std::unordered_map<std::string, std::list<Entry>::iterator> index;
-    struct Invalidation {
-      std::uint64_t stamp;
-      std::int64_t at_ms;
-    };
-    std::unordered_map<std::string, Invalidation> invalidated;
-    std::size_t prune_invalidated_at = kFirstPrune;
+    // Recent invalidations (key → stamp), so that a fill read before one is refused. Bounded:
+    // when full it is emptied and `forgotten_up_to` refuses every fill read before that
+    // (a few needless misses instead of memory that grows with the write rate).
+    std::unordered_map<std::string, std::uint64_t> invalidated;
+    std::uint64_t forgotten_up_to = 0;
     std::size_t bytes = 0;
   };
   static constexpr std::size_t kShards = 16;
-  static constexpr std::size_t kFirstPrune = 1024;
+  static constexpr std::size_t kRememberedInvalidations = 4096;  // per shard
   Shard& shard_for(const std::string& key);
   void erase(Shard& s, std::list<Entry>::iterator it);
+  // Refuses every fill read before `up_to` instead of remembering invalidations one by one.
+  static void forget_invalidations(Shard& s, std::uint64_t up_to);
 
   std::array<Shard, kShards> shards_;
   std::size_t max_bytes_per_shard_;
