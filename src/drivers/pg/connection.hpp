@@ -28,6 +28,10 @@ class ConnectionError : public core::DependencyUnavailable {
 
 class Connection {
  public:
+  using Statement = pg::Statement;
+  using Params = pg::Params;
+  using Error = ConnectionError;
+
   // Connects without blocking; throws ConnectionError after `timeout`.
   static boost::asio::awaitable<std::shared_ptr<Connection>> connect(
       boost::asio::any_io_executor executor, std::string conninfo,
