@@ -1,0 +1,367 @@
+#include "drivers/mysql/connection.hpp"
+
+#include <mysql.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <deque>
+#include <functional>
+#include <mutex>
+
+#include "base/async.hpp"
+#include "drivers/mysql/conninfo.hpp"
+
+namespace orderflow::mysql {
+
+namespace asio = boost::asio;
+using Descriptor = asio::posix::stream_descriptor;
+
+namespace {
+
+void init_library() {
+  // mysql_init would do this on first use, but not thread-safely; and a write to a server that
+  // went away would raise SIGPIPE: ignored, the write fails with EPIPE instead.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mysql_library_init(0, nullptr, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+  });
+}
+
+// Errors after which the connection cannot be used again: the client's own (2000-2999, and
+// Connector/C's 5000s: network, TLS), and the server's "going away" ones.
+bool connection_lost(unsigned code) {
+  return code >= 2000 || code == 1053 /* shutdown */ || code == 1927 /* connection killed */ ||
+         code == 1152 || code == 1158 || code == 1159 || code == 1160 || code == 1161;
+}
+
+Result copy_result(MYSQL_RES* res) {
+  Result out;
+  const unsigned columns = mysql_num_fields(res);
+  const MYSQL_FIELD* fields = mysql_fetch_fields(res);
+  for (unsigned c = 0; c < columns; ++c) out.columns.emplace_back(fields[c].name);
+  out.rows.reserve(mysql_num_rows(res));
+  while (MYSQL_ROW row = mysql_fetch_row(res)) {
+    const unsigned long* lengths = mysql_fetch_lengths(res);
+    std::vector<std::optional<std::string>> values;
+    values.reserve(columns);
+    for (unsigned c = 0; c < columns; ++c) {
+      if (row[c])
+        values.emplace_back(std::string(row[c], lengths[c]));
+      else
+        values.emplace_back(std::nullopt);
+    }
+    out.rows.push_back(std::move(values));
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Connection::Impl : std::enable_shared_from_this<Impl> {
+  struct Request {
+    std::vector<Statement> statements;
+    std::chrono::milliseconds timeout;
+    std::shared_ptr<std::vector<Result>> results;  // await_result's holder
+    Completion done;
+  };
+  using Continue = std::function<int(int events)>;  // a mysql_*_cont call: its new wait status
+
+  Impl(asio::any_io_executor ex, MYSQL* m)
+      : strand(asio::make_strand(ex)), socket(strand), deadline(strand), waits(strand), mysql(m) {}
+  ~Impl() { shutdown(); }
+
+  asio::strand<asio::any_io_executor> strand;
+  Descriptor socket;
+  asio::steady_timer deadline;  // of the running request
+  asio::steady_timer waits;     // the connector's own timeouts
+  MYSQL* mysql;
+  std::deque<std::shared_ptr<Request>> queue;  // the front one runs
+  bool running = false;
+  std::atomic<bool> broken{false};
+  std::atomic<std::size_t> pending{0};
+
+  // The running request.
+  std::string text;
+  bool wrapped = false;  // in START TRANSACTION … COMMIT of our own
+  std::size_t result_index = 0;
+  std::optional<QueryError> refused;
+  // What the last mysql_*_start/_cont call returned through its first argument.
+  int int_ret = 0;
+  MYSQL_RES* res_ret = nullptr;
+
+  void shutdown() {
+    if (socket.is_open()) socket.release();  // the connector owns the descriptor
+    if (mysql) mysql_close(mysql);
+    mysql = nullptr;
+  }
+
+  void fail_all(const std::string& why) {
+    broken = true;
+    boost::system::error_code ignored;
+    if (socket.is_open()) socket.cancel(ignored);
+    deadline.cancel();
+    waits.cancel();
+    shutdown();
+    auto failed = std::move(queue);
+    queue.clear();
+    running = false;
+    for (auto& r : failed) {
+      --pending;
+      r->done(std::make_exception_ptr(ConnectionError(why)));
+    }
+  }
+
+  // Calls `next` once the operation whose last call returned `status` is complete, calling
+  // `cont` each time the socket (or the connector's timer) is ready for it.
+  void drive(int status, Continue cont, std::function<void()> next) {
+    if (status == 0) return next();
+    if (!(status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE))) {
+      waits.expires_after(std::chrono::milliseconds(mysql_get_timeout_value_ms(mysql)));
+      waits.async_wait([self = shared_from_this(), cont = std::move(cont),
+                        next = std::move(next)](const boost::system::error_code& ec) mutable {
+        if (ec || self->broken) return;
+        const int status = cont(MYSQL_WAIT_TIMEOUT);  // before `cont` moves on
+        self->drive(status, std::move(cont), std::move(next));
+      });
+      return;
+    }
+    const bool read = status & MYSQL_WAIT_READ;
+    socket.async_wait(read ? Descriptor::wait_read : Descriptor::wait_write,
+                      [self = shared_from_this(), read, cont = std::move(cont),
+                       next = std::move(next)](const boost::system::error_code& ec) mutable {
+                        if (ec || self->broken) return;
+                        const int status = cont(read ? MYSQL_WAIT_READ : MYSQL_WAIT_WRITE);
+                        self->drive(status, std::move(cont), std::move(next));
+                      });
+  }
+
+  void submit(std::shared_ptr<Request> req) {
+    if (broken || !mysql) {
+      req->done(std::make_exception_ptr(ConnectionError("connection is closed")));
+      return;
+    }
+    ++pending;
+    queue.push_back(std::move(req));
+    if (!running) start_next();
+  }
+
+  void start_next() {
+    if (queue.empty()) {
+      running = false;
+      return;
+    }
+    running = true;
+    auto& req = *queue.front();
+    wrapped = req.statements.size() > 1 && !(mysql->server_status & SERVER_STATUS_IN_TRANS);
+    result_index = 0;
+    refused.reset();
+    text.clear();
+    const Escape escape = [this](std::string& out, std::string_view value) {
+      const auto at = out.size();
+      out.resize(at + value.size() * 2 + 1);
+      const auto n = mysql_real_escape_string(mysql, out.data() + at, value.data(),
+                                              static_cast<unsigned long>(value.size()));
+      out.resize(at + n);
+    };
+    try {
+      if (wrapped) text = "START TRANSACTION;";
+      for (std::size_t i = 0; i < req.statements.size(); ++i) {
+        if (i) text += ';';
+        render(text, req.statements[i], escape);
+      }
+      if (wrapped) text += ";COMMIT";
+    } catch (...) {
+      return finish(std::current_exception());
+    }
+    deadline.expires_after(req.timeout);
+    deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      // A statement that does not answer in time leaves the connection in an unknown state:
+      // drop the connection, and with it every request queued on it.
+      if (!ec && !self->broken) self->fail_all("query timed out");
+    });
+    const int status = mysql_real_query_start(&int_ret, mysql, text.data(),
+                                              static_cast<unsigned long>(text.size()));
+    drive(
+        status, [this](int events) { return mysql_real_query_cont(&int_ret, mysql, events); },
+        [this] { int_ret ? on_error() : store(); });
+  }
+
+  void store() {
+    const int status = mysql_store_result_start(&res_ret, mysql);
+    drive(
+        status, [this](int events) { return mysql_store_result_cont(&res_ret, mysql, events); },
+        [this] { on_stored(); });
+  }
+
+  void on_stored() {
+    MYSQL_RES* res = std::exchange(res_ret, nullptr);
+    if (!res && mysql_field_count(mysql) != 0) return on_error();
+    Result r;
+    if (res) {
+      r = copy_result(res);
+      mysql_free_result(res);
+    } else {
+      r.affected = static_cast<std::int64_t>(mysql_affected_rows(mysql));
+    }
+    // Our own START TRANSACTION and COMMIT answer too: not the caller's results.
+    const auto statements = queue.front()->statements.size();
+    const bool own = wrapped && (result_index == 0 || result_index > statements);
+    if (!own) queue.front()->results->push_back(std::move(r));
+    ++result_index;
+    if (!mysql_more_results(mysql)) return finish(nullptr);
+    const int status = mysql_next_result_start(&int_ret, mysql);
+    drive(
+        status, [this](int events) { return mysql_next_result_cont(&int_ret, mysql, events); },
+        [this] {
+          if (int_ret > 0) return on_error();
+          if (int_ret == 0) return store();
+          finish(nullptr);
+        });
+  }
+
+  void on_error() {
+    const unsigned code = mysql_errno(mysql);
+    const std::string message = mysql_error(mysql);
+    if (connection_lost(code)) return fail_all(message);
+    refused.emplace(code, mysql_sqlstate(mysql), message);
+    // The statements after a refused one did not run; ours left a transaction open.
+    if (!wrapped) return finish(std::make_exception_ptr(*refused));
+    wrapped = false;
+    static constexpr std::string_view kRollback = "ROLLBACK";
+    const int status = mysql_real_query_start(&int_ret, mysql, kRollback.data(),
+                                              static_cast<unsigned long>(kRollback.size()));
+    drive(
+        status, [this](int events) { return mysql_real_query_cont(&int_ret, mysql, events); },
+        [this] {
+          if (int_ret) return fail_all(mysql_error(mysql));
+          finish(std::make_exception_ptr(*refused));
+        });
+  }
+
+  void finish(std::exception_ptr error) {
+    deadline.cancel();
+    auto req = std::move(queue.front());
+    queue.pop_front();
+    --pending;
+    req->done(error);
+    start_next();
+  }
+};
+
+asio::awaitable<std::shared_ptr<Connection>> Connection::connect(
+    asio::any_io_executor executor, std::string url, std::chrono::milliseconds timeout) {
+  init_library();
+  ConnInfo info;
+  try {
+    info = parse_url(url);
+  } catch (const std::invalid_argument& e) {
+    throw ConnectionError(std::string("bad MySQL URL: ") + e.what());
+  }
+  // The connector would look the name up itself, blocking this thread.
+  std::string address = info.host;
+  boost::system::error_code not_an_address;
+  asio::ip::make_address(address, not_an_address);
+  if (not_an_address) {
+    asio::ip::tcp::resolver resolver(executor);
+    auto [ec, found] = co_await resolver.async_resolve(info.host, std::to_string(info.port),
+                                                       asio::as_tuple(asio::use_awaitable));
+    if (ec || found.empty())
+      throw ConnectionError("cannot resolve " + info.host + ": " +
+                            (ec ? ec.message() : "no address"));
+    address = found.begin()->endpoint().address().to_string();
+  }
+
+  MYSQL* m = mysql_init(nullptr);
+  if (!m) throw ConnectionError("out of memory");
+  auto impl = std::make_shared<Impl>(executor, m);
+  mysql_options(m, MYSQL_OPT_NONBLOCK, nullptr);
+  mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  const unsigned connect_seconds =
+      static_cast<unsigned>(std::max<std::int64_t>(1, (timeout.count() + 999) / 1000));
+  mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_seconds);
+  if (info.ssl_mode >= SslMode::required) {
+    const my_bool yes = 1;
+    mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &yes);
+    if (info.ssl_mode >= SslMode::verify_ca)
+      mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes);
+    if (info.ssl_ca) mysql_options(m, MYSQL_OPT_SSL_CA, info.ssl_ca->c_str());
+  }
+  MYSQL* connected = nullptr;
+  // CLIENT_FOUND_ROWS: an UPDATE counts the rows it matched, as PostgreSQL does, not only those
+  // it changed. CLIENT_MULTI_STATEMENTS: a request's statements go as one query.
+  int status = mysql_real_connect_start(&connected, m, address.c_str(), info.user.c_str(),
+                                        info.password.c_str(), info.database.c_str(), info.port,
+                                        nullptr, CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS);
+  if (status) {
+    impl->socket.assign(mysql_get_socket(m));
+    asio::steady_timer timer(impl->strand);
+    timer.expires_after(timeout);
+    bool timed_out = false;
+    timer.async_wait([impl, &timed_out](const boost::system::error_code& ec) {
+      if (ec) return;
+      timed_out = true;
+      boost::system::error_code ignored;
+      impl->socket.cancel(ignored);
+    });
+    while (status) {
+      const bool read = status & MYSQL_WAIT_READ;
+      auto [ec] =
+          co_await impl->socket.async_wait(read ? Descriptor::wait_read : Descriptor::wait_write,
+                                           asio::as_tuple(asio::use_awaitable));
+      co_await asio::post(impl->strand, asio::use_awaitable);
+      if (ec || timed_out) {
+        timer.cancel();
+        throw ConnectionError("cannot connect to " + describe(info) + ": timed out");
+      }
+      status = mysql_real_connect_cont(&connected, m, read ? MYSQL_WAIT_READ : MYSQL_WAIT_WRITE);
+    }
+    timer.cancel();
+  }
+  if (!connected)
+    throw ConnectionError("cannot connect to " + describe(info) + ": " + mysql_error(m));
+  if (!impl->socket.is_open()) impl->socket.assign(mysql_get_socket(m));
+  co_return std::shared_ptr<Connection>(new Connection(std::move(impl)));
+}
+
+Connection::~Connection() {
+  asio::post(impl_->strand, [impl = impl_] {
+    if (!impl->broken) impl->fail_all("connection closed");
+  });
+}
+
+asio::awaitable<std::vector<Result>> Connection::execute(std::vector<Statement> statements,
+                                                         std::chrono::milliseconds timeout) {
+  co_return co_await await_result<std::vector<Result>>(
+      [&](std::shared_ptr<std::vector<Result>> results, Completion done) {
+        auto req = std::make_shared<Impl::Request>(
+            Impl::Request{std::move(statements), timeout, std::move(results), std::move(done)});
+        asio::post(impl_->strand, [impl = impl_, req = std::move(req)]() mutable {
+          impl->submit(std::move(req));
+        });
+      });
+}
+
+bool Connection::broken() const {
+  return impl_->broken;
+}
+std::size_t Connection::in_flight() const {
+  return impl_->pending.load();
+}
+
+void Connection::close() {
+  // At once, not posted: the executor may never run again, and a request left queued keeps the
+  // coroutines awaiting it, which keep this connection (a reference cycle, a leak at exit).
+  if (!impl_->broken) impl_->fail_all("connection closed");
+}
+
+}  // namespace orderflow::mysql
