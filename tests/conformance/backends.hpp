@@ -5,11 +5,14 @@
 #include <memory>
 
 #include "app/wiring.hpp"
+#include "backends/mysql/mysql_carts.hpp"
+#include "backends/mysql/mysql_schema.hpp"
 #include "backends/postgres/pg_schema.hpp"
 #include "backends/redis/redis_carts.hpp"
 #include "backends/redis/redis_queue.hpp"
 #include "backends/sqlite/sqlite_schema.hpp"
 #include "base/ids.hpp"
+#include "drivers/mysql/pool.hpp"
 #include "drivers/pg/pool.hpp"
 #include "drivers/redis/client.hpp"
 #include "drivers/sqlite/database.hpp"
@@ -59,6 +62,37 @@ class ScratchDatabase {
   asio::io_context& io_;
   std::string base_, name_;
   std::unique_ptr<pg::Pool> admin_;
+};
+
+// A database of its own on the MariaDB server of MYSQL_URL (scripts/services starts it),
+// created for one test and dropped after it.
+class ScratchMysqlDatabase {
+ public:
+  explicit ScratchMysqlDatabase(asio::io_context& io) : io_(io) {
+    base_ = service_url("MYSQL_URL");
+    name_ = "scratch_" + sha256_hex(uuid_v7()).substr(0, 16);
+    admin_ = std::make_unique<mysql::Pool>(io.get_executor(), mysql::PoolOptions{base_, 1});
+    exec("CREATE DATABASE " + name_);
+  }
+  ~ScratchMysqlDatabase() {
+    try {
+      exec("DROP DATABASE IF EXISTS " + name_);
+    } catch (...) {
+    }
+  }
+  std::string url() const { return base_.substr(0, base_.rfind('/') + 1) + name_; }
+  // A pool on this database, migrated to the current schema.
+  std::unique_ptr<mysql::Pool> migrated_pool() {
+    auto pool = std::make_unique<mysql::Pool>(io_.get_executor(), mysql::PoolOptions{url(), 4});
+    run(io_, backends::migrate_mysql(*pool));
+    return pool;
+  }
+
+ private:
+  void exec(const std::string& sql) { run(io_, admin_->query(sql)); }
+  asio::io_context& io_;
+  std::string base_, name_;
+  std::unique_ptr<mysql::Pool> admin_;
 };
 
 // A backend as the service wires it (app::open_backends) from the configuration variables a
@@ -141,6 +175,24 @@ class RedisCartBackend {
 
  private:
   redis::Client client_;
+  std::unique_ptr<ports::Carts> carts_;
+};
+
+// Carts in a fresh MariaDB database (until the MySQL store is wired: then WiredBackend).
+class MysqlCartBackend {
+ public:
+  static constexpr const char* kName = "mysql";
+  static constexpr bool kSweepsExpired = true;
+  MysqlCartBackend(queue::QueueOptions, asio::io_context& io)
+      : database_(io), pool_(database_.migrated_pool()) {}
+  ports::Carts& carts(std::chrono::milliseconds ttl) {
+    carts_ = backends::make_mysql_carts(*pool_, ttl);
+    return *carts_;
+  }
+
+ private:
+  ScratchMysqlDatabase database_;
+  std::unique_ptr<mysql::Pool> pool_;
   std::unique_ptr<ports::Carts> carts_;
 };
 

@@ -21,7 +21,8 @@ class CartConformance : public ::testing::Test {
   Backend backend_{queue::QueueOptions{}, io_};
 };
 
-using CartConformanceBackends = ::testing::Types<SqliteBackend, PgBackend, RedisCartBackend>;
+using CartConformanceBackends =
+    ::testing::Types<SqliteBackend, PgBackend, MysqlCartBackend, RedisCartBackend>;
 TYPED_TEST_SUITE(CartConformance, CartConformanceBackends, BackendNames);
 
 TYPED_TEST(CartConformance, LinesKeepTheirOrderAndQuantities) {
