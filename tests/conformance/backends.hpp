@@ -6,6 +6,7 @@
 
 #include "app/wiring.hpp"
 #include "backends/mysql/mysql_carts.hpp"
+#include "backends/mysql/mysql_queue.hpp"
 #include "backends/mysql/mysql_schema.hpp"
 #include "backends/postgres/pg_schema.hpp"
 #include "backends/redis/redis_carts.hpp"
@@ -194,6 +195,33 @@ class MysqlCartBackend {
   ScratchMysqlDatabase database_;
   std::unique_ptr<mysql::Pool> pool_;
   std::unique_ptr<ports::Carts> carts_;
+};
+
+// The queue in a fresh MariaDB database; reopen() makes a new pool and queue on the same
+// database (a restart). Until the MySQL store is wired: then WiredBackend.
+class MysqlQueueBackend {
+ public:
+  static constexpr const char* kName = "mysql";
+  MysqlQueueBackend(queue::QueueOptions options, asio::io_context& io)
+      : options_(std::move(options)), database_(io) {
+    open();
+  }
+  queue::Queue& queue() { return *queue_; }
+  void reopen() {
+    queue_.reset();
+    pool_.reset();
+    open();
+  }
+
+ private:
+  void open() {
+    pool_ = database_.migrated_pool();
+    queue_ = std::make_unique<backends::MysqlQueue>(*pool_, options_);
+  }
+  queue::QueueOptions options_;
+  ScratchMysqlDatabase database_;
+  std::unique_ptr<mysql::Pool> pool_;
+  std::unique_ptr<backends::MysqlQueue> queue_;
 };
 
 // The queue in Redis, under a key prefix of its own per test. reopen() makes a new client and

@@ -63,7 +63,8 @@ class QueueConformance : public ::testing::Test {
   std::unique_ptr<Backend> backend_;
 };
 
-using QueueBackends = ::testing::Types<SqliteBackend, PgBackend, RedisQueueBackend>;
+using QueueBackends =
+    ::testing::Types<SqliteBackend, PgBackend, MysqlQueueBackend, RedisQueueBackend>;
 TYPED_TEST_SUITE(QueueConformance, QueueBackends, BackendNames);
 
 TYPED_TEST(QueueConformance, SendReceiveDelete) {

@@ -48,6 +48,12 @@ TEST_F(MysqlClient, RunsParameterisedQueries) {
   EXPECT_EQ(r.row(0).text("text"), "forty-two");
 }
 
+TEST_F(MysqlClient, SessionsReadCommittedInUtf8mb4) {
+  const auto r = query("SELECT @@tx_isolation AS isolation, @@character_set_client AS charset");
+  EXPECT_EQ(r.row(0).text("isolation"), "READ-COMMITTED");
+  EXPECT_EQ(r.row(0).text("charset"), "utf8mb4");
+}
+
 TEST_F(MysqlClient, TextComesBackByteForByte) {
   const std::string nasty = std::string("it's a \"quote\", a \\ backslash, ; -- ? ") +
                             std::string(1, '\0') + "\n\r\x1a é 𝄞";

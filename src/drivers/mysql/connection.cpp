@@ -44,6 +44,10 @@ bool connection_lost(unsigned code) {
          code == 1152 || code == 1158 || code == 1159 || code == 1160 || code == 1161;
 }
 
+bool opens_transaction(const Statement& s) {
+  return s.sql == "START TRANSACTION" || s.sql == "BEGIN";
+}
+
 Result copy_result(MYSQL_RES* res) {
   Result out;
   const unsigned columns = mysql_num_fields(res);
@@ -162,7 +166,8 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     }
     running = true;
     auto& req = *queue.front();
-    wrapped = req.statements.size() > 1 && !(mysql->server_status & SERVER_STATUS_IN_TRANS);
+    wrapped = req.statements.size() > 1 && !(mysql->server_status & SERVER_STATUS_IN_TRANS) &&
+              !opens_transaction(req.statements.front());
     result_index = 0;
     refused.reset();
     text.clear();
@@ -286,6 +291,10 @@ asio::awaitable<std::shared_ptr<Connection>> Connection::connect(
   auto impl = std::make_shared<Impl>(executor, m);
   mysql_options(m, MYSQL_OPT_NONBLOCK, nullptr);
   mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  // As on PostgreSQL: a locking read sees the latest committed rows and locks the ones it
+  // returns, not the gaps it walks (InnoDB's default, REPEATABLE READ, would block inserts into
+  // them: every send behind a receive).
+  mysql_options(m, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
   const unsigned connect_seconds =
       static_cast<unsigned>(std::max<std::int64_t>(1, (timeout.count() + 999) / 1000));
   mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &connect_seconds);

@@ -55,7 +55,9 @@ class Connection {
   ~Connection();
 
   // Runs the statements as one text query: one round trip. Several statements run in one
-  // transaction (unless one is open already on this connection): all of them or none. Requests
+  // transaction, all of them or none, unless one is open already on this connection or the
+  // first statement opens one ("START TRANSACTION": a transaction over several requests on a
+  // lease, whose owner commits or rolls back). Requests
   // wait for the ones before them; results come back in order, one per statement. A refused
   // statement throws QueryError, a lost connection ConnectionError.
   boost::asio::awaitable<std::vector<Result>> execute(std::vector<Statement> statements,
