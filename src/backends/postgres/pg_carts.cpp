@@ -2,76 +2,12 @@
 
 #include "backends/postgres/pg_params.hpp"
 #include "backends/postgres/pg_schema.hpp"
-#include "base/time.hpp"
+#include "backends/sql/sql_carts.hpp"
 
 namespace orderflow::backends {
 
-namespace asio = boost::asio;
-using pg::Statement;
-
-namespace {
-
-const SqlFiles& sql = pg_sql();
-ports::StoredCart cart_from(const pg::Result& head, const pg::Result& items) {
-  ports::StoredCart cart;
-  if (head.rows.empty()) return cart;
-  cart.updated_at = head.row(0).integer("updated_at");
-  for (const auto row : items.each_row())
-    cart.lines.push_back({row.text("product_id"), row.integer("quantity")});
-  return cart;
-}
-
-void read_cart(std::vector<Statement>& s, const std::string& session, std::int64_t expired_before) {
-  s.push_back({sql["cart_updated_at"], {session, text_of(expired_before)}});
-  s.push_back({sql["cart_items"], {session, text_of(expired_before)}});
-}
-}  // namespace
-
-namespace {
-class PgCarts final : public ports::Carts {
- public:
-  PgCarts(pg::Pool& pool, std::chrono::milliseconds ttl) : pool_(pool), ttl_(ttl) {}
-
-  asio::awaitable<ports::StoredCart> get(std::string session) override {
-    std::vector<Statement> s;
-    read_cart(s, session, now_ms() - ttl_.count());
-    const auto r = co_await pool_.execute(std::move(s));
-    co_return cart_from(r.at(0), r.at(1));
-  }
-  asio::awaitable<ports::StoredCart> set_quantity(std::string session, std::string product_id,
-                                                  std::int64_t quantity) override {
-    const auto now = now_ms();
-    std::vector<Statement> s;
-    // One request, one transaction: an expired cart starts over, then the line changes.
-    s.push_back({sql["delete_expired_cart"], {session, text_of(now - ttl_.count())}});
-    s.push_back({sql["touch_cart"], {session, text_of(now)}});
-    if (quantity <= 0)
-      s.push_back({sql["delete_cart_item"], {session, product_id}});
-    else
-      s.push_back(
-          {sql["upsert_cart_item"], {session, product_id, text_of(quantity), text_of(now)}});
-    read_cart(s, session, now - ttl_.count());
-    const auto r = co_await pool_.execute(std::move(s));
-    co_return cart_from(r.at(r.size() - 2), r.at(r.size() - 1));
-  }
-  asio::awaitable<void> clear(std::string session) override {
-    pg::Params params{session};
-    co_await pool_.query(sql["delete_cart"], std::move(params));
-  }
-  asio::awaitable<std::int64_t> remove_expired() override {
-    pg::Params params{text_of(now_ms() - ttl_.count())};
-    const auto r = co_await pool_.query(sql["delete_expired_carts"], std::move(params));
-    co_return r.affected;
-  }
-
- private:
-  pg::Pool& pool_;
-  std::chrono::milliseconds ttl_;
-};
-}  // namespace
-
 std::unique_ptr<ports::Carts> make_pg_carts(pg::Pool& pool, std::chrono::milliseconds ttl) {
-  return std::make_unique<PgCarts>(pool, ttl);
+  return make_sql_carts(pool, pg_sql(), ttl, [](std::int64_t n) { return text_of(n); });
 }
 
 }  // namespace orderflow::backends

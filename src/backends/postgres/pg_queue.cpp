@@ -149,10 +149,7 @@ asio::awaitable<std::vector<queue::DeadLetter>> PgQueue::dead_letters(std::size_
   pg::Params params{name_, text_of(static_cast<std::int64_t>(limit))};
   const auto r = co_await pool_.query(sql["dead_letters"], std::move(params));
   std::vector<queue::DeadLetter> out;
-  for (const auto row : r.each_row())
-    out.push_back({row.text("message_id"), row.text("group_id"), row.text("body"),
-                   static_cast<int>(row.integer("receive_count")), row["last_error"],
-                   row.integer("sent_at"), row.optional_integer("dead_lettered_at")});
+  for (const auto row : r.each_row()) out.push_back(dead_letter_from_row(row));
   co_return out;
 }
 

@@ -60,4 +60,16 @@ void read_queue_counters(const Row& r, queue::QueueStats& s) {
   for (const auto& [name, field] : queue::kQueueCounters) s.*field = r.integer(name);
 }
 
+// A dead letter: the columns of queue_messages.
+template <typename Row>
+queue::DeadLetter dead_letter_from_row(const Row& r) {
+  return {r.text("message_id"),
+          r.text("group_id"),
+          r.text("body"),
+          static_cast<int>(r.integer("receive_count")),
+          r.optional_text("last_error"),
+          r.integer("sent_at"),
+          r.optional_integer("dead_lettered_at")};
+}
+
 }  // namespace orderflow::backends

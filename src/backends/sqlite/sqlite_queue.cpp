@@ -153,11 +153,7 @@ asio::awaitable<std::vector<queue::DeadLetter>> SqliteQueue::dead_letters(std::s
   co_return co_await db_.read<std::vector<queue::DeadLetter>>([&](Connection& c) {
     std::vector<queue::DeadLetter> out;
     auto cur = c.query(sql["dead_letters"], name_, static_cast<std::int64_t>(limit));
-    while (cur.next())
-      out.push_back({cur.text("message_id"), cur.text("group_id"), cur.text("body"),
-                     static_cast<int>(cur.integer("receive_count")),
-                     cur.optional_text("last_error"), cur.integer("sent_at"),
-                     cur.optional_integer("dead_lettered_at")});
+    while (cur.next()) out.push_back(dead_letter_from_row(cur));
     return out;
   });
 }

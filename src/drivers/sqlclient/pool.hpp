@@ -45,6 +45,7 @@ template <class Connection>
 class Pool {
  public:
   using Statement = typename Connection::Statement;
+  using Params = typename Connection::Params;
   using ConnectionError = typename Connection::Error;
 
   Pool(boost::asio::any_io_executor executor, PoolOptions options)
@@ -62,7 +63,7 @@ class Pool {
     auto [slot, conn] = co_await acquire(false);
     co_return co_await conn->execute(std::move(statements), options_.query_timeout);
   }
-  boost::asio::awaitable<Result> query(std::string sql, typename Connection::Params params = {}) {
+  boost::asio::awaitable<Result> query(std::string sql, Params params = {}) {
     std::vector<Statement> one;
     one.push_back(Statement{std::move(sql), std::move(params)});
     auto results = co_await execute(std::move(one));
