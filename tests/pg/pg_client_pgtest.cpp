@@ -7,8 +7,8 @@
 #include <cstdlib>
 
 #include "../conformance/harness.hpp"
-#include "drivers/pg/group_commit.hpp"
 #include "drivers/pg/pool.hpp"
+#include "drivers/sqlclient/group_commit.hpp"
 
 namespace orderflow::testing {
 namespace {
@@ -197,7 +197,7 @@ TEST_F(PgClient, ARequestCutOffByShutdownIsFreed) {
             std::nullopt);
 }
 
-using SleepGroup = pg::GroupCommit<int, int>;
+using SleepGroup = sqlclient::GroupCommit<int, int, pg::QueryError>;
 
 asio::awaitable<std::vector<int>> sleep_for_group(pg::Pool& pool,
                                                   const std::vector<const int*>& group) {

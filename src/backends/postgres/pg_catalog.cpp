@@ -74,8 +74,8 @@ class PgCatalog final : public ports::Catalog {
     q.add("p.category = ?", f.category);
     q.add("(lower(p.name) LIKE ? OR lower(p.sku) LIKE ?)",
           f.q ? std::optional<std::string>(like_pattern(*f.q)) : std::nullopt);
-    q.add("p.price >= ?", text_of(f.min_price));
-    q.add("p.price <= ?", text_of(f.max_price));
+    q.add("p.price >= ?", f.min_price);
+    q.add("p.price <= ?", f.max_price);
     if (f.in_stock) q.add("p.stock - p.reserved > 0");
     auto s = q.count_and_page(sql["count_products"], sql["list_products"],
                               product_order_by(f.sort, "lower(p.name)"), f.limit,

@@ -7,7 +7,7 @@
 #include "backends/postgres/pg_schema.hpp"
 #include "backends/sql/rows.hpp"
 #include "base/time.hpp"
-#include "drivers/pg/group_commit.hpp"
+#include "drivers/sqlclient/group_commit.hpp"
 
 namespace orderflow::backends {
 
@@ -51,16 +51,16 @@ asio::awaitable<ports::OrderPage> PgOrders::list_orders(ports::OrderFilter f) {
   q.add("customer_id = ?", f.customer_id);
   q.add("customer_email = ?", f.customer_email);
   q.add("session_id = ?", f.session_id);
-  q.add("created_at >= ?", text_of(f.created_after));
-  q.add("created_at <= ?", text_of(f.created_before));
+  q.add("created_at >= ?", f.created_after);
+  q.add("created_at <= ?", f.created_before);
   std::vector<Statement> s;
   if (f.with_total) s.push_back(q.count(sql["count_orders"]));
   // Keyset: after the cursor's order in the list's order (created_at, then order_id).
   if (f.after) {
-    const auto at = text_of(f.after->created_at);
+    const auto at = f.after->created_at;
     q.add_each(f.oldest_first ? "created_at >= ? AND (created_at > ? OR order_id > ?)"
                               : "created_at <= ? AND (created_at < ? OR order_id < ?)",
-               {at, at, f.after->order_id});
+               at, at, f.after->order_id);
   }
   s.push_back(
       q.page(sql["list_orders"],
@@ -192,7 +192,7 @@ class PgIntake final : public ports::Intake {
  private:
   pg::Pool& pool_;
   backends::PgQueue& queue_;
-  pg::GroupCommit<ports::AcceptRequest, std::string> accepts_;
+  sqlclient::GroupCommit<ports::AcceptRequest, std::string, pg::QueryError> accepts_;
 };
 }  // namespace
 

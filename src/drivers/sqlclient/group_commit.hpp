@@ -11,16 +11,15 @@
 #include <vector>
 
 #include "base/async.hpp"
-#include "drivers/pg/result.hpp"
 
-namespace orderflow::pg {
+namespace orderflow::sqlclient {
 
 // Group commit: items that arrive together are written as one request (one transaction, one
 // WAL flush, one statement per table) by a single flusher while the next group gathers.
 // `write` writes a group and returns one result per item, in order. If a group fails on a
-// statement (a concurrent twin's unique violation, say), each of its items is written again
-// alone, so that only the culprit fails; any other failure fails the whole group.
-template <class Item, class Out>
+// statement (`QueryError`: a concurrent twin's unique violation, say), each of its items is
+// written again alone, so that only the culprit fails; any other failure fails the whole group.
+template <class Item, class Out, class QueryError>
 class GroupCommit {
  public:
   using Write =
@@ -102,4 +101,4 @@ class GroupCommit {
   bool flushing_ = false;
 };
 
-}  // namespace orderflow::pg
+}  // namespace orderflow::sqlclient
