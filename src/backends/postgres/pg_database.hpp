@@ -16,6 +16,9 @@ namespace orderflow::backends {
 // checks, reads the primary.
 class PgDatabase {
  public:
+  using Pool = pg::Pool;
+  using Lease = pg::Pool::Lease;
+
   PgDatabase(pg::Pool& pool, pg::ReadRouter* reads) : pool_(pool), reads_(reads) {}
 
   pg::Pool& primary() { return pool_; }

@@ -2,7 +2,7 @@
 
 #include <boost/json/parse.hpp>
 
-#include "backends/postgres/pg_list_query.hpp"
+#include "backends/postgres/pg_dialect.hpp"
 #include "backends/postgres/pg_params.hpp"
 #include "backends/postgres/pg_schema.hpp"
 #include "backends/sql/rows.hpp"

@@ -47,6 +47,11 @@ class Connection {
   using Statement = mysql::Statement;
   using Params = mysql::Params;
   using Error = ConnectionError;
+  using QueryError = mysql::QueryError;
+  static Statement control(std::string sql) { return {std::move(sql), {}}; }
+  // A deadlock victim (1213) or a lock wait that timed out (1205): InnoDB rolled the
+  // statement or the transaction back.
+  static bool retryable(const QueryError& e) { return e.code() == 1213 || e.code() == 1205; }
 
   // Connects without blocking (the host name is looked up by Asio's resolver); `url` as
   // conninfo.hpp reads it. Throws ConnectionError after `timeout`.

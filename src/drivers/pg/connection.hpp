@@ -31,6 +31,13 @@ class Connection {
   using Statement = pg::Statement;
   using Params = pg::Params;
   using Error = ConnectionError;
+  using QueryError = pg::QueryError;
+  // Transaction control is not worth a prepared statement.
+  static Statement control(std::string sql) { return {std::move(sql), {}, false}; }
+  // A deadlock victim or a serialisation failure.
+  static bool retryable(const QueryError& e) {
+    return e.sqlstate() == "40P01" || e.sqlstate() == "40001";
+  }
 
   // Connects without blocking; throws ConnectionError after `timeout`.
   static boost::asio::awaitable<std::shared_ptr<Connection>> connect(

@@ -4,6 +4,7 @@
 //   awaitable<vector<sqlclient::Result>> execute(vector<Statement>, timeout);
 //   bool broken() const; size_t in_flight() const; void close();
 //   using Statement = ...; using Params = ...;  (Statement{sql, params}: one statement)
+//   (and for in_transaction, drivers/sqlclient/transaction.hpp's members)
 //   using Error = ...;  (what a lost or refused connection throws)
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -44,6 +45,7 @@ struct PoolStats {
 template <class Connection>
 class Pool {
  public:
+  using ConnectionType = Connection;
   using Statement = typename Connection::Statement;
   using Params = typename Connection::Params;
   using ConnectionError = typename Connection::Error;
