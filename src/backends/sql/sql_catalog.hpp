@@ -24,11 +24,11 @@ namespace orderflow::backends {
 template <class Db, class Dialect>
 class SqlCatalog final : public ports::Catalog {
  public:
-  SqlCatalog(Db& db, const SqlFiles& sql) : db_(db), sql(sql) {}
+  SqlCatalog(Db& db, const SqlFiles& sql) : db_(db), sql_(sql) {}
 
   boost::asio::awaitable<std::vector<domain::Category>> list_categories() override {
     std::vector<Statement> s;
-    s.push_back({sql["categories_with_counts"], {}});
+    s.push_back({sql_["categories_with_counts"], {}});
     const auto r = co_await db_.read(std::move(s));
     std::vector<domain::Category> out;
     for (const auto row : r.at(0).each_row())
@@ -38,7 +38,7 @@ class SqlCatalog final : public ports::Catalog {
 
   boost::asio::awaitable<bool> create_category(domain::Category c) override {
     Params params{c.slug, c.name, Dialect::value(now_ms())};
-    const auto r = co_await db_.primary().query(sql["insert_category_if_new"], std::move(params));
+    const auto r = co_await db_.primary().query(sql_["insert_category_if_new"], std::move(params));
     co_await db_.wrote();
     co_return r.affected == 1;
   }
@@ -52,7 +52,7 @@ class SqlCatalog final : public ports::Catalog {
     q.add("p.price >= ?", f.min_price);
     q.add("p.price <= ?", f.max_price);
     if (f.in_stock) q.add("p.stock - p.reserved > 0");
-    auto s = q.count_and_page(sql["count_products"], sql["list_products"],
+    auto s = q.count_and_page(sql_["count_products"], sql_["list_products"],
                               product_order_by(f.sort, "lower(p.name)"), f.limit,
                               (f.page - 1) * f.limit);
     const auto r = co_await db_.read(std::move(s));
@@ -67,9 +67,9 @@ class SqlCatalog final : public ports::Catalog {
     // custom one, so every execution was planned again (measured: half the rate, a long tail).
     std::vector<Statement> s;
     if (ids.size() == 1)
-      s.push_back({sql["find_product"], {ids.front()}});
+      s.push_back({sql_["find_product"], {ids.front()}});
     else
-      s.push_back(Dialect::with_ids(sql["find_products"], ids));
+      s.push_back(Dialect::with_ids(sql_["find_products"], ids));
     const auto results = co_await db_.primary().execute(std::move(s));
     const auto& r = results.at(0);
     // In the order asked for, like the embedded store.
@@ -83,10 +83,10 @@ class SqlCatalog final : public ports::Catalog {
   boost::asio::awaitable<ports::ProductWrite> create_product(domain::ProductFields f) override {
     const auto id = f.product_id.value_or(uuid_v7());
     std::vector<Statement> s;
-    s.push_back({sql["insert_product"],
+    s.push_back({sql_["insert_product"],
                  {id, *f.sku, *f.name, f.description.value_or(""), Dialect::value(*f.price),
                   *f.category, Dialect::value(*f.stock), Dialect::value(now_ms())}});
-    s.push_back({sql["find_product"], {id}});
+    s.push_back({sql_["find_product"], {id}});
     try {
       const auto r = co_await db_.primary().execute(std::move(s));
       co_await db_.wrote();
@@ -105,8 +105,8 @@ class SqlCatalog final : public ports::Catalog {
     co_return co_await db_.template write_transaction<ports::ProductWrite>(
         [&](Lease& tx) -> boost::asio::awaitable<ports::ProductWrite> {
           std::vector<Statement> checks;
-          if (f.sku) checks.push_back({sql["sku_taken_by_other"], {*f.sku, id}});
-          if (f.category) checks.push_back({sql["category_exists"], {*f.category}});
+          if (f.sku) checks.push_back({sql_["sku_taken_by_other"], {*f.sku, id}});
+          if (f.category) checks.push_back({sql_["category_exists"], {*f.category}});
           const auto locked = co_await lock_product(tx, id, std::move(checks));
           if (!locked) co_return ports::ProductWrite{ports::WriteOutcome::not_found, std::nullopt};
           const auto& p = locked->product;
@@ -119,7 +119,7 @@ class SqlCatalog final : public ports::Catalog {
           if (f.stock && *f.stock < p.reserved)
             co_return ports::ProductWrite{ports::WriteOutcome::below_reserved, std::nullopt};
           Statement update{
-              sql["update_product"],
+              sql_["update_product"],
               {id, f.sku.value_or(p.sku), f.name.value_or(p.name),
                f.description.value_or(p.description), Dialect::value(f.price.value_or(p.price)),
                f.category.value_or(p.category_slug), Dialect::value(f.stock.value_or(p.stock)),
@@ -140,7 +140,7 @@ class SqlCatalog final : public ports::Catalog {
             co_return ports::ProductWrite{ports::WriteOutcome::negative, p};
           if (verdict == domain::InventoryVerdict::below_reserved)
             co_return ports::ProductWrite{ports::WriteOutcome::below_reserved, p};
-          Statement update{sql["set_product_stock"],
+          Statement update{sql_["set_product_stock"],
                            {id, Dialect::value(stock), Dialect::value(now_ms())}};
           co_return co_await updated(tx, std::move(update), id);
         });
@@ -148,7 +148,7 @@ class SqlCatalog final : public ports::Catalog {
 
   boost::asio::awaitable<bool> delete_product(std::string id) override {
     Params params{id};
-    const auto r = co_await db_.primary().query(sql["delete_product"], std::move(params));
+    const auto r = co_await db_.primary().query(sql_["delete_product"], std::move(params));
     co_await db_.wrote();
     co_return r.affected > 0;
   }
@@ -158,16 +158,16 @@ class SqlCatalog final : public ports::Catalog {
         [&](Lease& tx) -> boost::asio::awaitable<bool> {
           // Several processes may start at once: one loads, the others find it done.
           std::vector<Statement> check;
-          check.push_back(Connection::control(sql["lock_demo_seed"]));
-          check.push_back(Connection::control(sql["catalog_row_count"]));
+          check.push_back(Connection::control(sql_["lock_demo_seed"]));
+          check.push_back(Connection::control(sql_["catalog_row_count"]));
           const auto r = co_await tx.execute(std::move(check));
           if (r.at(1).row(0).integer("n") > 0) co_return false;
           const auto now = Dialect::value(now_ms());
           std::vector<Statement> inserts;
           for (const auto& c : demo.categories)
-            inserts.push_back({sql["insert_category"], {c.slug, c.name, now}});
+            inserts.push_back({sql_["insert_category"], {c.slug, c.name, now}});
           for (const auto& p : demo.products)
-            inserts.push_back({sql["insert_product"],
+            inserts.push_back({sql_["insert_product"],
                                {p.product_id, p.sku, p.name, p.description, Dialect::value(p.price),
                                 p.category_slug, Dialect::value(p.stock), now}});
           co_await tx.execute(std::move(inserts));
@@ -194,7 +194,7 @@ class SqlCatalog final : public ports::Catalog {
   boost::asio::awaitable<std::optional<LockedProduct>> lock_product(
       Lease& tx, std::string id, std::vector<Statement> checks = {}) {
     std::vector<Statement> s;
-    s.push_back({sql["lock_product"], {id}});
+    s.push_back({sql_["lock_product"], {id}});
     for (auto& check : checks) s.push_back(std::move(check));
     auto r = co_await tx.execute(std::move(s));
     if (r.at(0).rows.empty()) co_return std::nullopt;
@@ -207,13 +207,13 @@ class SqlCatalog final : public ports::Catalog {
   boost::asio::awaitable<ports::ProductWrite> updated(Lease& tx, Statement update, std::string id) {
     std::vector<Statement> s;
     s.push_back(std::move(update));
-    s.push_back({sql["find_product"], {id}});
+    s.push_back({sql_["find_product"], {id}});
     const auto r = co_await tx.execute(std::move(s));
     co_return ports::ProductWrite{ports::WriteOutcome::ok, product_from_row(r.at(1).row(0))};
   }
 
   Db& db_;
-  const SqlFiles& sql;
+  const SqlFiles& sql_;
 };
 
 template <class Dialect, class Db>
