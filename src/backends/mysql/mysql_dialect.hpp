@@ -1,6 +1,7 @@
 #pragma once
 // How MySQL's statements take values, for the SQL shared by the SQL backends (backends/sql):
 // positional "?" (each stands once), integers as integers, id lists as "IN (?, ?, …)".
+#include "backends/mysql/mysql_schema.hpp"
 #include "backends/mysql/mysql_sql_text.hpp"
 #include "backends/sql/sql_list_query.hpp"
 #include "drivers/mysql/connection.hpp"
@@ -11,6 +12,7 @@ struct MysqlDialect {
   using Statement = mysql::Statement;
   using QueryError = mysql::QueryError;
   static constexpr const char* kName = "mysql";
+  static const SqlFiles& sql() { return mysql_sql(); }
   static constexpr bool kNumbered = false;
   static std::string placeholder(std::size_t) { return "?"; }
   static mysql::Param value(const std::string& text) { return text; }

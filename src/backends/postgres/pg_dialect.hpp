@@ -2,6 +2,7 @@
 // How PostgreSQL's statements take values, for the SQL shared by the SQL backends
 // (backends/sql): numbered text parameters ("$1" may stand twice), id lists as one array.
 #include "backends/postgres/pg_params.hpp"
+#include "backends/postgres/pg_schema.hpp"
 #include "backends/sql/sql_list_query.hpp"
 #include "drivers/pg/connection.hpp"
 
@@ -11,6 +12,7 @@ struct PgDialect {
   using Statement = pg::Statement;
   using QueryError = pg::QueryError;
   static constexpr const char* kName = "postgres";
+  static const SqlFiles& sql() { return pg_sql(); }
   static constexpr bool kNumbered = true;
   static std::string placeholder(std::size_t n) { return "$" + std::to_string(n); }
   static std::string value(const std::string& text) { return text; }

@@ -3,7 +3,8 @@
 // database (primary(), read(), wrote(), write_transaction(), lists_may_lag(),
 // replicas_caught_up(); Db::Pool and Db::Lease), `Dialect` how its statements take values
 // (backends/postgres/pg_dialect.hpp, backends/mysql/mysql_dialect.hpp), and the SQL is the
-// backend's own catalog.sql. Writes go to the primary; lists to a replica when there is one.
+// backend's own catalog.sql (Dialect::sql()). Writes go to the primary; lists to a replica when
+// there is one.
 #include <boost/asio/awaitable.hpp>
 
 #include <memory>
@@ -24,7 +25,7 @@ namespace orderflow::backends {
 template <class Db, class Dialect>
 class SqlCatalog final : public ports::Catalog {
  public:
-  SqlCatalog(Db& db, const SqlFiles& sql) : db_(db), sql_(sql) {}
+  explicit SqlCatalog(Db& db) : db_(db) {}
 
   boost::asio::awaitable<std::vector<domain::Category>> list_categories() override {
     std::vector<Statement> s;
@@ -213,12 +214,12 @@ class SqlCatalog final : public ports::Catalog {
   }
 
   Db& db_;
-  const SqlFiles& sql_;
+  const SqlFiles& sql_ = Dialect::sql();
 };
 
 template <class Dialect, class Db>
-std::unique_ptr<ports::Catalog> make_sql_catalog(Db& db, const SqlFiles& sql) {
-  return std::make_unique<SqlCatalog<Db, Dialect>>(db, sql);
+std::unique_ptr<ports::Catalog> make_sql_catalog(Db& db) {
+  return std::make_unique<SqlCatalog<Db, Dialect>>(db);
 }
 
 }  // namespace orderflow::backends

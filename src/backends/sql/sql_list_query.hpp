@@ -64,9 +64,9 @@ class SqlListQuery {
                 Dialect::placeholder(params_.size() + 2),
             std::move(params)};
   }
-  std::vector<Statement> count_and_page(const std::string& count_sql,
-                                        const std::string& select_sql, std::string_view order_by,
-                                        std::int64_t limit, std::int64_t offset) const {
+  std::vector<Statement> count_and_page(const std::string& count_sql, const std::string& select_sql,
+                                        std::string_view order_by, std::int64_t limit,
+                                        std::int64_t offset) const {
     return {count(count_sql), page(select_sql, order_by, limit, offset)};
   }
 
