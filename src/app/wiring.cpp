@@ -78,7 +78,8 @@ class PgBackends final : public Backends {
     if (c.redis_queue) {
       auto& queue = redis_queue_.emplace(io.get_executor(), *queue_redis, c.queue_redis_options(),
                                          c.queue, c.redis_key_prefix);
-      auto& inbox = inbox_applier_.emplace(database_);
+      inbox_applier_ = make_pg_inbox_applier(database_);
+      auto& inbox = *inbox_applier_;
       ports_.intake = &redis_intake_.emplace(queue, orders_);
       ports_.order_reads = &queued_orders_.emplace(queue, orders_);
       ports_.batch_applier = &redis_applier_.emplace(queue, inbox, c.idempotency_ttl);
@@ -87,7 +88,8 @@ class PgBackends final : public Backends {
       auto& queue = pg_queue_.emplace(pool_, c.queue);
       pg_intake_ = make_pg_intake(pool_, queue);
       ports_.intake = pg_intake_.get();
-      ports_.batch_applier = &pg_applier_.emplace(database_, queue);
+      pg_applier_ = make_pg_batch_applier(database_, queue);
+      ports_.batch_applier = pg_applier_.get();
       ports_.queue = &queue;
     }
   }
@@ -120,10 +122,10 @@ class PgBackends final : public Backends {
   // The queue in this database…
   std::optional<backends::PgQueue> pg_queue_;
   std::unique_ptr<ports::Intake> pg_intake_;
-  std::optional<PgBatchApplier> pg_applier_;
+  std::unique_ptr<ports::BatchApplier> pg_applier_;
   // …or in Redis.
   std::optional<backends::RedisQueue> redis_queue_;
-  std::optional<PgBatchApplier> inbox_applier_;
+  std::unique_ptr<ports::BatchApplier> inbox_applier_;
   std::optional<RedisIntake> redis_intake_;
   std::optional<RedisQueuedOrders> queued_orders_;
   std::optional<RedisBatchApplier> redis_applier_;

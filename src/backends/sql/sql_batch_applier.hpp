@@ -1,0 +1,177 @@
+#pragma once
+// The worker's batch on an SQL server, written once for PostgreSQL and MySQL: claims the
+// messages, locks and loads the orders and products they touch (in id order, so that
+// concurrent batches cannot deadlock), runs domain::apply_all, writes what changed and settles
+// the messages, in one transaction. What differs between the databases is the statements: a
+// backend gives them as a BatchStatements, and the claim as a MessageClaim (the queue's own
+// table, where applied messages are deleted in the same transaction; or the inbox table, when
+// the queue is in another system).
+#include <boost/asio/awaitable.hpp>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "backends/sql/rows.hpp"
+#include "base/time.hpp"
+#include "core/ports/batch_applier.hpp"
+#include "drivers/sqlclient/text_result.hpp"
+#include "drivers/sqlclient/transaction.hpp"
+
+namespace orderflow::backends {
+
+// How a batch claims its messages and settles them.
+template <class Statement>
+class MessageClaim {
+ public:
+  virtual ~MessageClaim() = default;
+  // Statements whose last result has (message_id, receipt) of the messages this batch may apply.
+  virtual std::vector<Statement> claim(const std::vector<std::string>& ids,
+                                       std::int64_t now) const = 0;
+  // A message the claim did not return: another delivery owns it, or it was applied before.
+  virtual void not_claimed(ports::BatchResult& result, const std::string& id) const = 0;
+  // Whether a claimed delivery is this batch's own (its receipt is still current).
+  virtual bool owns(const queue::Message& m, const std::string& receipt) const = 0;
+  virtual void settle(std::vector<Statement>& writes,
+                      const std::vector<const queue::Message*>& applied,
+                      const std::vector<std::pair<const queue::Message*, std::string>>& failed,
+                      std::int64_t now) const = 0;
+  // Whether the intake records live in this database (else the queue's system keeps them).
+  virtual bool keeps_intake() const = 0;
+  // Housekeeping after a commit, as statements to run (none by default).
+  virtual std::vector<Statement> after_commit() { return {}; }
+};
+
+// The statements of a batch that depend on the database.
+template <class Statement>
+class BatchStatements {
+ public:
+  virtual ~BatchStatements() = default;
+  // Two statements: the orders (locked, in id order), then the last event number of each
+  // (columns order_id, seq).
+  virtual void lock_orders(std::vector<Statement>& out,
+                           const std::vector<std::string>& order_ids) const = 0;
+  // The products (locked, in id order): product_id, sku, name, price, stock, reserved.
+  virtual Statement lock_products(const std::vector<std::string>& product_ids) const = 0;
+  // What the batch changed: orders saved or deleted, stock, events numbered on from last_seq,
+  // and intake states when this database keeps the intake records.
+  virtual void state_writes(std::vector<Statement>& out, const domain::BatchState& state,
+                            std::map<std::string, std::int64_t>& last_seq, bool keeps_intake,
+                            std::int64_t now) const = 0;
+};
+
+template <class Db>
+class SqlBatchApplier final : public ports::BatchApplier {
+ public:
+  using Statement = typename Db::Pool::Statement;
+
+  SqlBatchApplier(Db& db, std::unique_ptr<BatchStatements<Statement>> statements,
+                  std::unique_ptr<MessageClaim<Statement>> claim)
+      : db_(db), statements_(std::move(statements)), claim_(std::move(claim)) {}
+
+  boost::asio::awaitable<ports::BatchResult> apply_batch(
+      std::vector<queue::Message> batch, const domain::ProcessingRules& rules) override {
+    auto outcome = co_await sqlclient::in_transaction<ports::BatchResult>(
+        db_.primary(), [&](typename Db::Lease& tx) { return apply_in(tx, batch, rules); });
+    if (!outcome.applied.empty()) co_await db_.wrote();
+    auto housekeeping = claim_->after_commit();
+    if (!housekeeping.empty()) co_await db_.primary().execute(std::move(housekeeping));
+    co_return outcome;
+  }
+
+ private:
+  // What a batch reads, locked: its orders and their last event numbers, then its products.
+  struct Snapshot {
+    domain::BatchState state;
+    std::map<std::string, std::int64_t> last_seq;
+  };
+
+  boost::asio::awaitable<Snapshot> load_snapshot(typename Db::Lease& tx,
+                                                 const std::vector<domain::OrderMessage>& bodies) {
+    Snapshot out;
+    std::set<std::string> order_ids;
+    for (const auto& b : bodies) order_ids.insert(domain::message_order_id(b));
+    std::vector<Statement> load;
+    statements_->lock_orders(load, {order_ids.begin(), order_ids.end()});
+    const auto loaded = co_await tx.execute(std::move(load));
+    for (const auto& id : order_ids) out.state.orders[id] = std::nullopt;
+    for (const auto row : loaded.at(loaded.size() - 2).each_row())
+      out.state.orders[row.text("order_id")] = order_from_row(row);
+    for (const auto row : loaded.back().each_row())
+      out.last_seq[row.text("order_id")] = row.integer("seq");
+    const auto product_ids = domain::products_needed(bodies, out.state);
+    if (product_ids.empty()) co_return out;
+    std::vector<Statement> products;
+    products.push_back(statements_->lock_products({product_ids.begin(), product_ids.end()}));
+    // Named: a range-for over a member of a temporary would outlive the temporary.
+    const auto locked = co_await tx.execute(std::move(products));
+    for (const auto row : locked.at(0).each_row())
+      out.state.products[row.text("product_id")] =
+          domain::Product{row.text("product_id"), row.text("sku"),      row.text("name"),
+                          row.integer("price"),   row.integer("stock"), row.integer("reserved")};
+    co_return out;
+  }
+
+  // Runs again when the transaction is retried: reads the batch, never moves from it.
+  boost::asio::awaitable<ports::BatchResult> apply_in(typename Db::Lease& tx,
+                                                      const std::vector<queue::Message>& batch,
+                                                      const domain::ProcessingRules& rules) {
+    using queue::Message;
+    ports::BatchResult result;
+    const auto now = now_ms();
+    std::vector<std::string> ids;
+    for (const auto& m : batch) ids.push_back(m.message_id);
+    const auto claimed = co_await tx.execute(claim_->claim(ids, now));
+    std::map<std::string, std::string> receipts;
+    for (const auto row : claimed.back().each_row())
+      receipts[row.text("message_id")] = row["receipt"].value_or("");
+
+    std::vector<std::pair<const Message*, std::string>> failed;
+    std::vector<const Message*> work;
+    std::vector<domain::OrderMessage> bodies;
+    for (const auto& m : batch) {
+      const auto it = receipts.find(m.message_id);
+      if (it == receipts.end()) {
+        claim_->not_claimed(result, m.message_id);
+      } else if (!claim_->owns(m, it->second)) {
+        result.stale.push_back(m.message_id);
+      } else {
+        try {
+          bodies.push_back(domain::decode_message(m.body));
+          work.push_back(&m);
+        } catch (const std::exception& e) {
+          failed.emplace_back(&m, e.what());
+        }
+      }
+    }
+    auto snapshot = co_await load_snapshot(tx, bodies);
+    const auto outcome = domain::apply_all(std::move(snapshot.state), bodies, rules, now);
+    std::vector<bool> applied(work.size(), true);
+    for (const auto& [i, error] : outcome.failed) {
+      applied[i] = false;
+      failed.emplace_back(work[i], error);
+    }
+    std::vector<const Message*> done;
+    for (std::size_t i = 0; i < work.size(); ++i)
+      if (applied[i]) done.push_back(work[i]);
+
+    std::vector<Statement> writes;
+    statements_->state_writes(writes, outcome.state, snapshot.last_seq, claim_->keeps_intake(),
+                              now);
+    claim_->settle(writes, done, failed, now);
+    if (!writes.empty()) co_await tx.execute(std::move(writes));
+    for (const auto* m : done) result.applied.push_back(m->message_id);
+    for (const auto& [m, error] : failed) result.failed.emplace_back(m->message_id, error);
+    ports::record_outcome(result, outcome.state, bodies, applied);
+    co_return result;
+  }
+
+  Db& db_;
+  std::unique_ptr<BatchStatements<Statement>> statements_;
+  std::unique_ptr<MessageClaim<Statement>> claim_;
+};
+
+}  // namespace orderflow::backends
