@@ -1,10 +1,11 @@
 #include "app/config.hpp"
 
-#include "app/config_values.hpp"
-
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
+#include "app/config_values.hpp"
+#include "drivers/mysql/conninfo.hpp"
 #include "http/client_address.hpp"
 
 namespace orderflow::app {
@@ -30,6 +31,44 @@ EnvLookup fixed_env(std::map<std::string, std::string> vars) {
   };
 }
 
+bool Config::mysql() const {
+  return database_url && mysql::is_mysql_url(*database_url);
+}
+
+namespace {
+
+// user:password as a URL's userinfo: every byte but unreserved ones percent-encoded.
+std::string url_encoded(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char ch : text) {
+    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += kHex[ch >> 4];
+      out += kHex[ch & 15];
+    }
+  }
+  return out;
+}
+
+// DB_HOST, DB_PORT (3306), DB_USER, DB_PASSWORD (or DB_PASSWORD_FILE), DB_NAME (orderflow).
+template <typename WithSecret>
+std::string mysql_url_from_parts(const EnvLookup& env, const WithSecret& with_secret) {
+  std::string password;
+  with_secret("DB_PASSWORD", [&](auto, auto v) { password = v; });
+  const auto port = env("DB_PORT").value_or("3306");
+  if (port.empty() || !std::all_of(port.begin(), port.end(), ::isdigit))
+    throw ConfigError("DB_PORT must be a port number");
+  std::string userinfo = url_encoded(env("DB_USER").value_or("root"));
+  if (!password.empty()) userinfo += ":" + url_encoded(password);
+  return "mysql://" + userinfo + "@" + *env("DB_HOST") + ":" + port + "/" +
+         url_encoded(env("DB_NAME").value_or("orderflow"));
+}
+
+}  // namespace
+
 Config load_config(const EnvLookup& env) {
   Config c;
   const auto with = [&](const char* name, auto apply) {
@@ -46,6 +85,15 @@ Config load_config(const EnvLookup& env) {
       apply(std::string(name), *direct);
   };
   with_secret("DATABASE_URL", [&](auto, auto v) { c.database_url = v; });
+  // The usual Node/MySQL variables, when there is no DATABASE_URL: a MySQL server.
+  if (!c.database_url && env("DB_HOST")) c.database_url = mysql_url_from_parts(env, with_secret);
+  if (c.mysql()) {
+    try {
+      mysql::parse_url(*c.database_url);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(std::string("DATABASE_URL: ") + e.what());
+    }
+  }
   with_secret("DATABASE_REPLICA_URLS",
               [&](auto, auto v) { c.database_replica_urls = split_list(v); });
   with("DB_POOL_SIZE",
@@ -153,6 +201,8 @@ Config load_config(const EnvLookup& env) {
   with("SQLITE_BUSY_TIMEOUT", [&](auto n, auto v) { c.sqlite_busy_timeout = duration(n, v); });
   if (!c.database_replica_urls.empty() && !c.database_url)
     throw ConfigError("DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are of a primary");
+  if (!c.database_replica_urls.empty() && c.mysql())
+    throw ConfigError("DATABASE_REPLICA_URLS: read replicas are not supported on MySQL yet");
   with_secret("QUEUE_REDIS_URL", [&](auto n, auto v) { c.queue_redis = redis_url(n, v); });
   with("QUEUE_BACKEND", [&](auto n, auto v) {
     if (v != "database" && v != "redis") throw ConfigError(n + " must be database or redis");

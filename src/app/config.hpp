@@ -28,8 +28,10 @@ struct Config {
   std::uint16_t port = 3000;
   std::string data_dir = "./data";
   std::string sqlite_path;  // default: <data_dir>/orderflow.db
-  // PostgreSQL instead of SQLite when set (DATABASE_URL or the file named by DATABASE_URL_FILE).
+  // PostgreSQL (postgresql://) or MySQL (mysql://, mariadb://) instead of SQLite when set
+  // (DATABASE_URL or the file named by DATABASE_URL_FILE; or, for MySQL, DB_HOST and friends).
   std::optional<std::string> database_url;
+  bool mysql() const;  // DATABASE_URL names MySQL or MariaDB
   // Read replicas for lists and totals (DATABASE_REPLICA_URLS, comma-separated).
   std::vector<std::string> database_replica_urls;
   std::size_t db_pool_size = 20;

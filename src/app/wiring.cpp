@@ -4,6 +4,9 @@
 #include <optional>
 
 #include "backends/memory/memory_cache.hpp"
+#include "backends/mysql/mysql_carts.hpp"
+#include "backends/mysql/mysql_schema.hpp"
+#include "backends/mysql/mysql_store.hpp"
 #include "backends/postgres/pg_batch_applier.hpp"
 #include "backends/postgres/pg_carts.hpp"
 #include "backends/postgres/pg_catalog.hpp"
@@ -16,6 +19,7 @@
 #include "backends/sqlite/sqlite_catalog.hpp"
 #include "backends/sqlite/sqlite_orders.hpp"
 #include "backends/sqlite/sqlite_schema.hpp"
+#include "drivers/mysql/conninfo.hpp"
 #include "drivers/pg/conninfo.hpp"
 
 namespace orderflow::app {
@@ -29,6 +33,62 @@ std::string sqlite_path(const Config& c) {
   return c.sqlite_path.empty() ? (std::filesystem::path(c.data_dir) / "orderflow.db").string()
                                : c.sqlite_path;
 }
+
+// MySQL or MariaDB (DATABASE_URL=mysql://…): migrated at start, safe when several processes
+// start at once. With QUEUE_BACKEND=redis, the queue and the orders' intake are in Redis, and
+// batches are applied through the database's inbox.
+class MysqlBackends final : public Backends {
+ public:
+  MysqlBackends(const Config& c, asio::io_context& io, redis::Client* queue_redis)
+      : pool_(io.get_executor(), mysql::PoolOptions{*c.database_url, c.db_pool_size}),
+        database_(pool_),
+        orders_(database_),
+        catalog_(make_mysql_catalog(database_)),
+        carts_(make_mysql_carts(pool_, c.cart_ttl)) {
+    run_on(io, backends::migrate_mysql(pool_));
+    ports_ = {nullptr, &orders_, nullptr, catalog_.get(), carts_.get(), &orders_, nullptr};
+    if (c.redis_queue) {
+      auto& queue = redis_queue_.emplace(io.get_executor(), *queue_redis, c.queue_redis_options(),
+                                         c.queue, c.redis_key_prefix);
+      inbox_applier_ = make_mysql_inbox_applier(database_);
+      ports_.intake = &redis_intake_.emplace(queue, orders_);
+      ports_.order_reads = &queued_orders_.emplace(queue, orders_);
+      ports_.batch_applier = &redis_applier_.emplace(queue, *inbox_applier_, c.idempotency_ttl);
+      ports_.queue = &queue;
+    } else {
+      auto& queue = mysql_queue_.emplace(pool_, c.queue);
+      intake_ = make_mysql_intake(pool_, queue);
+      applier_ = make_mysql_batch_applier(database_, queue);
+      ports_.intake = intake_.get();
+      ports_.batch_applier = applier_.get();
+      ports_.queue = &queue;
+    }
+  }
+  std::vector<obs::PoolGauge> pools() const override {
+    const auto s = pool_.stats();
+    return {{"primary", s.size, s.connected, s.leased, s.in_flight}};
+  }
+  std::string describe() const override {
+    return "mysql://" + mysql::describe(mysql::parse_url(pool_.options().conninfo));
+  }
+
+ private:
+  mysql::Pool pool_;
+  MysqlDatabase database_;
+  MysqlOrders orders_;
+  std::unique_ptr<ports::Catalog> catalog_;
+  std::unique_ptr<ports::Carts> carts_;
+  // The queue in this database…
+  std::optional<MysqlQueue> mysql_queue_;
+  std::unique_ptr<ports::Intake> intake_;
+  std::unique_ptr<ports::BatchApplier> applier_;
+  // …or in Redis.
+  std::optional<backends::RedisQueue> redis_queue_;
+  std::unique_ptr<ports::BatchApplier> inbox_applier_;
+  std::optional<RedisIntake> redis_intake_;
+  std::optional<RedisQueuedOrders> queued_orders_;
+  std::optional<RedisBatchApplier> redis_applier_;
+};
 
 // The embedded default: one SQLite file.
 class SqliteBackends final : public Backends {
@@ -135,6 +195,7 @@ class PgBackends final : public Backends {
 
 std::unique_ptr<Backends> open_backends(const Config& c, asio::io_context& io,
                                         redis::Client* queue_redis) {
+  if (c.mysql()) return std::make_unique<MysqlBackends>(c, io, queue_redis);
   if (c.database_url) return std::make_unique<PgBackends>(c, io, queue_redis);
   return std::make_unique<SqliteBackends>(c);
 }

@@ -5,8 +5,6 @@
 #include <memory>
 
 #include "app/wiring.hpp"
-#include "backends/mysql/mysql_carts.hpp"
-#include "backends/mysql/mysql_queue.hpp"
 #include "backends/mysql/mysql_schema.hpp"
 #include "backends/postgres/pg_schema.hpp"
 #include "backends/redis/redis_carts.hpp"
@@ -157,6 +155,17 @@ struct ScratchPgDatabase {
 };
 using PgBackend = WiredBackend<ScratchPgDatabase>;
 
+// MySQL (MariaDB here): store, queue and carts in one fresh database per test.
+struct ScratchMysqlPlace {
+  static constexpr const char* kName = "mysql";
+  explicit ScratchMysqlPlace(asio::io_context& io) : database(io) {}
+  std::map<std::string, std::string> env() const {
+    return {{"DATABASE_URL", database.url()}, {"DB_POOL_SIZE", "4"}};
+  }
+  ScratchMysqlDatabase database;
+};
+using MysqlBackend = WiredBackend<ScratchMysqlPlace>;
+
 // The Redis of REDIS_URL (scripts/services starts one).
 inline redis::Options redis_from_env() {
   return redis::parse_url(service_url("REDIS_URL")).value();
@@ -177,51 +186,6 @@ class RedisCartBackend {
  private:
   redis::Client client_;
   std::unique_ptr<ports::Carts> carts_;
-};
-
-// Carts in a fresh MariaDB database (until the MySQL store is wired: then WiredBackend).
-class MysqlCartBackend {
- public:
-  static constexpr const char* kName = "mysql";
-  static constexpr bool kSweepsExpired = true;
-  MysqlCartBackend(queue::QueueOptions, asio::io_context& io)
-      : database_(io), pool_(database_.migrated_pool()) {}
-  ports::Carts& carts(std::chrono::milliseconds ttl) {
-    carts_ = backends::make_mysql_carts(*pool_, ttl);
-    return *carts_;
-  }
-
- private:
-  ScratchMysqlDatabase database_;
-  std::unique_ptr<mysql::Pool> pool_;
-  std::unique_ptr<ports::Carts> carts_;
-};
-
-// The queue in a fresh MariaDB database; reopen() makes a new pool and queue on the same
-// database (a restart). Until the MySQL store is wired: then WiredBackend.
-class MysqlQueueBackend {
- public:
-  static constexpr const char* kName = "mysql";
-  MysqlQueueBackend(queue::QueueOptions options, asio::io_context& io)
-      : options_(std::move(options)), database_(io) {
-    open();
-  }
-  queue::Queue& queue() { return *queue_; }
-  void reopen() {
-    queue_.reset();
-    pool_.reset();
-    open();
-  }
-
- private:
-  void open() {
-    pool_ = database_.migrated_pool();
-    queue_ = std::make_unique<backends::MysqlQueue>(*pool_, options_);
-  }
-  queue::QueueOptions options_;
-  ScratchMysqlDatabase database_;
-  std::unique_ptr<mysql::Pool> pool_;
-  std::unique_ptr<backends::MysqlQueue> queue_;
 };
 
 // The queue in Redis, under a key prefix of its own per test. reopen() makes a new client and
@@ -270,5 +234,22 @@ struct ScratchPgRedis {
   std::string key_prefix = "test:" + uuid_v7() + ":";
 };
 using PgRedisBackend = WiredBackend<ScratchPgRedis>;
+
+// The same with the store on MySQL: the stack of the usual Node service (API, Redis Streams,
+// workers writing to MySQL).
+struct ScratchMysqlRedis {
+  static constexpr const char* kName = "mysql_redis";
+  explicit ScratchMysqlRedis(asio::io_context& io) : database(io) {}
+  std::map<std::string, std::string> env() const {
+    return {{"DATABASE_URL", database.url()},
+            {"DB_POOL_SIZE", "4"},
+            {"QUEUE_BACKEND", "redis"},
+            {"REDIS_URL", service_url("REDIS_URL")},
+            {"REDIS_KEY_PREFIX", key_prefix}};
+  }
+  ScratchMysqlDatabase database;
+  std::string key_prefix = "test:" + uuid_v7() + ":";
+};
+using MysqlRedisBackend = WiredBackend<ScratchMysqlRedis>;
 
 }  // namespace orderflow::testing

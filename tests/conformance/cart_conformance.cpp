@@ -22,7 +22,7 @@ class CartConformance : public ::testing::Test {
 };
 
 using CartConformanceBackends =
-    ::testing::Types<SqliteBackend, PgBackend, MysqlCartBackend, RedisCartBackend>;
+    ::testing::Types<SqliteBackend, PgBackend, MysqlBackend, RedisCartBackend>;
 TYPED_TEST_SUITE(CartConformance, CartConformanceBackends, BackendNames);
 
 TYPED_TEST(CartConformance, LinesKeepTheirOrderAndQuantities) {

@@ -63,8 +63,7 @@ class QueueConformance : public ::testing::Test {
   std::unique_ptr<Backend> backend_;
 };
 
-using QueueBackends =
-    ::testing::Types<SqliteBackend, PgBackend, MysqlQueueBackend, RedisQueueBackend>;
+using QueueBackends = ::testing::Types<SqliteBackend, PgBackend, MysqlBackend, RedisQueueBackend>;
 TYPED_TEST_SUITE(QueueConformance, QueueBackends, BackendNames);
 
 TYPED_TEST(QueueConformance, SendReceiveDelete) {

@@ -77,7 +77,8 @@ class StoreConformance : public ::testing::Test {
   std::unique_ptr<service::OrderService> orders_;
 };
 
-using StoreConformanceBackends = ::testing::Types<SqliteBackend, PgBackend, PgRedisBackend>;
+using StoreConformanceBackends =
+    ::testing::Types<SqliteBackend, PgBackend, PgRedisBackend, MysqlBackend, MysqlRedisBackend>;
 TYPED_TEST_SUITE(StoreConformance, StoreConformanceBackends, BackendNames);
 
 TYPED_TEST(StoreConformance, AcceptedOrderIsQueuedAndReadable) {

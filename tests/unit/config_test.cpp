@@ -161,3 +161,33 @@ TEST(Config, TheQueueMayHaveARedisOfItsOwn) {
   EXPECT_EQ(c.queue_redis_options().host, "shared");
   EXPECT_THROW(app::load_config(fixed_env({{"QUEUE_REDIS_URL", "http://x"}})), app::ConfigError);
 }
+
+TEST(Config, MysqlFromTheUsualNodeVariables) {
+  const auto dir = std::filesystem::temp_directory_path();
+  std::ofstream(dir / "orderflow-test-db-password") << "p@ss word:/\n";
+  const auto c = app::load_config(
+      fixed_env({{"DB_HOST", "db.internal"},
+                 {"DB_PORT", "3307"},
+                 {"DB_USER", "shop"},
+                 {"DB_PASSWORD_FILE", (dir / "orderflow-test-db-password").string()},
+                 {"DB_NAME", "orders"}}));
+  ASSERT_TRUE(c.mysql());
+  EXPECT_EQ(c.database_url, "mysql://shop:p%40ss%20word%3A%2F@db.internal:3307/orders");
+  // DATABASE_URL wins over the parts; a bad port is refused.
+  EXPECT_EQ(app::load_config(
+                fixed_env({{"DATABASE_URL", "postgresql://db/shop"}, {"DB_HOST", "db.internal"}}))
+                .database_url,
+            "postgresql://db/shop");
+  EXPECT_THROW(app::load_config(fixed_env({{"DB_HOST", "db"}, {"DB_PORT", "x"}})),
+               app::ConfigError);
+}
+
+TEST(Config, MysqlUrlsAreCheckedAtStart) {
+  EXPECT_TRUE(app::load_config(fixed_env({{"DATABASE_URL", "mariadb://u@h/db"}})).mysql());
+  EXPECT_FALSE(app::load_config(fixed_env({{"DATABASE_URL", "postgresql://u@h/db"}})).mysql());
+  EXPECT_THROW(app::load_config(fixed_env({{"DATABASE_URL", "mysql://u@h/db?ssl-mode=maybe"}})),
+               app::ConfigError);
+  EXPECT_THROW(app::load_config(fixed_env({{"DATABASE_URL", "mysql://u@h/db"},
+                                           {"DATABASE_REPLICA_URLS", "mysql://u@r/db"}})),
+               app::ConfigError);
+}

@@ -17,6 +17,8 @@ struct MysqlDialect {
   static std::string placeholder(std::size_t) { return "?"; }
   static mysql::Param value(const std::string& text) { return text; }
   static mysql::Param value(std::int64_t n) { return n; }
+  static mysql::Param value(const std::optional<std::string>& text) { return text; }
+  static mysql::Param value(std::optional<std::int64_t> n) { return n; }
   // `sql` has an "IN ({ids})" slot: one placeholder per id.
   static Statement with_ids(const std::string& sql, const std::vector<std::string>& ids) {
     Statement s{with_slot(sql, "ids", repeated("?", std::max<std::size_t>(ids.size(), 1))), {}};

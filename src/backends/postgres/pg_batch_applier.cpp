@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "backends/postgres/pg_dialect.hpp"
 #include "backends/postgres/pg_params.hpp"
 #include "backends/postgres/pg_schema.hpp"
 #include "backends/sql/rows.hpp"
@@ -86,27 +87,6 @@ class InboxClaim final : public MessageClaim<Statement> {
   std::atomic<std::int64_t> swept_at_{0};
 };
 
-pg::Params order_row(const domain::Order& o) {
-  return {o.order_id,
-          std::string(domain::to_string(o.status)),
-          o.customer_id,
-          o.customer_name,
-          o.customer_email,
-          o.currency,
-          json::serialize(domain::lines_to_storage_json(o.items)),
-          text_of(o.subtotal),
-          text_of(o.tax),
-          text_of(o.total),
-          o.failure_reason,
-          o.session_id,
-          o.payment_method,
-          json::serialize(o.shipping_address),
-          text_of(o.created_at),
-          text_of(o.updated_at),
-          text_of(o.processed_at),
-          text_of(o.version)};
-}
-
 // PostgreSQL's statements of a batch: id lists as arrays, writes one statement per table
 // (unnest).
 class PgBatchStatements final : public BatchStatements<Statement> {
@@ -132,7 +112,7 @@ void PgBatchStatements::state_writes(std::vector<Statement>& writes,
   pg::ArrayColumns orders(18), events(5), intake_states(2);
   for (const auto& id : state.changed_orders) {
     if (const auto& o = state.orders.at(id))
-      orders.add_row(order_row(*o));
+      orders.add_row(order_values<PgDialect>(*o));
     else
       writes.push_back({sql["delete_order"], {id}});
   }

@@ -17,6 +17,8 @@ struct PgDialect {
   static std::string placeholder(std::size_t n) { return "$" + std::to_string(n); }
   static std::string value(const std::string& text) { return text; }
   static std::string value(std::int64_t n) { return text_of(n); }
+  static std::optional<std::string> value(const std::optional<std::string>& text) { return text; }
+  static std::optional<std::string> value(std::optional<std::int64_t> n) { return text_of(n); }
   // `sql` compares a column with "= ANY($1::text[])": the ids as one array parameter.
   static Statement with_ids(const std::string& sql, const std::vector<std::string>& ids) {
     return {sql, {pg::text_array(ids)}};

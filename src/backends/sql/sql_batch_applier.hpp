@@ -7,6 +7,7 @@
 // table, where applied messages are deleted in the same transaction; or the inbox table, when
 // the queue is in another system).
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <map>
 #include <memory>
@@ -22,6 +23,32 @@
 #include "drivers/sqlclient/transaction.hpp"
 
 namespace orderflow::backends {
+
+// An order's columns as statement values, in the order of the orders table (order_id, status,
+// customer_id, customer_name, customer_email, currency, items, subtotal, tax, total,
+// failure_reason, session_id, payment_method, shipping_address, created_at, updated_at,
+// processed_at, version).
+template <class Dialect>
+decltype(Dialect::Statement::params) order_values(const domain::Order& o) {
+  return {Dialect::value(o.order_id),
+          Dialect::value(std::string(domain::to_string(o.status))),
+          Dialect::value(o.customer_id),
+          Dialect::value(o.customer_name),
+          Dialect::value(o.customer_email),
+          Dialect::value(o.currency),
+          Dialect::value(boost::json::serialize(domain::lines_to_storage_json(o.items))),
+          Dialect::value(o.subtotal),
+          Dialect::value(o.tax),
+          Dialect::value(o.total),
+          Dialect::value(o.failure_reason),
+          Dialect::value(o.session_id),
+          Dialect::value(o.payment_method),
+          Dialect::value(boost::json::serialize(o.shipping_address)),
+          Dialect::value(o.created_at),
+          Dialect::value(o.updated_at),
+          Dialect::value(o.processed_at),
+          Dialect::value(o.version)};
+}
 
 // How a batch claims its messages and settles them.
 template <class Statement>

@@ -40,10 +40,12 @@ CREATE TABLE queue_counters (
   dead_lettered BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (queue_name, node)
 ) ENGINE=InnoDB;
--- Messages applied from a queue outside this database (QUEUE_BACKEND=redis).
+-- Messages applied from a queue outside this database (QUEUE_BACKEND=redis). `batch` names the
+-- batch that claimed a message: without RETURNING, a batch finds its claims by it.
 CREATE TABLE queue_inbox (
   message_id VARCHAR(64) NOT NULL PRIMARY KEY,
   applied_at BIGINT NOT NULL,
+  batch      VARCHAR(64) NOT NULL,
   INDEX queue_inbox_applied (applied_at)
 ) ENGINE=InnoDB;
 CREATE TABLE order_intake (

@@ -1,0 +1,214 @@
+#include "backends/mysql/mysql_store.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <atomic>
+
+#include "backends/mysql/mysql_schema.hpp"
+#include "backends/mysql/mysql_sql_text.hpp"
+#include "backends/sql/sql_batch_applier.hpp"
+#include "backends/sql/sql_catalog.hpp"
+#include "backends/sql/sql_intake.hpp"
+#include "backends/sql/sql_text.hpp"
+#include "base/ids.hpp"
+#include "base/time.hpp"
+
+namespace orderflow::backends {
+
+namespace asio = boost::asio;
+using mysql::Statement;
+using queue::Message;
+
+namespace {
+
+const SqlFiles& sql = mysql_sql();
+
+// `sql` with its "IN ({ids})" slot for `ids`, after `before` values.
+Statement with_ids(const std::string& sql_text, const std::vector<std::string>& ids,
+                   mysql::Params before = {}) {
+  auto s = MysqlDialect::with_ids(sql_text, ids);
+  s.params.insert(s.params.begin(), before.begin(), before.end());
+  return s;
+}
+
+// Writes a group of accepts: their messages and intake records. Returns each one's message id.
+asio::awaitable<std::vector<std::string>> create(
+    mysql::Pool& pool, MysqlQueue& queue, const std::vector<const ports::AcceptRequest*>& group) {
+  std::vector<const queue::OutgoingMessage*> messages;
+  std::vector<std::string> ids;
+  Statement intake{with_slot(sql["insert_intake"], "rows",
+                             repeated("(?, ?, ?, ?, (SELECT d.message_id FROM queue_dedup d "
+                                      "WHERE d.queue_name = ? AND d.dedup_id = ?), ?)",
+                                      group.size())),
+                   {}};
+  for (const auto* req : group) {
+    messages.push_back(&req->message);
+    ids.push_back(uuid_v7());
+    intake.params.insert(intake.params.end(),
+                         {req->order_id, req->idempotency_key, req->request_hash, req->request_json,
+                          queue.name(), queue::dedup_id_of(req->message), req->accepted_at});
+  }
+  std::vector<Statement> create;
+  queue.send_statements(create, messages, ids, now_ms());
+  const auto holders_at = create.size() - 1;
+  create.push_back(std::move(intake));
+  const auto results = co_await pool.execute(std::move(create));
+  queue.notify_sent();
+  std::vector<std::string> message_ids;
+  for (const auto& sent : MysqlQueue::sent(messages, ids, results.at(holders_at)))
+    message_ids.push_back(sent.message_id);
+  co_return message_ids;
+}
+
+// The queue is MysqlQueue, in the same database: the claim locks the messages, and the
+// transaction deletes applied ones and retries or dead-letters failed ones.
+class QueueTableClaim final : public MessageClaim<Statement> {
+ public:
+  explicit QueueTableClaim(MysqlQueue& queue) : queue_(queue) {}
+  std::vector<Statement> claim(const std::vector<std::string>& ids, std::int64_t) const override {
+    return {with_ids(sql["lock_current_messages"], ids)};
+  }
+  void not_claimed(ports::BatchResult& result, const std::string& id) const override {
+    result.stale.push_back(id);
+  }
+  bool owns(const Message& m, const std::string& receipt) const override {
+    return receipt == m.receipt;
+  }
+  void settle(std::vector<Statement>& writes, const std::vector<const Message*>& applied,
+              const std::vector<std::pair<const Message*, std::string>>& failed,
+              std::int64_t now) const override {
+    if (!applied.empty()) queue_.remove_statements(writes, applied);
+    for (const auto& [m, error] : failed) queue_.fail_statements(writes, *m, error, now);
+  }
+  bool keeps_intake() const override { return true; }
+
+ private:
+  MysqlQueue& queue_;
+};
+
+// The queue is in another system, which redelivers a message whose deletion was lost: the
+// claim records the ids in the inbox table under this batch's name, and one already there was
+// applied before. Failed ones leave the inbox so that their retry applies.
+class InboxClaim final : public MessageClaim<Statement> {
+ public:
+  std::vector<Statement> claim(const std::vector<std::string>& ids,
+                               std::int64_t now) const override {
+    const auto batch = uuid_v7();
+    std::vector<Statement> out;
+    if (!ids.empty()) {
+      Statement insert{with_slot(sql["claim_inbox"], "rows", repeated("(?, ?, ?)", ids.size())),
+                       {}};
+      for (const auto& id : ids) insert.params.insert(insert.params.end(), {id, now, batch});
+      out.push_back(std::move(insert));
+    }
+    out.push_back(with_ids(sql["claimed_by_batch"], ids, {batch}));
+    return out;
+  }
+  void not_claimed(ports::BatchResult& result, const std::string& id) const override {
+    result.already_applied.push_back(id);
+  }
+  bool owns(const Message&, const std::string&) const override { return true; }
+  void settle(std::vector<Statement>& writes, const std::vector<const Message*>&,
+              const std::vector<std::pair<const Message*, std::string>>& failed,
+              std::int64_t) const override {
+    if (failed.empty()) return;
+    std::vector<std::string> ids;
+    for (const auto& [m, error] : failed) ids.push_back(m->message_id);
+    writes.push_back(with_ids(sql["release_inbox"], ids));
+  }
+  bool keeps_intake() const override { return false; }
+  // Deletes inbox entries too old to meet their message again (at most once an hour): a
+  // message is redelivered within its retries, or after a redrive; a week covers both.
+  std::vector<Statement> after_commit() override {
+    constexpr std::int64_t kKeep = 7 * 24 * 3'600'000LL, kEvery = 3'600'000;
+    const auto now = now_ms();
+    auto last = swept_at_.load();
+    if (now - last < kEvery || !swept_at_.compare_exchange_strong(last, now)) return {};
+    return {{sql["expire_inbox"], {now - kKeep}}};
+  }
+
+ private:
+  std::atomic<std::int64_t> swept_at_{0};
+};
+
+// MySQL's statements of a batch: id lists as "IN (…)", writes as one multi-row statement per
+// table.
+class MysqlBatchStatements final : public BatchStatements<Statement> {
+ public:
+  void lock_orders(std::vector<Statement>& out,
+                   const std::vector<std::string>& order_ids) const override {
+    out.push_back(with_ids(sql["lock_orders"], order_ids));
+    out.push_back(with_ids(sql["last_event_seqs"], order_ids));
+  }
+  Statement lock_products(const std::vector<std::string>& product_ids) const override {
+    return with_ids(sql["lock_products"], product_ids);
+  }
+  void state_writes(std::vector<Statement>& writes, const domain::BatchState& state,
+                    std::map<std::string, std::int64_t>& last_seq, bool keeps_intake,
+                    std::int64_t now) const override {
+    std::size_t saved = 0;
+    Statement orders{{}, {}};
+    for (const auto& id : state.changed_orders) {
+      if (const auto& o = state.orders.at(id)) {
+        auto values = order_values<MysqlDialect>(*o);
+        orders.params.insert(orders.params.end(), values.begin(), values.end());
+        ++saved;
+      } else {
+        writes.push_back({sql["delete_order"], {id}});
+      }
+    }
+    if (saved)
+      writes.push_back(
+          {with_slot(sql["save_orders"], "rows", repeated("(" + repeated("?", 18) + ")", saved)),
+           std::move(orders.params)});
+    for (const auto& id : state.changed_products) {
+      const auto& p = state.products.at(id);
+      writes.push_back({sql["update_product_stock"], {p.stock, p.reserved, now, id}});
+    }
+    if (!state.events.empty()) {
+      Statement events{
+          with_slot(sql["insert_events"], "rows", repeated("(?, ?, ?, ?, ?)", state.events.size())),
+          {}};
+      for (const auto& e : state.events)
+        events.params.insert(events.params.end(), {e.order_id, ++last_seq[e.order_id], e.type, e.at,
+                                                   boost::json::serialize(e.data)});
+      writes.push_back(std::move(events));
+    }
+    if (keeps_intake && !state.intake_updates.empty()) {
+      mysql::Params cases;
+      std::vector<std::string> ids;
+      for (const auto& [id, st] : state.intake_updates) {
+        cases.insert(cases.end(), {id, std::string(intake_state_name(st))});
+        ids.push_back(id);
+      }
+      auto update = with_ids(
+          with_slot(sql["set_intake_states"], "cases", repeated("WHEN ? THEN ?", ids.size(), " ")),
+          ids, std::move(cases));
+      writes.push_back(std::move(update));
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ports::Catalog> make_mysql_catalog(MysqlDatabase& db) {
+  return make_sql_catalog<MysqlDialect>(db);
+}
+
+std::unique_ptr<ports::Intake> make_mysql_intake(mysql::Pool& pool, MysqlQueue& queue) {
+  return std::make_unique<SqlIntake<mysql::Pool, MysqlDialect>>(
+      pool, [&pool, &queue](const auto& group) { return create(pool, queue, group); });
+}
+
+std::unique_ptr<ports::BatchApplier> make_mysql_batch_applier(MysqlDatabase& db,
+                                                              MysqlQueue& queue) {
+  return std::make_unique<SqlBatchApplier<MysqlDatabase>>(
+      db, std::make_unique<MysqlBatchStatements>(), std::make_unique<QueueTableClaim>(queue));
+}
+
+std::unique_ptr<ports::BatchApplier> make_mysql_inbox_applier(MysqlDatabase& db) {
+  return std::make_unique<SqlBatchApplier<MysqlDatabase>>(
+      db, std::make_unique<MysqlBatchStatements>(), std::make_unique<InboxClaim>());
+}
+
+}  // namespace orderflow::backends
