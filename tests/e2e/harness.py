@@ -15,11 +15,15 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 
 BIN = os.environ.get("ORDERFLOW_BIN", os.path.join(os.path.dirname(__file__), "../../build/debug/orderflow"))
 # "postgres": every server runs on a database of its own (one per data directory) on the
-# PostgreSQL server of DATABASE_URL; else on the embedded SQLite file.
+# PostgreSQL server of DATABASE_URL; "mysql": the same on the MariaDB server of MYSQL_URL; else
+# on the embedded SQLite file.
 ON_POSTGRES = os.environ.get("ORDERFLOW_E2E_DATABASE") == "postgres"
+ON_MYSQL = os.environ.get("ORDERFLOW_E2E_DATABASE") == "mysql"
+ON_SERVER_DATABASE = ON_POSTGRES or ON_MYSQL
 # With ORDERFLOW_E2E_REDIS=1 every server keeps its cache and carts in the Redis of REDIS_URL,
 # under a key prefix of its own (one per data directory).
 ON_REDIS = os.environ.get("ORDERFLOW_E2E_REDIS") == "1"
@@ -34,6 +38,15 @@ def psql(url, sql):
 
 def psql_ok(url, sql="SELECT 1"):
     return subprocess.run(["psql", url, "-qc", sql], capture_output=True).returncode == 0
+
+
+def mysql(url, sql):
+    """Runs `sql` with MariaDB's client on the server of a mysql:// URL (no database chosen)."""
+    u = urllib.parse.urlsplit(url)
+    subprocess.run(["mariadb", "--no-defaults", "-h", u.hostname, "-P", str(u.port or 3306),
+                    "-u", urllib.parse.unquote(u.username or "root"),
+                    "-p" + urllib.parse.unquote(u.password or ""), "-e", sql],
+                   check=True, capture_output=True)
 
 
 @contextlib.contextmanager
@@ -58,7 +71,7 @@ def replica_replay_paused():
 def needs_sqlite(test):
     """For tests that inject faults through the SQLite file itself."""
     import unittest
-    return unittest.skipIf(ON_POSTGRES, "injects its fault through the SQLite file")(test)
+    return unittest.skipIf(ON_SERVER_DATABASE, "injects its fault through the SQLite file")(test)
 
 
 def free_port():
@@ -173,6 +186,12 @@ class Server:
                 self.env["DATABASE_REPLICA_URLS"] = ",".join(urls)
                 for url in urls:
                     wait_until(lambda: psql_ok(url), what=f"{name} on the replica")
+        if ON_MYSQL:
+            base = os.environ["MYSQL_URL"]
+            name = "e2e_" + hashlib.sha1(self.data_dir.encode()).hexdigest()[:16]
+            mysql(base, f"CREATE DATABASE IF NOT EXISTS {name}")
+            self.database_url = base.rsplit("/", 1)[0] + "/" + name
+            self.env["DATABASE_URL"] = self.database_url
         if ON_REDIS:
             self.env["REDIS_URL"] = os.environ["REDIS_URL"]
             self.env["REDIS_KEY_PREFIX"] = "e2e-" + hashlib.sha1(self.data_dir.encode()).hexdigest()[:12] + ":"
@@ -309,7 +328,10 @@ def can_start_services():
 def drop_database(url):
     base, name = url.rsplit("/", 1)
     try:
-        psql(os.environ["DATABASE_URL"], f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if url.startswith("mysql://"):
+            mysql(os.environ["MYSQL_URL"], f"DROP DATABASE IF EXISTS {name}")
+        else:
+            psql(os.environ["DATABASE_URL"], f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     except subprocess.CalledProcessError:
         pass
 

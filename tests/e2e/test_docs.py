@@ -11,12 +11,13 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import ON_POSTGRES, ON_REDIS, ON_REDIS_QUEUE, Server, wait_until
+from harness import ON_MYSQL, ON_POSTGRES, ON_REDIS, ON_REDIS_QUEUE, ON_SERVER_DATABASE, Server, wait_until
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 WEB = os.path.join(ROOT, "tests", "web")
 ADMIN = {"Authorization": "Bearer docs-admin-token"}
-VARIANT = "redis-queue" if ON_REDIS_QUEUE else "redis" if ON_REDIS else "pg" if ON_POSTGRES else "sqlite"
+VARIANT = ("redis-queue" if ON_REDIS_QUEUE else "redis" if ON_REDIS else "pg" if ON_POSTGRES
+           else "mysql" if ON_MYSQL else "sqlite")
 SCREENSHOTS = os.path.join(ROOT, "test-output", f"docs-{VARIANT}")
 
 
@@ -89,7 +90,7 @@ class DocsTest(unittest.TestCase):
         self.exercise_cart(x)
         self.exercise_catalog(x)
         self.exercise_operations(x)
-        if not ON_POSTGRES:
+        if not ON_SERVER_DATABASE:
             self.exercise_unavailable(x)
         path = os.path.join(self.tmp, "exchanges.json")
         with open(path, "w") as f:

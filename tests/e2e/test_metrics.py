@@ -6,7 +6,7 @@ import re
 import subprocess
 import unittest
 
-from harness import ON_POSTGRES, Server, wait_until
+from harness import ON_SERVER_DATABASE, Server, wait_until
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
@@ -79,7 +79,7 @@ class MetricsTest(unittest.TestCase):
             "process_cpu_seconds_total": "counter",
             "process_start_time_seconds": "gauge",
         }
-        if ON_POSTGRES:
+        if ON_SERVER_DATABASE:
             expected["orderflow_db_pool_connections"] = "gauge"
         for name, kind in expected.items():
             self.assertIn(name, families)

@@ -74,7 +74,8 @@ class OperationsTest(Shared):
         for k in ("backend", "visible", "in_flight", "delayed", "dead_letter", "sent", "received",
                   "deleted", "deduplicated", "retried", "dead_lettered", "oldest_age_ms"):
             self.assertIn(k, q)
-        expected = "redis" if harness.ON_REDIS_QUEUE else "postgres" if harness.ON_POSTGRES else "sqlite"
+        expected = ("redis" if harness.ON_REDIS_QUEUE else "postgres" if harness.ON_POSTGRES
+                    else "mysql" if harness.ON_MYSQL else "sqlite")
         self.assertEqual(q["backend"], expected)
         self.assertGreaterEqual(q["sent"], 1)
         h = self.c.get("/handler/status").json()

@@ -7,7 +7,7 @@ import os
 import threading
 import unittest
 
-from harness import ON_POSTGRES, Server, wait_until
+from harness import ON_SERVER_DATABASE, Server, wait_until
 
 ORDERS = int(os.environ.get("WORKERS_TEST_ORDERS", "2000"))
 CLIENTS = 8
@@ -18,7 +18,7 @@ EXPECTED = ["order.accepted", "order.pending", "payment.succeeded", "order.confi
 CANCEL_REFUSED = "order.transition_rejected"
 
 
-@unittest.skipUnless(ON_POSTGRES, "several processes share one database on PostgreSQL")
+@unittest.skipUnless(ON_SERVER_DATABASE, "several processes share one database server")
 class TwoWorkerProcessesTest(unittest.TestCase):
     def setUp(self):
         self.api = Server(args=["--role", "api"]).start()
