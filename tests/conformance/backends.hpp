@@ -218,38 +218,25 @@ class RedisQueueBackend {
   std::unique_ptr<backends::RedisQueue> queue_;
 };
 
-// QUEUE_BACKEND=redis: orders and catalog in a fresh PostgreSQL database, the intake and the
-// queue in the Redis of REDIS_URL under a key prefix of their own.
-struct ScratchPgRedis {
-  static constexpr const char* kName = "postgres_redis";
-  explicit ScratchPgRedis(asio::io_context& io) : database(io) {}
+// QUEUE_BACKEND=redis in front of a database place: orders and catalog in its fresh database,
+// the intake and the queue in the Redis of REDIS_URL under a key prefix of their own.
+template <class Place, const char* Name>
+struct WithRedisQueue : Place {
+  static constexpr const char* kName = Name;
+  explicit WithRedisQueue(asio::io_context& io) : Place(io) {}
   std::map<std::string, std::string> env() const {
-    return {{"DATABASE_URL", database.url()},
-            {"DB_POOL_SIZE", "4"},
-            {"QUEUE_BACKEND", "redis"},
-            {"REDIS_URL", service_url("REDIS_URL")},
-            {"REDIS_KEY_PREFIX", key_prefix}};
+    auto vars = Place::env();
+    vars.insert({{"QUEUE_BACKEND", "redis"},
+                 {"REDIS_URL", service_url("REDIS_URL")},
+                 {"REDIS_KEY_PREFIX", key_prefix}});
+    return vars;
   }
-  ScratchDatabase database;
   std::string key_prefix = "test:" + uuid_v7() + ":";
 };
-using PgRedisBackend = WiredBackend<ScratchPgRedis>;
-
-// The same with the store on MySQL: the stack of the usual Node service (API, Redis Streams,
-// workers writing to MySQL).
-struct ScratchMysqlRedis {
-  static constexpr const char* kName = "mysql_redis";
-  explicit ScratchMysqlRedis(asio::io_context& io) : database(io) {}
-  std::map<std::string, std::string> env() const {
-    return {{"DATABASE_URL", database.url()},
-            {"DB_POOL_SIZE", "4"},
-            {"QUEUE_BACKEND", "redis"},
-            {"REDIS_URL", service_url("REDIS_URL")},
-            {"REDIS_KEY_PREFIX", key_prefix}};
-  }
-  ScratchMysqlDatabase database;
-  std::string key_prefix = "test:" + uuid_v7() + ":";
-};
-using MysqlRedisBackend = WiredBackend<ScratchMysqlRedis>;
+inline constexpr char kPgRedis[] = "postgres_redis";
+using PgRedisBackend = WiredBackend<WithRedisQueue<ScratchPgDatabase, kPgRedis>>;
+// The stack of the usual Node order service: API, Redis Streams, workers writing to MySQL.
+inline constexpr char kMysqlRedis[] = "mysql_redis";
+using MysqlRedisBackend = WiredBackend<WithRedisQueue<ScratchMysqlPlace, kMysqlRedis>>;
 
 }  // namespace orderflow::testing

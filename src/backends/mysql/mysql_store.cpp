@@ -2,8 +2,6 @@
 
 #include <boost/json/serialize.hpp>
 
-#include <atomic>
-
 #include "backends/mysql/mysql_schema.hpp"
 #include "backends/mysql/mysql_sql_text.hpp"
 #include "backends/sql/sql_batch_applier.hpp"
@@ -60,19 +58,12 @@ asio::awaitable<std::vector<std::string>> create(
   co_return message_ids;
 }
 
-// The queue is MysqlQueue, in the same database: the claim locks the messages, and the
-// transaction deletes applied ones and retries or dead-letters failed ones.
-class QueueTableClaim final : public MessageClaim<Statement> {
+// The queue is MysqlQueue, in the same database.
+class MysqlQueueTableClaim final : public QueueTableClaim<Statement> {
  public:
-  explicit QueueTableClaim(MysqlQueue& queue) : queue_(queue) {}
+  explicit MysqlQueueTableClaim(MysqlQueue& queue) : queue_(queue) {}
   std::vector<Statement> claim(const std::vector<std::string>& ids, std::int64_t) const override {
     return {with_ids(sql["lock_current_messages"], ids)};
-  }
-  void not_claimed(ports::BatchResult& result, const std::string& id) const override {
-    result.stale.push_back(id);
-  }
-  bool owns(const Message& m, const std::string& receipt) const override {
-    return receipt == m.receipt;
   }
   void settle(std::vector<Statement>& writes, const std::vector<const Message*>& applied,
               const std::vector<std::pair<const Message*, std::string>>& failed,
@@ -80,16 +71,14 @@ class QueueTableClaim final : public MessageClaim<Statement> {
     if (!applied.empty()) queue_.remove_statements(writes, applied);
     for (const auto& [m, error] : failed) queue_.fail_statements(writes, *m, error, now);
   }
-  bool keeps_intake() const override { return true; }
 
  private:
   MysqlQueue& queue_;
 };
 
-// The queue is in another system, which redelivers a message whose deletion was lost: the
-// claim records the ids in the inbox table under this batch's name, and one already there was
-// applied before. Failed ones leave the inbox so that their retry applies.
-class InboxClaim final : public MessageClaim<Statement> {
+// The queue is elsewhere: without RETURNING, a batch inserts its claims under its own name
+// (INSERT IGNORE skips the ids already there) and reads back the ones under that name.
+class MysqlInboxClaim final : public InboxClaim<Statement> {
  public:
   std::vector<Statement> claim(const std::vector<std::string>& ids,
                                std::int64_t now) const override {
@@ -104,10 +93,6 @@ class InboxClaim final : public MessageClaim<Statement> {
     out.push_back(with_ids(sql["claimed_by_batch"], ids, {batch}));
     return out;
   }
-  void not_claimed(ports::BatchResult& result, const std::string& id) const override {
-    result.already_applied.push_back(id);
-  }
-  bool owns(const Message&, const std::string&) const override { return true; }
   void settle(std::vector<Statement>& writes, const std::vector<const Message*>&,
               const std::vector<std::pair<const Message*, std::string>>& failed,
               std::int64_t) const override {
@@ -116,19 +101,9 @@ class InboxClaim final : public MessageClaim<Statement> {
     for (const auto& [m, error] : failed) ids.push_back(m->message_id);
     writes.push_back(with_ids(sql["release_inbox"], ids));
   }
-  bool keeps_intake() const override { return false; }
-  // Deletes inbox entries too old to meet their message again (at most once an hour): a
-  // message is redelivered within its retries, or after a redrive; a week covers both.
-  std::vector<Statement> after_commit() override {
-    constexpr std::int64_t kKeep = 7 * 24 * 3'600'000LL, kEvery = 3'600'000;
-    const auto now = now_ms();
-    auto last = swept_at_.load();
-    if (now - last < kEvery || !swept_at_.compare_exchange_strong(last, now)) return {};
-    return {{sql["expire_inbox"], {now - kKeep}}};
-  }
 
- private:
-  std::atomic<std::int64_t> swept_at_{0};
+ protected:
+  Statement expire(std::int64_t cutoff) const override { return {sql["expire_inbox"], {cutoff}}; }
 };
 
 // MySQL's statements of a batch: id lists as "IN (…)", writes as one multi-row statement per
@@ -203,12 +178,12 @@ std::unique_ptr<ports::Intake> make_mysql_intake(mysql::Pool& pool, MysqlQueue& 
 std::unique_ptr<ports::BatchApplier> make_mysql_batch_applier(MysqlDatabase& db,
                                                               MysqlQueue& queue) {
   return std::make_unique<SqlBatchApplier<MysqlDatabase>>(
-      db, std::make_unique<MysqlBatchStatements>(), std::make_unique<QueueTableClaim>(queue));
+      db, std::make_unique<MysqlBatchStatements>(), std::make_unique<MysqlQueueTableClaim>(queue));
 }
 
 std::unique_ptr<ports::BatchApplier> make_mysql_inbox_applier(MysqlDatabase& db) {
   return std::make_unique<SqlBatchApplier<MysqlDatabase>>(
-      db, std::make_unique<MysqlBatchStatements>(), std::make_unique<InboxClaim>());
+      db, std::make_unique<MysqlBatchStatements>(), std::make_unique<MysqlInboxClaim>());
 }
 
 }  // namespace orderflow::backends

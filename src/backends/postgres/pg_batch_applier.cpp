@@ -2,8 +2,6 @@
 
 #include <boost/json/serialize.hpp>
 
-#include <atomic>
-
 #include "backends/postgres/pg_dialect.hpp"
 #include "backends/postgres/pg_params.hpp"
 #include "backends/postgres/pg_schema.hpp"
@@ -23,19 +21,12 @@ namespace {
 
 const SqlFiles& sql = pg_sql();
 
-// The queue is PgQueue, in the same database: the claim locks the messages, and the
-// transaction deletes applied ones and retries or dead-letters failed ones.
-class QueueTableClaim final : public MessageClaim<Statement> {
+// The queue is PgQueue, in the same database.
+class PgQueueTableClaim final : public QueueTableClaim<Statement> {
  public:
-  explicit QueueTableClaim(backends::PgQueue& queue) : queue_(queue) {}
+  explicit PgQueueTableClaim(PgQueue& queue) : queue_(queue) {}
   std::vector<Statement> claim(const std::vector<std::string>& ids, std::int64_t) const override {
     return {{sql["lock_current_messages"], {pg::text_array(ids)}}};
-  }
-  void not_claimed(ports::BatchResult& result, const std::string& id) const override {
-    result.stale.push_back(id);
-  }
-  bool owns(const Message& m, const std::string& receipt) const override {
-    return receipt == m.receipt;
   }
   void settle(std::vector<Statement>& writes, const std::vector<const Message*>& applied,
               const std::vector<std::pair<const Message*, std::string>>& failed,
@@ -43,27 +34,18 @@ class QueueTableClaim final : public MessageClaim<Statement> {
     if (!applied.empty()) writes.push_back(queue_.remove_statement(applied));
     for (const auto& [m, error] : failed) writes.push_back(queue_.fail_statement(*m, error, now));
   }
-  bool keeps_intake() const override { return true; }
 
  private:
-  backends::PgQueue& queue_;
+  PgQueue& queue_;
 };
 
-// The queue is in another system, which redelivers a message whose deletion was lost: the
-// claim records the ids in the inbox table, and one already there was applied before. A
-// concurrent batch with the same message waits for that one's commit, then finds it. The
-// caller settles the messages with the queue after the commit; failed ones leave the inbox so
-// that their retry applies.
-class InboxClaim final : public MessageClaim<Statement> {
+// The queue is elsewhere: claims by INSERT … ON CONFLICT DO NOTHING RETURNING.
+class PgInboxClaim final : public InboxClaim<Statement> {
  public:
   std::vector<Statement> claim(const std::vector<std::string>& ids,
                                std::int64_t now) const override {
     return {{sql["claim_inbox"], {pg::text_array(ids), text_of(now)}}};
   }
-  void not_claimed(ports::BatchResult& result, const std::string& id) const override {
-    result.already_applied.push_back(id);
-  }
-  bool owns(const Message&, const std::string&) const override { return true; }
   void settle(std::vector<Statement>& writes, const std::vector<const Message*>&,
               const std::vector<std::pair<const Message*, std::string>>& failed,
               std::int64_t) const override {
@@ -72,19 +54,11 @@ class InboxClaim final : public MessageClaim<Statement> {
     for (const auto& [m, error] : failed) ids.push_back(m->message_id);
     writes.push_back({sql["release_inbox"], {pg::text_array(ids)}});
   }
-  bool keeps_intake() const override { return false; }
-  // Deletes inbox entries too old to meet their message again (at most once an hour): a
-  // message is redelivered within its retries, or after a redrive; a week covers both.
-  std::vector<Statement> after_commit() override {
-    constexpr std::int64_t kKeep = 7 * 24 * 3'600'000LL, kEvery = 3'600'000;
-    const auto now = now_ms();
-    auto last = swept_at_.load();
-    if (now - last < kEvery || !swept_at_.compare_exchange_strong(last, now)) return {};
-    return {{sql["expire_inbox"], {text_of(now - kKeep)}}};
-  }
 
- private:
-  std::atomic<std::int64_t> swept_at_{0};
+ protected:
+  Statement expire(std::int64_t cutoff) const override {
+    return {sql["expire_inbox"], {text_of(cutoff)}};
+  }
 };
 
 // PostgreSQL's statements of a batch: id lists as arrays, writes one statement per table
@@ -137,12 +111,12 @@ void PgBatchStatements::state_writes(std::vector<Statement>& writes,
 
 std::unique_ptr<ports::BatchApplier> make_pg_batch_applier(PgDatabase& db, PgQueue& queue) {
   return std::make_unique<SqlBatchApplier<PgDatabase>>(db, std::make_unique<PgBatchStatements>(),
-                                                       std::make_unique<QueueTableClaim>(queue));
+                                                       std::make_unique<PgQueueTableClaim>(queue));
 }
 
 std::unique_ptr<ports::BatchApplier> make_pg_inbox_applier(PgDatabase& db) {
   return std::make_unique<SqlBatchApplier<PgDatabase>>(db, std::make_unique<PgBatchStatements>(),
-                                                       std::make_unique<InboxClaim>());
+                                                       std::make_unique<PgInboxClaim>());
 }
 
 }  // namespace orderflow::backends

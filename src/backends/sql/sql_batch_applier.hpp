@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <set>
@@ -70,6 +71,53 @@ class MessageClaim {
   virtual bool keeps_intake() const = 0;
   // Housekeeping after a commit, as statements to run (none by default).
   virtual std::vector<Statement> after_commit() { return {}; }
+};
+
+// The queue is in the same database: the claim locks the messages (their current receipts),
+// and the transaction deletes applied ones and retries or dead-letters failed ones. A backend
+// gives the claim's and the settlement's statements.
+template <class Statement>
+class QueueTableClaim : public MessageClaim<Statement> {
+ public:
+  void not_claimed(ports::BatchResult& result, const std::string& id) const override {
+    result.stale.push_back(id);
+  }
+  bool owns(const queue::Message& m, const std::string& receipt) const override {
+    return receipt == m.receipt;
+  }
+  bool keeps_intake() const override { return true; }
+};
+
+// The queue is in another system, which redelivers a message whose deletion was lost: the
+// claim records the ids in the inbox table, and one already there was applied before. A
+// concurrent batch with the same message waits for that one's commit, then finds it. The
+// caller settles the messages with the queue after the commit; failed ones leave the inbox so
+// that their retry applies. A backend gives the claim's and the release's statements, and the
+// one that forgets old entries.
+template <class Statement>
+class InboxClaim : public MessageClaim<Statement> {
+ public:
+  void not_claimed(ports::BatchResult& result, const std::string& id) const override {
+    result.already_applied.push_back(id);
+  }
+  bool owns(const queue::Message&, const std::string&) const override { return true; }
+  bool keeps_intake() const override { return false; }
+  // Deletes inbox entries too old to meet their message again (at most once an hour): a
+  // message is redelivered within its retries, or after a redrive; a week covers both.
+  std::vector<Statement> after_commit() override {
+    constexpr std::int64_t kKeep = 7 * 24 * 3'600'000LL, kEvery = 3'600'000;
+    const auto now = now_ms();
+    auto last = swept_at_.load();
+    if (now - last < kEvery || !swept_at_.compare_exchange_strong(last, now)) return {};
+    return {expire(now - kKeep)};
+  }
+
+ protected:
+  // Deletes the entries applied before `cutoff`.
+  virtual Statement expire(std::int64_t cutoff) const = 0;
+
+ private:
+  std::atomic<std::int64_t> swept_at_{0};
 };
 
 // The statements of a batch that depend on the database.
