@@ -65,14 +65,17 @@ class MysqlQueueTableClaim final : public QueueTableClaim<Statement> {
   std::vector<Statement> claim(const std::vector<std::string>& ids, std::int64_t) const override {
     return {with_ids(sql["lock_current_messages"], ids)};
   }
-  void settle(std::vector<Statement>& writes, const std::vector<const Message*>& applied,
-              const std::vector<std::pair<const Message*, std::string>>& failed,
-              std::int64_t now) const override {
-    if (!applied.empty()) queue_.remove_statements(writes, applied);
-    for (const auto& [m, error] : failed) queue_.fail_statements(writes, *m, error, now);
-  }
 
  private:
+  void remove(std::vector<Statement>& writes,
+              const std::vector<const Message*>& delivered) const override {
+    queue_.remove_statements(writes, delivered);
+  }
+  void fail(std::vector<Statement>& writes, const Message& m, const std::string& error,
+            std::int64_t now) const override {
+    queue_.fail_statements(writes, m, error, now);
+  }
+
   MysqlQueue& queue_;
 };
 
@@ -93,16 +96,11 @@ class MysqlInboxClaim final : public InboxClaim<Statement> {
     out.push_back(with_ids(sql["claimed_by_batch"], ids, {batch}));
     return out;
   }
-  void settle(std::vector<Statement>& writes, const std::vector<const Message*>&,
-              const std::vector<std::pair<const Message*, std::string>>& failed,
-              std::int64_t) const override {
-    if (failed.empty()) return;
-    std::vector<std::string> ids;
-    for (const auto& [m, error] : failed) ids.push_back(m->message_id);
-    writes.push_back(with_ids(sql["release_inbox"], ids));
-  }
 
  protected:
+  Statement release(const std::vector<std::string>& ids) const override {
+    return with_ids(sql["release_inbox"], ids);
+  }
   Statement expire(std::int64_t cutoff) const override { return {sql["expire_inbox"], {cutoff}}; }
 };
 

@@ -28,14 +28,17 @@ class PgQueueTableClaim final : public QueueTableClaim<Statement> {
   std::vector<Statement> claim(const std::vector<std::string>& ids, std::int64_t) const override {
     return {{sql["lock_current_messages"], {pg::text_array(ids)}}};
   }
-  void settle(std::vector<Statement>& writes, const std::vector<const Message*>& applied,
-              const std::vector<std::pair<const Message*, std::string>>& failed,
-              std::int64_t now) const override {
-    if (!applied.empty()) writes.push_back(queue_.remove_statement(applied));
-    for (const auto& [m, error] : failed) writes.push_back(queue_.fail_statement(*m, error, now));
-  }
 
  private:
+  void remove(std::vector<Statement>& writes,
+              const std::vector<const Message*>& delivered) const override {
+    writes.push_back(queue_.remove_statement(delivered));
+  }
+  void fail(std::vector<Statement>& writes, const Message& m, const std::string& error,
+            std::int64_t now) const override {
+    writes.push_back(queue_.fail_statement(m, error, now));
+  }
+
   PgQueue& queue_;
 };
 
@@ -46,16 +49,11 @@ class PgInboxClaim final : public InboxClaim<Statement> {
                                std::int64_t now) const override {
     return {{sql["claim_inbox"], {pg::text_array(ids), text_of(now)}}};
   }
-  void settle(std::vector<Statement>& writes, const std::vector<const Message*>&,
-              const std::vector<std::pair<const Message*, std::string>>& failed,
-              std::int64_t) const override {
-    if (failed.empty()) return;
-    std::vector<std::string> ids;
-    for (const auto& [m, error] : failed) ids.push_back(m->message_id);
-    writes.push_back({sql["release_inbox"], {pg::text_array(ids)}});
-  }
 
  protected:
+  Statement release(const std::vector<std::string>& ids) const override {
+    return {sql["release_inbox"], {pg::text_array(ids)}};
+  }
   Statement expire(std::int64_t cutoff) const override {
     return {sql["expire_inbox"], {text_of(cutoff)}};
   }

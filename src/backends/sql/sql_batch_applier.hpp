@@ -86,6 +86,19 @@ class QueueTableClaim : public MessageClaim<Statement> {
     return receipt == m.receipt;
   }
   bool keeps_intake() const override { return true; }
+  void settle(std::vector<Statement>& writes, const std::vector<const queue::Message*>& applied,
+              const std::vector<std::pair<const queue::Message*, std::string>>& failed,
+              std::int64_t now) const override {
+    if (!applied.empty()) remove(writes, applied);
+    for (const auto& [m, error] : failed) fail(writes, *m, error, now);
+  }
+
+ protected:
+  // The queue's statements that delete delivered messages, and retry or dead-letter one.
+  virtual void remove(std::vector<Statement>& writes,
+                      const std::vector<const queue::Message*>& delivered) const = 0;
+  virtual void fail(std::vector<Statement>& writes, const queue::Message& m,
+                    const std::string& error, std::int64_t now) const = 0;
 };
 
 // The queue is in another system, which redelivers a message whose deletion was lost: the
@@ -102,6 +115,14 @@ class InboxClaim : public MessageClaim<Statement> {
   }
   bool owns(const queue::Message&, const std::string&) const override { return true; }
   bool keeps_intake() const override { return false; }
+  void settle(std::vector<Statement>& writes, const std::vector<const queue::Message*>&,
+              const std::vector<std::pair<const queue::Message*, std::string>>& failed,
+              std::int64_t) const override {
+    if (failed.empty()) return;
+    std::vector<std::string> ids;
+    for (const auto& [m, error] : failed) ids.push_back(m->message_id);
+    writes.push_back(release(ids));
+  }
   // Deletes inbox entries too old to meet their message again (at most once an hour): a
   // message is redelivered within its retries, or after a redrive; a week covers both.
   std::vector<Statement> after_commit() override {
@@ -115,6 +136,8 @@ class InboxClaim : public MessageClaim<Statement> {
  protected:
   // Deletes the entries applied before `cutoff`.
   virtual Statement expire(std::int64_t cutoff) const = 0;
+  // Deletes these messages' entries (their delivery failed: the retry must apply).
+  virtual Statement release(const std::vector<std::string>& ids) const = 0;
 
  private:
   std::atomic<std::int64_t> swept_at_{0};
