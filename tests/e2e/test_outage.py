@@ -1,6 +1,6 @@
-"""Dependency outages under load, on a PostgreSQL and Redis of this test's own (scripts/services):
-the PostgreSQL primary, or with QUEUE_BACKEND=redis the Redis holding the queue, is killed as in
-a crash while clients send orders. Writes must answer 503 `unavailable` with Retry-After,
+"""Dependency outages under load, on servers of this test's own (scripts/services): the
+PostgreSQL primary, the MariaDB primary, or with QUEUE_BACKEND=redis the Redis holding the queue,
+is killed as in a crash while clients send orders. Writes must answer 503 `unavailable` with Retry-After,
 promptly (no hang), the process must not crash, what does not need the lost server keeps
 answering, and once the server is back the service resumes by itself and every accepted order
 is processed exactly once."""
@@ -41,11 +41,13 @@ class Load(ClientThreads):
 
 
 def start_on_own_services(test, urls, env=None):
-    """Starts a PostgreSQL and Redis of the test's own, and a server on the services named by
-    `urls` (variables of the services' env file), with `env` on top."""
+    """Starts services of the test's own, and a server on the services named by `urls`
+    (variables of the services' env file; MYSQL_URL becomes the server's DATABASE_URL), with
+    `env` on top."""
     test.services = Services()
     test.addCleanup(test.services.stop)
-    server_env = {name: test.services.env[name] for name in urls}
+    server_env = {"DATABASE_URL" if name == "MYSQL_URL" else name: test.services.env[name]
+                  for name in urls}
     server_env.update({"VISIBILITY_TIMEOUT": "3s", **(env or {})})
     test.server = Server(env=server_env).start()
     test.addCleanup(test.server.cleanup)
@@ -130,6 +132,24 @@ class PostgresOutageTest(unittest.TestCase):
             self.assertEqual(c.get("/api/orders?customer_id=outage&limit=1").status, 200)
 
         outage_under_load(self, "pg-crash", "pg-start", "PostgreSQL", "database", while_down)
+
+
+@unittest.skipUnless(can_start_services(), "starts MariaDB as its own user")
+class MysqlOutageTest(unittest.TestCase):
+    """The store and the queue on MariaDB, whose server is killed (SIGKILL) under load and
+    started again: InnoDB recovers what was committed, so every 202 survives it."""
+
+    def setUp(self):
+        start_on_own_services(self, ("MYSQL_URL",))
+
+    def test_writes_answer_503_while_mysql_is_down_and_service_resumes(self):
+        def while_down(c, load):
+            r = c.get(f"/api/orders/{load.accepted[0]}")
+            self.assertEqual(r.status, 503)
+            self.assertEqual(r.json()["code"], "unavailable")
+            self.assertIsNotNone(r.header("Retry-After"))
+
+        outage_under_load(self, "mysql-crash", "mysql-start", "MariaDB", "database", while_down)
 
 
 @unittest.skipUnless(can_start_services(), "starts Redis and PostgreSQL as their own users")
