@@ -47,8 +47,8 @@ struct Ports {
   queue::Queue* queue = nullptr;
 };
 
-// The database and the queue: SQLite (the embedded default), or PostgreSQL with its queue in
-// the same database or in Redis (QUEUE_BACKEND=redis).
+// The database and the queue: SQLite (the embedded default), or PostgreSQL or MySQL with the
+// queue in the same database or in Redis (QUEUE_BACKEND=redis).
 class Backends {
  public:
   virtual ~Backends() = default;
