@@ -66,6 +66,11 @@ TEST(MysqlStatement, LeavesQuestionMarksInLiteralsAndCommentsAlone) {
             "SELECT '?', \"?\", `a?`, 'it\\'s ?', 1 -- why?\n");
 }
 
+TEST(MysqlStatement, KeepsAdjacentLiteralsApart) {
+  // '' followed by 'x' would read as one literal holding a quote.
+  EXPECT_EQ(rendered({"SELECT ??", {"", "x"}}), "SELECT '' 'x'");
+}
+
 TEST(MysqlStatement, RefusesAValueCountThatDoesNotMatch) {
   EXPECT_THROW(rendered({"SELECT ?, ?", {1}}), std::logic_error);
   EXPECT_THROW(rendered({"SELECT 1", {1}}), std::logic_error);

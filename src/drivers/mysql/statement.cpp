@@ -35,6 +35,8 @@ void render(std::string& out, const Statement& s, const Escape& escape) {
       } else if (p.is_number()) {
         out += *p.value();
       } else {
+        // Two literals side by side would read as one ('a''b' is a'b): keep them apart.
+        if (!out.empty() && out.back() == '\'') out += ' ';
         out += '\'';
         escape(out, *p.value());
         out += '\'';
