@@ -59,7 +59,8 @@ std::string mysql_url_from_parts(const EnvLookup& env, const WithSecret& with_se
   std::string password;
   with_secret("DB_PASSWORD", [&](auto, auto v) { password = v; });
   const auto port = env("DB_PORT").value_or("3306");
-  if (port.empty() || !std::all_of(port.begin(), port.end(), ::isdigit))
+  if (port.empty() ||
+      !std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
     throw ConfigError("DB_PORT must be a port number");
   std::string userinfo = url_encoded(env("DB_USER").value_or("root"));
   if (!password.empty()) userinfo += ":" + url_encoded(password);

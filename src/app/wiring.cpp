@@ -34,6 +34,30 @@ std::string sqlite_path(const Config& c) {
                                : c.sqlite_path;
 }
 
+// QUEUE_BACKEND=redis in front of a database: the queue and the orders' intake in Redis, queued
+// snapshots read there, batches applied through the database's inbox.
+struct RedisQueueFront {
+  RedisQueueFront(const Config& c, asio::io_context& io, redis::Client& redis,
+                  ports::OrderReads& orders, std::unique_ptr<ports::BatchApplier> database_inbox)
+      : queue(io.get_executor(), redis, c.queue_redis_options(), c.queue, c.redis_key_prefix),
+        inbox(std::move(database_inbox)),
+        intake(queue, orders),
+        queued_orders(queue, orders),
+        applier(queue, *inbox, c.idempotency_ttl) {}
+  void serve(Ports& p) {
+    p.intake = &intake;
+    p.order_reads = &queued_orders;
+    p.batch_applier = &applier;
+    p.queue = &queue;
+  }
+
+  backends::RedisQueue queue;
+  std::unique_ptr<ports::BatchApplier> inbox;
+  RedisIntake intake;
+  RedisQueuedOrders queued_orders;
+  RedisBatchApplier applier;
+};
+
 // MySQL or MariaDB (DATABASE_URL=mysql://…): migrated at start, safe when several processes
 // start at once. With QUEUE_BACKEND=redis, the queue and the orders' intake are in Redis, and
 // batches are applied through the database's inbox.
@@ -48,13 +72,8 @@ class MysqlBackends final : public Backends {
     run_on(io, backends::migrate_mysql(pool_));
     ports_ = {nullptr, &orders_, nullptr, catalog_.get(), carts_.get(), &orders_, nullptr};
     if (c.redis_queue) {
-      auto& queue = redis_queue_.emplace(io.get_executor(), *queue_redis, c.queue_redis_options(),
-                                         c.queue, c.redis_key_prefix);
-      inbox_applier_ = make_mysql_inbox_applier(database_);
-      ports_.intake = &redis_intake_.emplace(queue, orders_);
-      ports_.order_reads = &queued_orders_.emplace(queue, orders_);
-      ports_.batch_applier = &redis_applier_.emplace(queue, *inbox_applier_, c.idempotency_ttl);
-      ports_.queue = &queue;
+      redis_front_.emplace(c, io, *queue_redis, orders_, make_mysql_inbox_applier(database_))
+          .serve(ports_);
     } else {
       auto& queue = mysql_queue_.emplace(pool_, c.queue);
       intake_ = make_mysql_intake(pool_, queue);
@@ -83,11 +102,7 @@ class MysqlBackends final : public Backends {
   std::unique_ptr<ports::Intake> intake_;
   std::unique_ptr<ports::BatchApplier> applier_;
   // …or in Redis.
-  std::optional<backends::RedisQueue> redis_queue_;
-  std::unique_ptr<ports::BatchApplier> inbox_applier_;
-  std::optional<RedisIntake> redis_intake_;
-  std::optional<RedisQueuedOrders> queued_orders_;
-  std::optional<RedisBatchApplier> redis_applier_;
+  std::optional<RedisQueueFront> redis_front_;
 };
 
 // The embedded default: one SQLite file.
@@ -136,14 +151,8 @@ class PgBackends final : public Backends {
     run_on(io, reads_.note_write());
     ports_ = {nullptr, &orders_, nullptr, catalog_.get(), carts_.get(), &orders_, nullptr};
     if (c.redis_queue) {
-      auto& queue = redis_queue_.emplace(io.get_executor(), *queue_redis, c.queue_redis_options(),
-                                         c.queue, c.redis_key_prefix);
-      inbox_applier_ = make_pg_inbox_applier(database_);
-      auto& inbox = *inbox_applier_;
-      ports_.intake = &redis_intake_.emplace(queue, orders_);
-      ports_.order_reads = &queued_orders_.emplace(queue, orders_);
-      ports_.batch_applier = &redis_applier_.emplace(queue, inbox, c.idempotency_ttl);
-      ports_.queue = &queue;
+      redis_front_.emplace(c, io, *queue_redis, orders_, make_pg_inbox_applier(database_))
+          .serve(ports_);
     } else {
       auto& queue = pg_queue_.emplace(pool_, c.queue);
       pg_intake_ = make_pg_intake(pool_, queue);
@@ -184,11 +193,7 @@ class PgBackends final : public Backends {
   std::unique_ptr<ports::Intake> pg_intake_;
   std::unique_ptr<ports::BatchApplier> pg_applier_;
   // …or in Redis.
-  std::optional<backends::RedisQueue> redis_queue_;
-  std::unique_ptr<ports::BatchApplier> inbox_applier_;
-  std::optional<RedisIntake> redis_intake_;
-  std::optional<RedisQueuedOrders> queued_orders_;
-  std::optional<RedisBatchApplier> redis_applier_;
+  std::optional<RedisQueueFront> redis_front_;
 };
 
 }  // namespace
