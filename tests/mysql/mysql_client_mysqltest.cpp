@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "../conformance/harness.hpp"
+#include "base/ids.hpp"
 #include "drivers/mysql/pool.hpp"
 
 namespace orderflow::testing {
@@ -17,10 +18,10 @@ class MysqlClient : public ::testing::Test {
   void SetUp() override {
     pool_ = std::make_unique<mysql::Pool>(io_.get_executor(),
                                           mysql::PoolOptions{service_url("MYSQL_URL"), 4});
-    query("DROP TABLE IF EXISTS client_test");
-    query("CREATE TABLE client_test (id INT PRIMARY KEY, note TEXT)");
+    query("DROP TABLE IF EXISTS " + table_);
+    query("CREATE TABLE " + table_ + " (id INT PRIMARY KEY, note TEXT)");
   }
-  void TearDown() override { query("DROP TABLE IF EXISTS client_test"); }
+  void TearDown() override { query("DROP TABLE IF EXISTS " + table_); }
 
   template <typename T>
   T await(asio::awaitable<T> op) {
@@ -33,11 +34,13 @@ class MysqlClient : public ::testing::Test {
     return await(pool_->execute(std::move(statements)));
   }
   std::int64_t rows_in_table() {
-    return query("SELECT COUNT(*) AS n FROM client_test").row(0).integer("n");
+    return query("SELECT COUNT(*) AS n FROM " + table_).row(0).integer("n");
   }
 
   asio::io_context io_;
   std::unique_ptr<mysql::Pool> pool_;
+  // A table of this test's own: ctest runs tests in parallel on one database.
+  const std::string table_ = "client_test_" + sha256_hex(uuid_v7()).substr(0, 12);
 };
 
 TEST_F(MysqlClient, RunsParameterisedQueries) {
@@ -57,23 +60,23 @@ TEST_F(MysqlClient, SessionsReadCommittedInUtf8mb4) {
 TEST_F(MysqlClient, TextComesBackByteForByte) {
   const std::string nasty = std::string("it's a \"quote\", a \\ backslash, ; -- ? ") +
                             std::string(1, '\0') + "\n\r\x1a é 𝄞";
-  query("INSERT INTO client_test VALUES (?, ?)", {1, nasty});
-  EXPECT_EQ(query("SELECT note FROM client_test WHERE id = ?", {1}).row(0).text("note"), nasty);
+  query("INSERT INTO " + table_ + " VALUES (?, ?)", {1, nasty});
+  EXPECT_EQ(query("SELECT note FROM " + table_ + " WHERE id = ?", {1}).row(0).text("note"), nasty);
 }
 
 TEST_F(MysqlClient, StatementsOfARequestAreOneTransaction) {
   std::vector<mysql::Statement> twice;
-  twice.push_back({"INSERT INTO client_test VALUES (?, ?)", {1, "first"}});
-  twice.push_back({"INSERT INTO client_test VALUES (?, ?)", {2, "second"}});
-  twice.push_back({"SELECT COUNT(*) AS n FROM client_test", {}});
+  twice.push_back({"INSERT INTO " + table_ + " VALUES (?, ?)", {1, "first"}});
+  twice.push_back({"INSERT INTO " + table_ + " VALUES (?, ?)", {2, "second"}});
+  twice.push_back({"SELECT COUNT(*) AS n FROM " + table_, {}});
   const auto results = execute(std::move(twice));
   ASSERT_EQ(results.size(), 3u);
   EXPECT_EQ(results[0].affected, 1);
   EXPECT_EQ(results[2].row(0).integer("n"), 2);
 
   std::vector<mysql::Statement> clash;
-  clash.push_back({"INSERT INTO client_test VALUES (?, ?)", {3, "third"}});
-  clash.push_back({"INSERT INTO client_test VALUES (?, ?)", {1, "a duplicate"}});
+  clash.push_back({"INSERT INTO " + table_ + " VALUES (?, ?)", {3, "third"}});
+  clash.push_back({"INSERT INTO " + table_ + " VALUES (?, ?)", {1, "a duplicate"}});
   try {
     execute(std::move(clash));
     ADD_FAILURE() << "a duplicate key was accepted";
@@ -86,8 +89,8 @@ TEST_F(MysqlClient, StatementsOfARequestAreOneTransaction) {
 }
 
 TEST_F(MysqlClient, AnUpdateCountsTheRowsItMatched) {
-  query("INSERT INTO client_test VALUES (1, 'same')");
-  EXPECT_EQ(query("UPDATE client_test SET note = 'same' WHERE id = 1").affected, 1);
+  query("INSERT INTO " + table_ + " VALUES (1, 'same')");
+  EXPECT_EQ(query("UPDATE " + table_ + " SET note = 'same' WHERE id = 1").affected, 1);
 }
 
 TEST_F(MysqlClient, ALeaseHoldsATransactionAcrossRequests) {
@@ -99,8 +102,8 @@ TEST_F(MysqlClient, ALeaseHoldsATransactionAcrossRequests) {
   };
   on_lease("START TRANSACTION");
   std::vector<mysql::Statement> two;
-  two.push_back({"INSERT INTO client_test VALUES (1, 'a')", {}});
-  two.push_back({"INSERT INTO client_test VALUES (2, 'b')", {}});
+  two.push_back({"INSERT INTO " + table_ + " VALUES (1, 'a')", {}});
+  two.push_back({"INSERT INTO " + table_ + " VALUES (2, 'b')", {}});
   await(lease.execute(std::move(two)));  // inside the open transaction: no commit of its own
   on_lease("ROLLBACK");
   lease = {};
