@@ -88,15 +88,22 @@ Config load_config(const EnvLookup& env) {
   with_secret("DATABASE_URL", [&](auto, auto v) { c.database_url = v; });
   // The usual Node/MySQL variables, when there is no DATABASE_URL: a MySQL server.
   if (!c.database_url && env("DB_HOST")) c.database_url = mysql_url_from_parts(env, with_secret);
-  if (c.mysql()) {
+  const auto check_mysql_url = [](const std::string& name, const std::string& url) {
     try {
-      mysql::parse_url(*c.database_url);
+      mysql::parse_url(url);
     } catch (const std::invalid_argument& e) {
-      throw ConfigError(std::string("DATABASE_URL: ") + e.what());
+      throw ConfigError(name + ": " + e.what());
     }
-  }
+  };
+  if (c.mysql()) check_mysql_url("DATABASE_URL", *c.database_url);
   with_secret("DATABASE_REPLICA_URLS",
               [&](auto, auto v) { c.database_replica_urls = split_list(v); });
+  for (const auto& url : c.database_replica_urls) {
+    // Replicas of the primary's kind: the position read-your-writes waits for is the primary's.
+    if (mysql::is_mysql_url(url) != c.mysql())
+      throw ConfigError("DATABASE_REPLICA_URLS: each replica must be of DATABASE_URL's database");
+    if (c.mysql()) check_mysql_url("DATABASE_REPLICA_URLS", url);
+  }
   with("DB_POOL_SIZE",
        [&](auto n, auto v) { c.db_pool_size = number<std::size_t>(n, v, 1, 1000); });
   with("HOST", [&](auto, auto v) { c.host = v; });
@@ -202,8 +209,6 @@ Config load_config(const EnvLookup& env) {
   with("SQLITE_BUSY_TIMEOUT", [&](auto n, auto v) { c.sqlite_busy_timeout = duration(n, v); });
   if (!c.database_replica_urls.empty() && !c.database_url)
     throw ConfigError("DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are of a primary");
-  if (!c.database_replica_urls.empty() && c.mysql())
-    throw ConfigError("DATABASE_REPLICA_URLS: read replicas are not supported on MySQL yet");
   with_secret("QUEUE_REDIS_URL", [&](auto n, auto v) { c.queue_redis = redis_url(n, v); });
   with("QUEUE_BACKEND", [&](auto n, auto v) {
     if (v != "database" && v != "redis") throw ConfigError(n + " must be database or redis");

@@ -90,7 +90,7 @@ int serve(Config cfg) {
                    handler_stats, after_commit);
   obs::HealthMonitor health(*wired.database, *wired.queue,
                             cfg.cache_backend == "off" ? nullptr : cache.get());
-  if (auto* reads = backends.read_router(); reads && reads->has_replicas())
+  if (auto* reads = backends.replicas(); reads && reads->has_replicas())
     health.watch_replicas([reads]() -> asio::awaitable<std::vector<obs::ReplicaCheck>> {
       std::vector<obs::ReplicaCheck> out;
       const auto replicas = co_await reads->probe();

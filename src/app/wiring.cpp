@@ -58,53 +58,6 @@ struct RedisQueueFront {
   RedisBatchApplier applier;
 };
 
-// MySQL or MariaDB (DATABASE_URL=mysql://…): migrated at start, safe when several processes
-// start at once. With QUEUE_BACKEND=redis, the queue and the orders' intake are in Redis, and
-// batches are applied through the database's inbox.
-class MysqlBackends final : public Backends {
- public:
-  MysqlBackends(const Config& c, asio::io_context& io, redis::Client* queue_redis)
-      : pool_(io.get_executor(), mysql::PoolOptions{*c.database_url, c.db_pool_size}),
-        database_(pool_),
-        orders_(database_),
-        catalog_(make_mysql_catalog(database_)),
-        carts_(make_mysql_carts(pool_, c.cart_ttl)) {
-    run_on(io, backends::migrate_mysql(pool_));
-    ports_ = {nullptr, &orders_, nullptr, catalog_.get(), carts_.get(), &orders_, nullptr};
-    if (c.redis_queue) {
-      redis_front_.emplace(c, io, *queue_redis, orders_, make_mysql_inbox_applier(database_))
-          .serve(ports_);
-    } else {
-      auto& queue = mysql_queue_.emplace(pool_, c.queue);
-      intake_ = make_mysql_intake(pool_, queue);
-      applier_ = make_mysql_batch_applier(database_, queue);
-      ports_.intake = intake_.get();
-      ports_.batch_applier = applier_.get();
-      ports_.queue = &queue;
-    }
-  }
-  std::vector<obs::PoolGauge> pools() const override {
-    const auto s = pool_.stats();
-    return {{"primary", s.size, s.connected, s.leased, s.in_flight}};
-  }
-  std::string describe() const override {
-    return "mysql://" + mysql::describe(mysql::parse_url(pool_.options().conninfo));
-  }
-
- private:
-  mysql::Pool pool_;
-  MysqlDatabase database_;
-  MysqlOrders orders_;
-  std::unique_ptr<ports::Catalog> catalog_;
-  std::unique_ptr<ports::Carts> carts_;
-  // The queue in this database…
-  std::optional<MysqlQueue> mysql_queue_;
-  std::unique_ptr<ports::Intake> intake_;
-  std::unique_ptr<ports::BatchApplier> applier_;
-  // …or in Redis.
-  std::optional<RedisQueueFront> redis_front_;
-};
-
 // The embedded default: one SQLite file.
 class SqliteBackends final : public Backends {
  public:
@@ -133,65 +86,102 @@ class SqliteBackends final : public Backends {
   std::unique_ptr<ports::Carts> carts_;
 };
 
-// PostgreSQL (DATABASE_URL): migrated at start, safe when several processes start at once.
-// With QUEUE_BACKEND=redis, the queue and the orders' intake are in Redis, and batches are
-// applied through the database's inbox.
-class PgBackends final : public Backends {
+// What differs between the server databases: their driver, their SQL and their describing.
+struct PostgresStack {
+  using Pool = pg::Pool;
+  using ReadRouter = pg::ReadRouter;
+  using Database = PgDatabase;
+  using Orders = PgOrders;
+  using Queue = PgQueue;
+  static constexpr auto migrate = migrate_postgres;
+  static constexpr auto make_catalog = make_pg_catalog;
+  static constexpr auto make_carts = make_pg_carts;
+  static constexpr auto make_intake = make_pg_intake;
+  static constexpr auto make_batch_applier = make_pg_batch_applier;
+  static constexpr auto make_inbox_applier = make_pg_inbox_applier;
+  static std::string describe(const std::string& url) {
+    return "postgresql://" + pg::without_credentials(url);
+  }
+};
+
+struct MysqlStack {
+  using Pool = mysql::Pool;
+  using ReadRouter = mysql::ReadRouter;
+  using Database = MysqlDatabase;
+  using Orders = MysqlOrders;
+  using Queue = MysqlQueue;
+  static constexpr auto migrate = migrate_mysql;
+  static constexpr auto make_catalog = make_mysql_catalog;
+  static constexpr auto make_carts = make_mysql_carts;
+  static constexpr auto make_intake = make_mysql_intake;
+  static constexpr auto make_batch_applier = make_mysql_batch_applier;
+  static constexpr auto make_inbox_applier = make_mysql_inbox_applier;
+  static std::string describe(const std::string& url) {
+    return "mysql://" + mysql::describe(mysql::parse_url(url));
+  }
+};
+
+// PostgreSQL (DATABASE_URL=postgresql://…) or MySQL/MariaDB (mysql://…), with read replicas
+// (DATABASE_REPLICA_URLS): migrated at start, safe when several processes start at once. With
+// QUEUE_BACKEND=redis, the queue and the orders' intake are in Redis, and batches are applied
+// through the database's inbox.
+template <class Stack>
+class ServerBackends final : public Backends {
  public:
-  PgBackends(const Config& c, asio::io_context& io, redis::Client* queue_redis)
-      : pool_(io.get_executor(), pg::PoolOptions{*c.database_url, c.db_pool_size}),
+  ServerBackends(const Config& c, asio::io_context& io, redis::Client* queue_redis)
+      : pool_(io.get_executor(), sqlclient::PoolOptions{*c.database_url, c.db_pool_size}),
         reads_(pool_, c.database_replica_urls, replica_options(c)),
         database_(pool_, &reads_),
         orders_(database_),
-        catalog_(make_pg_catalog(database_)),
-        carts_(make_pg_carts(pool_, c.cart_ttl)) {
-    run_on(io, backends::migrate_postgres(pool_));
+        catalog_(Stack::make_catalog(database_)),
+        carts_(Stack::make_carts(pool_, c.cart_ttl)) {
+    run_on(io, Stack::migrate(pool_));
     // Replicas serve this process nothing older than what the primary held when it started (a
     // catalog loaded by `orderflow demo-data` just before is listed at once, not after replay).
     run_on(io, reads_.note_write());
     ports_ = {nullptr, &orders_, nullptr, catalog_.get(), carts_.get(), &orders_, nullptr};
     if (c.redis_queue) {
-      redis_front_.emplace(c, io, *queue_redis, orders_, make_pg_inbox_applier(database_))
+      redis_front_.emplace(c, io, *queue_redis, orders_, Stack::make_inbox_applier(database_))
           .serve(ports_);
     } else {
-      auto& queue = pg_queue_.emplace(pool_, c.queue);
-      pg_intake_ = make_pg_intake(pool_, queue);
-      ports_.intake = pg_intake_.get();
-      pg_applier_ = make_pg_batch_applier(database_, queue);
-      ports_.batch_applier = pg_applier_.get();
+      auto& queue = queue_.emplace(pool_, c.queue);
+      intake_ = Stack::make_intake(pool_, queue);
+      applier_ = Stack::make_batch_applier(database_, queue);
+      ports_.intake = intake_.get();
+      ports_.batch_applier = applier_.get();
       ports_.queue = &queue;
     }
   }
-  pg::ReadRouter* read_router() override { return &reads_; }
+  sqlclient::ReplicaSet* replicas() override { return &reads_; }
   std::vector<obs::PoolGauge> pools() const override {
     const auto s = pool_.stats();
     return {{"primary", s.size, s.connected, s.leased, s.in_flight}};
   }
   std::string describe() const override {
-    auto out = "postgresql://" + pg::without_credentials(pool_.options().conninfo);
+    auto out = Stack::describe(pool_.options().conninfo);
     for (const auto& r : reads_.status()) out += ", replica " + r.name;
     return out;
   }
 
  private:
-  static pg::PoolOptions replica_options(const Config& c) {
-    pg::PoolOptions o;
+  static sqlclient::PoolOptions replica_options(const Config& c) {
+    sqlclient::PoolOptions o;
     o.size = c.db_pool_size;
     // A replica that does not answer soon is skipped: the primary can serve the read.
     o.connect_timeout = std::chrono::milliseconds(1000);
     return o;
   }
 
-  pg::Pool pool_;
-  pg::ReadRouter reads_;
-  PgDatabase database_;
-  PgOrders orders_;
+  typename Stack::Pool pool_;
+  typename Stack::ReadRouter reads_;
+  typename Stack::Database database_;
+  typename Stack::Orders orders_;
   std::unique_ptr<ports::Catalog> catalog_;
   std::unique_ptr<ports::Carts> carts_;
   // The queue in this database…
-  std::optional<backends::PgQueue> pg_queue_;
-  std::unique_ptr<ports::Intake> pg_intake_;
-  std::unique_ptr<ports::BatchApplier> pg_applier_;
+  std::optional<typename Stack::Queue> queue_;
+  std::unique_ptr<ports::Intake> intake_;
+  std::unique_ptr<ports::BatchApplier> applier_;
   // …or in Redis.
   std::optional<RedisQueueFront> redis_front_;
 };
@@ -200,8 +190,8 @@ class PgBackends final : public Backends {
 
 std::unique_ptr<Backends> open_backends(const Config& c, asio::io_context& io,
                                         redis::Client* queue_redis) {
-  if (c.mysql()) return std::make_unique<MysqlBackends>(c, io, queue_redis);
-  if (c.database_url) return std::make_unique<PgBackends>(c, io, queue_redis);
+  if (c.mysql()) return std::make_unique<ServerBackends<MysqlStack>>(c, io, queue_redis);
+  if (c.database_url) return std::make_unique<ServerBackends<PostgresStack>>(c, io, queue_redis);
   return std::make_unique<SqliteBackends>(c);
 }
 

@@ -21,8 +21,8 @@
 #include "core/ports/intake.hpp"
 #include "core/ports/order_reads.hpp"
 #include "core/ports/queue.hpp"
-#include "drivers/pg/replicas.hpp"
 #include "drivers/redis/client.hpp"
+#include "drivers/sqlclient/read_router.hpp"
 #include "service/catalog_service.hpp"
 
 namespace orderflow::app {
@@ -54,7 +54,8 @@ class Backends {
   virtual ~Backends() = default;
   const Ports& ports() const { return ports_; }
   virtual std::string describe() const = 0;  // for the start-up log, without secrets
-  virtual pg::ReadRouter* read_router() { return nullptr; }
+  // The read replicas (DATABASE_REPLICA_URLS), for health checks; null for the embedded file.
+  virtual sqlclient::ReplicaSet* replicas() { return nullptr; }
   // The database's connection pools, for /metrics (none for the embedded file).
   virtual std::vector<obs::PoolGauge> pools() const { return {}; }
 

@@ -9,6 +9,7 @@
 
 #include "base/log.hpp"
 #include "base/time.hpp"
+#include "core/errors.hpp"
 
 namespace orderflow::service {
 
@@ -43,16 +44,33 @@ json::object Worker::status() const {
 asio::awaitable<void> Worker::loop() {
   asio::steady_timer backoff(co_await asio::this_coro::executor);
   auto pause = std::chrono::milliseconds(100);
+  // A batch the store was unavailable for: applied again once it answers, not received again
+  // meanwhile. Each delivery counts towards the dead-letter queue, and an outage of the store
+  // (the queue in Redis still taking orders) is not the orders' fault. Applying is idempotent:
+  // if the batch's visibility ran out and another worker took it, the inbox keeps it once.
+  std::vector<queue::Message> held;
   while (!stopping_) {
     std::string failure;
     try {
-      const auto asked = std::chrono::steady_clock::now();
-      auto batch = co_await queue_.receive(options_.batch_size, options_.poll_wait);
-      last_poll_at_ = now_ms();
-      if (batch.empty()) continue;
+      std::vector<queue::Message> batch = std::move(held);
+      held.clear();
+      if (batch.empty()) {
+        const auto asked = std::chrono::steady_clock::now();
+        batch = co_await queue_.receive(options_.batch_size, options_.poll_wait);
+        last_poll_at_ = now_ms();
+        if (batch.empty()) continue;
+        stats_.record_receive(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - asked)
+                .count());
+      }
       const auto t0 = std::chrono::steady_clock::now();
-      stats_.record_receive(std::chrono::duration<double, std::milli>(t0 - asked).count());
-      auto result = co_await applier_.apply_batch(batch, rules_);
+      ports::BatchResult result;
+      try {
+        result = co_await applier_.apply_batch(batch, rules_);
+      } catch (const core::DependencyUnavailable&) {
+        held = std::move(batch);
+        throw;
+      }
       if (after_commit_) co_await after_commit_(result);
       const auto done = now_ms();
       const double apply_ms =

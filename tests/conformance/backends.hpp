@@ -28,71 +28,59 @@ inline sqlite::Database::Options migrated_file(std::string path, int readers = 2
   return o;
 }
 
-// A database of its own on the PostgreSQL server of DATABASE_URL (scripts/services starts it),
+// A database of its own on the server `Kind::kUrlVariable` names (scripts/services starts it),
 // created for one test and dropped after it.
-class ScratchDatabase {
+template <class Kind>
+class ScratchServerDatabase {
  public:
-  explicit ScratchDatabase(asio::io_context& io) : io_(io) {
-    base_ = service_url("DATABASE_URL");
+  using Pool = typename Kind::Pool;
+  explicit ScratchServerDatabase(asio::io_context& io) : io_(io) {
+    base_ = service_url(Kind::kUrlVariable);
     name_ = "scratch_" + sha256_hex(uuid_v7()).substr(0, 16);
-    admin_ = std::make_unique<pg::Pool>(io.get_executor(), pg::PoolOptions{base_, 1});
+    admin_ = std::make_unique<Pool>(io.get_executor(), sqlclient::PoolOptions{base_, 1});
     exec("CREATE DATABASE " + name_);
   }
-  ~ScratchDatabase() {
+  ~ScratchServerDatabase() {
     try {
-      exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+      exec("DROP DATABASE IF EXISTS " + name_ + Kind::kDropOptions);
     } catch (...) {
     }
   }
+  const std::string& name() const { return name_; }
   std::string url() const { return base_.substr(0, base_.rfind('/') + 1) + name_; }
   // A pool on this database, migrated to the current schema.
-  std::unique_ptr<pg::Pool> migrated_pool() {
-    auto pool = std::make_unique<pg::Pool>(io_.get_executor(), pg::PoolOptions{url(), 4});
-    run(io_, backends::migrate_postgres(*pool));
+  std::unique_ptr<Pool> migrated_pool() {
+    auto pool = std::make_unique<Pool>(io_.get_executor(), sqlclient::PoolOptions{url(), 4});
+    run(io_, Kind::migrate(*pool));
     return pool;
   }
 
  private:
   void exec(const std::string& sql) {
-    std::vector<pg::Statement> s;
-    s.push_back({sql, {}, false});
+    std::vector<typename Pool::Statement> s;
+    s.push_back(Pool::ConnectionType::control(sql));
     run(io_, admin_->execute(std::move(s)));
   }
   asio::io_context& io_;
   std::string base_, name_;
-  std::unique_ptr<pg::Pool> admin_;
+  std::unique_ptr<Pool> admin_;
 };
 
-// A database of its own on the MariaDB server of MYSQL_URL (scripts/services starts it),
-// created for one test and dropped after it.
-class ScratchMysqlDatabase {
- public:
-  explicit ScratchMysqlDatabase(asio::io_context& io) : io_(io) {
-    base_ = service_url("MYSQL_URL");
-    name_ = "scratch_" + sha256_hex(uuid_v7()).substr(0, 16);
-    admin_ = std::make_unique<mysql::Pool>(io.get_executor(), mysql::PoolOptions{base_, 1});
-    exec("CREATE DATABASE " + name_);
-  }
-  ~ScratchMysqlDatabase() {
-    try {
-      exec("DROP DATABASE IF EXISTS " + name_);
-    } catch (...) {
-    }
-  }
-  std::string url() const { return base_.substr(0, base_.rfind('/') + 1) + name_; }
-  // A pool on this database, migrated to the current schema.
-  std::unique_ptr<mysql::Pool> migrated_pool() {
-    auto pool = std::make_unique<mysql::Pool>(io_.get_executor(), mysql::PoolOptions{url(), 4});
-    run(io_, backends::migrate_mysql(*pool));
-    return pool;
-  }
-
- private:
-  void exec(const std::string& sql) { run(io_, admin_->query(sql)); }
-  asio::io_context& io_;
-  std::string base_, name_;
-  std::unique_ptr<mysql::Pool> admin_;
+struct PostgresServer {
+  using Pool = pg::Pool;
+  static constexpr const char* kUrlVariable = "DATABASE_URL";
+  static constexpr const char* kDropOptions = " WITH (FORCE)";  // its connections go too
+  static constexpr auto migrate = backends::migrate_postgres;
 };
+using ScratchDatabase = ScratchServerDatabase<PostgresServer>;
+
+struct MysqlServer {
+  using Pool = mysql::Pool;
+  static constexpr const char* kUrlVariable = "MYSQL_URL";
+  static constexpr const char* kDropOptions = "";
+  static constexpr auto migrate = backends::migrate_mysql;
+};
+using ScratchMysqlDatabase = ScratchServerDatabase<MysqlServer>;
 
 // A backend as the service wires it (app::open_backends) from the configuration variables a
 // user would set (Place::env(), for a place made for this test); carts(ttl) and reopen() open

@@ -40,38 +40,71 @@ def psql_ok(url, sql="SELECT 1"):
     return subprocess.run(["psql", url, "-qc", sql], capture_output=True).returncode == 0
 
 
-def mysql(url, sql):
-    """Runs `sql` with MariaDB's client on the server of a mysql:// URL (no database chosen)."""
+def mysql(url, sql, check=True):
+    """Runs `sql` with MariaDB's client on the server of a mysql:// URL (no database chosen);
+    whether it succeeded."""
     u = urllib.parse.urlsplit(url)
-    subprocess.run(["mariadb", "--no-defaults", "-h", u.hostname, "-P", str(u.port or 3306),
-                    "-u", urllib.parse.unquote(u.username or "root"),
-                    "-p" + urllib.parse.unquote(u.password or ""), "-e", sql],
-                   check=True, capture_output=True)
+    return subprocess.run(["mariadb", "--no-defaults", "-h", u.hostname, "-P", str(u.port or 3306),
+                           "-u", urllib.parse.unquote(u.username or "root"),
+                           "-p" + urllib.parse.unquote(u.password or ""), "-e", sql],
+                          check=check, capture_output=True).returncode == 0
 
 
 @contextlib.contextmanager
 def replica_replay_paused():
-    """On PostgreSQL with a replica (scripts/services): WAL replay stops on the replica for the
-    block, so that it lags the primary for sure. Serialised with the C++ replica tests, which
-    pause the same replica, by their lock file. Without a replica: does nothing."""
-    replicas = os.environ.get("DATABASE_REPLICA_URLS") if ON_POSTGRES else None
-    if not replicas:
+    """On PostgreSQL or MariaDB with a replica (scripts/services): replay stops on the replica
+    for the block, so that it lags the primary for sure. Serialised with the C++ replica tests,
+    which pause the same replica, by their lock file. Without a replica: does nothing."""
+    if ON_POSTGRES and os.environ.get("DATABASE_REPLICA_URLS"):
+        url = os.environ["DATABASE_REPLICA_URLS"].split(",")[0].strip()
+        kind, pause, resume = "postgres", "SELECT pg_wal_replay_pause()", "SELECT pg_wal_replay_resume()"
+        run = psql
+    elif ON_MYSQL and os.environ.get("MYSQL_REPLICA_ADMIN_URL"):
+        url = os.environ["MYSQL_REPLICA_ADMIN_URL"]
+        kind, pause, resume = "mysql", "STOP SLAVE SQL_THREAD", "START SLAVE SQL_THREAD"
+        run = mysql
+    else:
         yield
         return
-    url = replicas.split(",")[0].strip()
-    with open("/tmp/orderflow-replica-replay.lock", "a") as lock:
+    with open(f"/tmp/orderflow-replica-replay-{kind}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        psql(url, "SELECT pg_wal_replay_pause()")
+        run(url, pause)
         try:
             yield
         finally:
-            psql(url, "SELECT pg_wal_replay_resume()")
+            run(url, resume)
 
 
 def needs_sqlite(test):
     """For tests that inject faults through the SQLite file itself."""
     import unittest
     return unittest.skipIf(ON_SERVER_DATABASE, "injects its fault through the SQLite file")(test)
+
+
+def listens_on(pid, port):
+    """Whether process `pid` has a TCP socket listening on `port` (from /proc)."""
+    inodes = set()
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                for line in f.readlines()[1:]:
+                    fields = line.split()
+                    if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                        inodes.add(fields[9])
+        except OSError:
+            pass
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:[") and link[8:-1] in inodes:
+            return True
+    return False
 
 
 def free_port():
@@ -192,6 +225,14 @@ class Server:
             mysql(base, f"CREATE DATABASE IF NOT EXISTS {name}")
             self.database_url = base.rsplit("/", 1)[0] + "/" + name
             self.env["DATABASE_URL"] = self.database_url
+            # The GTID replica replays the whole server: the database reaches it too.
+            replicas = os.environ.get("MYSQL_REPLICA_URLS")
+            if replicas:
+                urls = [r.strip().rsplit("/", 1)[0] + "/" + name for r in replicas.split(",")]
+                self.env["DATABASE_REPLICA_URLS"] = ",".join(urls)
+                for url in urls:
+                    wait_until(lambda: mysql(url, f"USE {name}", check=False),
+                               what=f"{name} on the replica")
         if ON_REDIS:
             self.env["REDIS_URL"] = os.environ["REDIS_URL"]
             self.env["REDIS_KEY_PREFIX"] = "e2e-" + hashlib.sha1(self.data_dir.encode()).hexdigest()[:12] + ":"
@@ -213,9 +254,12 @@ class Server:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {self.read_log()}")
+            # Ours, not a server of another test that took the port between free_port() and
+            # our bind (ours then exits with "Address already in use").
+            if not listens_on(self.proc.pid, self.port):
+                time.sleep(0.05)
+                continue
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    pass
                 c = Client(self.port)
                 if c.get("/ready").status == 200:
                     c.close()

@@ -1,9 +1,10 @@
 """Dependency outages under load, on servers of this test's own (scripts/services): the
-PostgreSQL primary, the MariaDB primary, or with QUEUE_BACKEND=redis the Redis holding the queue,
-is killed as in a crash while clients send orders. Writes must answer 503 `unavailable` with Retry-After,
-promptly (no hang), the process must not crash, what does not need the lost server keeps
-answering, and once the server is back the service resumes by itself and every accepted order
-is processed exactly once."""
+PostgreSQL primary, the MariaDB primary (with the queue in it or in Redis), or with
+QUEUE_BACKEND=redis the Redis holding the queue, is killed as in a crash while clients send
+orders. Writes must answer 503 `unavailable` with Retry-After, promptly (no hang), unless the
+queue is elsewhere and takes them; the process must not crash, what does not need the lost
+server keeps answering, and once the server is back the service resumes by itself and every
+accepted order is processed exactly once."""
 import time
 import unittest
 import uuid
@@ -40,32 +41,37 @@ class Load(ClientThreads):
             return sum(1 for t, s, _, _ in self.answers if s == status and t >= since)
 
 
+# The services' MariaDB, under the names the server reads.
+AS_DATABASE = {"MYSQL_URL": "DATABASE_URL", "MYSQL_REPLICA_URLS": "DATABASE_REPLICA_URLS"}
+
+
 def start_on_own_services(test, urls, env=None):
     """Starts services of the test's own, and a server on the services named by `urls`
-    (variables of the services' env file; MYSQL_URL becomes the server's DATABASE_URL), with
-    `env` on top."""
+    (variables of the services' env file, MariaDB's as the server's DATABASE_URL and
+    DATABASE_REPLICA_URLS), with `env` on top."""
     test.services = Services()
     test.addCleanup(test.services.stop)
-    server_env = {"DATABASE_URL" if name == "MYSQL_URL" else name: test.services.env[name]
-                  for name in urls}
+    server_env = {AS_DATABASE.get(name, name): test.services.env[name] for name in urls}
     server_env.update({"VISIBILITY_TIMEOUT": "3s", **(env or {})})
     test.server = Server(env=server_env).start()
     test.addCleanup(test.server.cleanup)
 
 
-def outage_under_load(test, crash, restart, name, check, while_down):
+def outage_under_load(test, crash, restart, name, check, while_down, writes_while_down=503):
     """Kills a dependency of test.server (scripts/services command `crash`) under load, runs
     while_down(client, load), starts it again (`restart`), and checks the answers and that
-    every accepted order was processed once. `check` names its /api/health check."""
+    every accepted order was processed once. `check` names its /api/health check; orders sent
+    while it is down are refused (503), or with `writes_while_down=202` still accepted (the
+    queue is elsewhere) and applied once it is back."""
     c = test.server.client()
     load = Load(test.server.port)
     try:
         wait_until(lambda: load.count(202) >= 200, timeout=30, what="orders accepted")
         test.services.run(crash)
         down_at = time.time()
-        # Writes now fail fast with 503 and Retry-After.
-        wait_until(lambda: load.count(503, since=down_at) >= 50, timeout=20,
-                   what=f"503s while {name} is down")
+        # Writes now fail fast with 503 and Retry-After, or go on being accepted.
+        wait_until(lambda: load.count(writes_while_down, since=down_at) >= 50, timeout=20,
+                   what=f"{writes_while_down}s while {name} is down")
         r = c.get("/api/health")
         test.assertEqual(r.status, 503)
         test.assertEqual(r.json()["checks"][check]["status"], "disconnected")
@@ -79,6 +85,8 @@ def outage_under_load(test, crash, restart, name, check, while_down):
         wait_until(lambda: load.count(202, since=up_at) >= 100, timeout=30,
                    what=f"orders accepted again after {name} came back")
         recovered_in = min(t for t, s, _, _ in load.answers if s == 202 and t >= up_at) - up_at
+        wait_until(lambda: c.get("/api/health").json()["checks"][check]["status"] == "connected",
+                   timeout=30, what=f"/api/health to see {name} again")
     finally:
         load.finish()
 
@@ -98,7 +106,8 @@ def outage_under_load(test, crash, restart, name, check, while_down):
         s = r.status == 200 and r.json()
         return s and s["visible"] + s["in_flight"] + s["delayed"] == 0 and s
 
-    wait_until(drained, timeout=60, interval=0.2, what="the queue to drain")
+    stats = wait_until(drained, timeout=60, interval=0.2, what="the queue to drain")
+    test.assertEqual(stats["dead_letter"], 0, f"orders dead-lettered by the {name} outage")
     lost, twice = [], []
     for oid in load.accepted:
         r = c.get(f"/api/orders/{oid}")
@@ -140,7 +149,7 @@ class MysqlOutageTest(unittest.TestCase):
     started again: InnoDB recovers what was committed, so every 202 survives it."""
 
     def setUp(self):
-        start_on_own_services(self, ("MYSQL_URL",))
+        start_on_own_services(self, ("MYSQL_URL", "MYSQL_REPLICA_URLS"))
 
     def test_writes_answer_503_while_mysql_is_down_and_service_resumes(self):
         def while_down(c, load):
@@ -148,8 +157,32 @@ class MysqlOutageTest(unittest.TestCase):
             self.assertEqual(r.status, 503)
             self.assertEqual(r.json()["code"], "unavailable")
             self.assertIsNotNone(r.header("Retry-After"))
+            # Lists are read on the GTID replica, which is still up.
+            self.assertEqual(c.get("/api/orders?customer_id=outage&limit=1").status, 200)
+            self.assertEqual(c.get("/api/products?limit=1").status, 200)
 
         outage_under_load(self, "mysql-crash", "mysql-start", "MariaDB", "database", while_down)
+
+
+@unittest.skipUnless(can_start_services(), "starts MariaDB and Redis as their own users")
+class MysqlRedisQueueOutageTest(unittest.TestCase):
+    """The usual Node stack: the queue in Redis Streams, workers writing to MariaDB, whose
+    server is killed under load. Orders go on being accepted into Redis; the worker holds the
+    batch it could not apply and applies it, and the rest, once MariaDB is back: none lost,
+    none applied twice, none dead-lettered."""
+
+    def setUp(self):
+        start_on_own_services(self, ("MYSQL_URL", "MYSQL_REPLICA_URLS", "REDIS_URL"),
+                              {"QUEUE_BACKEND": "redis"})
+
+    def test_orders_are_accepted_while_mysql_is_down_and_applied_once_it_is_back(self):
+        def while_down(c, load):
+            # An order still in the queue is read from Redis; lists from the replica.
+            self.assertEqual(c.get(f"/api/orders/{load.accepted[-1]}").status, 200)
+            self.assertEqual(c.get("/api/orders?customer_id=outage&limit=1").status, 200)
+
+        outage_under_load(self, "mysql-crash", "mysql-start", "MariaDB", "database", while_down,
+                          writes_while_down=202)
 
 
 @unittest.skipUnless(can_start_services(), "starts Redis and PostgreSQL as their own users")

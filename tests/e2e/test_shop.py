@@ -320,7 +320,7 @@ class ConfiguredShopTest(unittest.TestCase):
             with s.client() as c:
                 self.assertEqual(c.get("/api/products").json()["total"], 0)
             s.stop()
-            # On PostgreSQL the replica lags for sure: a process started after the catalog was
+            # With a replica, it lags for sure: a process started after the catalog was
             # loaded must list it anyway (its replica reads wait for what the primary held at its
             # start).
             with replica_replay_paused():

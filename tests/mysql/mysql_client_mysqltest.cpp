@@ -128,6 +128,20 @@ TEST_F(MysqlClient, AQueryPastItsTimeoutDropsTheConnectionAndThePoolRecovers) {
   EXPECT_EQ(run(io_, pool.query("SELECT 7 AS v")).row(0).integer("v"), 7);
 }
 
+TEST_F(MysqlClient, AConnectionTheServerClosesWhileIdleIsReplacedBeforeTheNextRequest) {
+  mysql::Pool pool(io_.get_executor(), mysql::PoolOptions{service_url("MYSQL_URL"), 1});
+  const auto first = run(io_, pool.query("SELECT CONNECTION_ID() AS id")).row(0).text("id");
+  query("KILL CONNECTION " + first);  // as a server restart or wait_timeout would
+  // The idle connection notices by itself (its socket is watched): running `io` lets it.
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  io_.restart();
+  while (pool.stats().connected > 0 && std::chrono::steady_clock::now() < deadline)
+    io_.run_one_for(10ms);
+  EXPECT_EQ(pool.stats().connected, 0u);
+  // The next request gets a new connection instead of failing on the dead one.
+  EXPECT_NE(run(io_, pool.query("SELECT CONNECTION_ID() AS id")).row(0).text("id"), first);
+}
+
 TEST_F(MysqlClient, AnUnreachableServerIsAConnectionErrorThenABackoff) {
   mysql::Pool pool(io_.get_executor(),
                    mysql::PoolOptions{"mysql://nobody@127.0.0.1:1/none", 1, 1000ms});

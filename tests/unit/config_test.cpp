@@ -187,7 +187,20 @@ TEST(Config, MysqlUrlsAreCheckedAtStart) {
   EXPECT_FALSE(app::load_config(fixed_env({{"DATABASE_URL", "postgresql://u@h/db"}})).mysql());
   EXPECT_THROW(app::load_config(fixed_env({{"DATABASE_URL", "mysql://u@h/db?ssl-mode=maybe"}})),
                app::ConfigError);
+  EXPECT_EQ(
+      app::load_config(fixed_env({{"DATABASE_URL", "mysql://u@h/db"},
+                                  {"DATABASE_REPLICA_URLS", "mysql://u@r1/db,mariadb://u@r2/db"}}))
+          .database_replica_urls.size(),
+      2u);
+  EXPECT_THROW(
+      app::load_config(fixed_env({{"DATABASE_URL", "mysql://u@h/db"},
+                                  {"DATABASE_REPLICA_URLS", "mysql://u@r/db?ssl-mode=x"}})),
+      app::ConfigError);
+  // A replica of another kind of database cannot say whether it has this primary's writes.
   EXPECT_THROW(app::load_config(fixed_env({{"DATABASE_URL", "mysql://u@h/db"},
+                                           {"DATABASE_REPLICA_URLS", "postgresql://u@r/db"}})),
+               app::ConfigError);
+  EXPECT_THROW(app::load_config(fixed_env({{"DATABASE_URL", "postgresql://u@h/db"},
                                            {"DATABASE_REPLICA_URLS", "mysql://u@r/db"}})),
                app::ConfigError);
 }

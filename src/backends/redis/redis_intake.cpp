@@ -8,6 +8,7 @@
 #include "backends/redis/redis_lua.hpp"
 #include "base/ids.hpp"
 #include "base/log.hpp"
+#include "core/errors.hpp"
 
 namespace orderflow::backends {
 
@@ -91,20 +92,29 @@ asio::awaitable<std::optional<ports::KeyBinding>> RedisIntake::find_key_binding(
 }
 
 asio::awaitable<ports::OrderLookup> RedisQueuedOrders::find_order(std::string order_id) {
-  auto found = co_await database_.find_order(order_id);
-  if (found.order || found.queued) co_return found;
-  Command read{"HMGET", intake_key(queue_, order_id), "s", "req", "at"};
-  const auto r = co_await queue_.client().command(std::move(read));
-  const auto& f = r.elements;
-  if (f.at(0).is_nil()) co_return found;
-  if (f[0].str == "queued") {
-    found.queued = ports::QueuedOrder{
-        domain::order_request_from_message(boost::json::parse(f.at(1).str).as_object()),
-        std::stoll(f.at(2).str)};
-    co_return found;
+  // Redis first: an order still queued is answered from its snapshot there even while the
+  // database is down (the queue takes orders through a database outage). With Redis down, the
+  // database answers for the orders it has.
+  std::exception_ptr redis_down;
+  try {
+    Command read{"HMGET", intake_key(queue_, order_id), "s", "req", "at"};
+    const auto r = co_await queue_.client().command(std::move(read));
+    const auto& f = r.elements;
+    if (!f.at(0).is_nil() && f[0].str == "queued") {
+      ports::OrderLookup found;
+      found.queued = ports::QueuedOrder{
+          domain::order_request_from_message(boost::json::parse(f.at(1).str).as_object()),
+          std::stoll(f.at(2).str)};
+      co_return found;
+    }
+  } catch (const core::DependencyUnavailable&) {
+    redis_down = std::current_exception();
   }
-  // Applied between the two looks: the database has it now.
-  co_return co_await database_.find_order(std::move(order_id));
+  // Applied, or its intake record expired: the database has it.
+  auto found = co_await database_.find_order(std::move(order_id));
+  // Not there either: it may be queued in the Redis that did not answer.
+  if (redis_down && !found.order && !found.queued) std::rethrow_exception(redis_down);
+  co_return found;
 }
 
 asio::awaitable<std::optional<std::vector<ports::StoredEvent>>> RedisQueuedOrders::order_events(
@@ -149,12 +159,14 @@ asio::awaitable<ports::BatchResult> RedisBatchApplier::apply_batch(
   for (const auto& [id, error] : result.failed) failed.emplace_back(*by_id.at(id), error);
   // The batch is committed whatever happens now. Should Redis not take the deletions, the
   // messages come back after their visibility timeout and the inbox skips them.
+  // The intake records first: once a message has left the queue, reads of its order go to the
+  // database.
   try {
-    co_await queue_.settle(std::move(done), std::move(failed));
     if (!applied_intakes.empty()) {
       std::vector<std::string> ttl{std::to_string(idempotency_window_.count())};
       co_await kMarkApplied.run(queue_.client(), std::move(applied_intakes), std::move(ttl));
     }
+    co_await queue_.settle(std::move(done), std::move(failed));
   } catch (const std::exception& e) {
     log::warn("applied batch not yet deleted from the queue: it is redelivered and skipped",
               {{"error", e.what()}});

@@ -33,20 +33,20 @@ class SqliteCarts final : public ports::Carts {
 
   asio::awaitable<ports::StoredCart> get(std::string session) override {
     co_return co_await db_.read<ports::StoredCart>(
-        [&](Connection& c) { return load_cart(c, session, now_ms() - ttl_.count()); });
+        [&, ttl = ttl_](Connection& c) { return load_cart(c, session, now_ms() - ttl.count()); });
   }
   asio::awaitable<ports::StoredCart> set_quantity(std::string session, std::string product_id,
                                                   std::int64_t quantity) override {
-    co_return co_await db_.write<ports::StoredCart>([&](Connection& c) {
+    co_return co_await db_.write<ports::StoredCart>([&, ttl = ttl_](Connection& c) {
       const auto now = now_ms();
       // An expired cart that was not cleaned up yet starts over empty.
-      c.exec(sql["delete_expired_cart"], session, now - ttl_.count());
+      c.exec(sql["delete_expired_cart"], session, now - ttl.count());
       c.exec(sql["touch_cart"], session, now);
       if (quantity <= 0)
         c.exec(sql["delete_cart_item"], session, product_id);
       else
         c.exec(sql["upsert_cart_item"], session, product_id, quantity, now);
-      return load_cart(c, session, now - ttl_.count());
+      return load_cart(c, session, now - ttl.count());
     });
   }
   asio::awaitable<void> clear(std::string session) override {
@@ -56,13 +56,15 @@ class SqliteCarts final : public ports::Carts {
     });
   }
   asio::awaitable<std::int64_t> remove_expired() override {
-    co_return co_await db_.write<std::int64_t>([&](Connection& c) {
-      return c.exec(sql["delete_expired_carts"], now_ms() - ttl_.count());
+    co_return co_await db_.write<std::int64_t>([ttl = ttl_](Connection& c) {
+      return c.exec(sql["delete_expired_carts"], now_ms() - ttl.count());
     });
   }
 
  private:
   sqlite::Database& db_;
+  // Read on the calling thread: a job may still run on the database's thread after shutdown
+  // destroyed this object (the database, which joins its threads, goes after it).
   std::chrono::milliseconds ttl_;
 };
 }  // namespace

@@ -11,6 +11,9 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <csignal>
 #include <deque>
@@ -91,6 +94,7 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
   MYSQL* mysql;
   std::deque<std::shared_ptr<Request>> queue;  // the front one runs
   bool running = false;
+  bool idle_watched = false;
   std::atomic<bool> broken{false};
   std::atomic<std::size_t> pending{0};
 
@@ -104,9 +108,19 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
   MYSQL_RES* res_ret = nullptr;
 
   void shutdown() {
-    if (socket.is_open()) socket.release();  // the connector owns the descriptor
+    boost::system::error_code ignored;
+    socket.close(ignored);  // our duplicate of the connector's descriptor
     if (mysql) mysql_close(mysql);
     mysql = nullptr;
+  }
+
+  // Asio watches a duplicate of the connector's descriptor: the connector closes its own when a
+  // connect fails, and the number could be reused by another socket (on any thread) before
+  // Asio let go of it, which would then stop watching that socket instead.
+  void watch_socket() {
+    const int fd = ::dup(mysql_get_socket(mysql));
+    if (fd < 0) throw ConnectionError("cannot watch the connection's socket");
+    socket.assign(fd);
   }
 
   void fail_all(const std::string& why) {
@@ -159,9 +173,27 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     if (!running) start_next();
   }
 
+  // While idle, a connection the server closed (a restart, KILL, wait_timeout) is noticed at
+  // once and replaced by the pool, rather than failing the next request sent on it.
+  void watch_idle() {
+    if (idle_watched || broken) return;
+    idle_watched = true;
+    socket.async_wait(Descriptor::wait_read,
+                      [self = shared_from_this()](const boost::system::error_code& ec) {
+                        self->idle_watched = false;
+                        // Readable during a request is its answer. Readable while idle without the
+                        // peer's FIN (TLS session tickets) is left for the next request's read.
+                        if (ec || self->broken || self->running) return;
+                        pollfd p{self->socket.native_handle(), POLLRDHUP, 0};
+                        if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+                          self->fail_all("the server closed the connection");
+                      });
+  }
+
   void start_next() {
     if (queue.empty()) {
       running = false;
+      watch_idle();
       return;
     }
     running = true;
@@ -312,7 +344,7 @@ asio::awaitable<std::shared_ptr<Connection>> Connection::connect(
                                         info.password.c_str(), info.database.c_str(), info.port,
                                         nullptr, CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS);
   if (status) {
-    impl->socket.assign(mysql_get_socket(m));
+    impl->watch_socket();
     asio::steady_timer timer(impl->strand);
     timer.expires_after(timeout);
     bool timed_out = false;
@@ -338,7 +370,8 @@ asio::awaitable<std::shared_ptr<Connection>> Connection::connect(
   }
   if (!connected)
     throw ConnectionError("cannot connect to " + describe(info) + ": " + mysql_error(m));
-  if (!impl->socket.is_open()) impl->socket.assign(mysql_get_socket(m));
+  if (!impl->socket.is_open()) impl->watch_socket();
+  asio::post(impl->strand, [impl] { impl->watch_idle(); });
   co_return std::shared_ptr<Connection>(new Connection(std::move(impl)));
 }
 
