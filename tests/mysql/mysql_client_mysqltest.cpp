@@ -57,11 +57,60 @@ TEST_F(MysqlClient, SessionsReadCommittedInUtf8mb4) {
   EXPECT_EQ(r.row(0).text("charset"), "utf8mb4");
 }
 
-TEST_F(MysqlClient, TextComesBackByteForByte) {
+TEST_F(MysqlClient, TextComesBackByteForByteInBothProtocols) {
+  // One statement with values is prepared (binary protocol); several go as one text query.
   const std::string nasty = std::string("it's a \"quote\", a \\ backslash, ; -- ? ") +
                             std::string(1, '\0') + "\n\r\x1a é 𝄞";
+  const std::string long_text(5000, 'x');  // past the first buffer a value is read into
+  std::vector<mysql::Statement> both;
+  both.push_back({"INSERT INTO " + table_ + " VALUES (?, ?)", {2, long_text}});
+  both.push_back({"INSERT INTO " + table_ + " VALUES (?, ?)", {3, mysql::Param()}});
+  execute(std::move(both));
   query("INSERT INTO " + table_ + " VALUES (?, ?)", {1, nasty});
-  EXPECT_EQ(query("SELECT note FROM " + table_ + " WHERE id = ?", {1}).row(0).text("note"), nasty);
+  const auto select = "SELECT id, note FROM " + table_ + " WHERE id >= ? ORDER BY id";
+  std::vector<mysql::Statement> as_text;
+  as_text.push_back({"SELECT 0", {}});
+  as_text.push_back({select, {1}});
+  for (const auto& r : {query(select, {1}), execute(std::move(as_text)).at(1)}) {
+    ASSERT_EQ(r.rows.size(), 3u);
+    EXPECT_EQ(r.row(0).integer("id"), 1);
+    EXPECT_EQ(r.row(0).text("note"), nasty);
+    EXPECT_EQ(r.row(1).text("note"), long_text);
+    EXPECT_FALSE(r.row(2).optional_text("note"));
+  }
+  EXPECT_EQ(query("SELECT ? AS n, ? AS big", {std::int64_t{-9'000'000'000}, "18446744073709551615"})
+                .row(0)
+                .text("n"),
+            "-9000000000");
+}
+
+TEST_F(MysqlClient, OneStatementWithValuesIsPreparedOncePerConnection) {
+  mysql::Pool pool(io_.get_executor(), mysql::PoolOptions{service_url("MYSQL_URL"), 1});
+  const auto status = [&](const char* name) {
+    mysql::Params p{name};
+    return run(io_, pool.query("SELECT VARIABLE_VALUE AS v FROM information_schema.SESSION_STATUS "
+                               "WHERE VARIABLE_NAME = ?",
+                               std::move(p)))
+        .row(0)
+        .integer("v");
+  };
+  const auto prepared_before = status("COM_STMT_PREPARE");
+  const auto executed_before = status("COM_STMT_EXECUTE");
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(run(io_, pool.query("SELECT ? * 2 AS v", {i})).row(0).integer("v"), i * 2);
+  // The status query itself is prepared (once, before) and executed each time.
+  EXPECT_EQ(status("COM_STMT_PREPARE") - prepared_before, 1);
+  EXPECT_EQ(status("COM_STMT_EXECUTE") - executed_before, 3 + 2);
+  // A refused statement leaves the prepared one usable.
+  EXPECT_THROW(run(io_, pool.query("SELECT * FROM no_such_table_at_all WHERE id = ?", {1})),
+               mysql::QueryError);
+  EXPECT_EQ(run(io_, pool.query("SELECT ? * 2 AS v", {21})).row(0).integer("v"), 42);
+  // Past the per-connection cap, statements go as text and still answer.
+  for (int i = 0; i < 80; ++i)
+    EXPECT_EQ(
+        run(io_, pool.query("SELECT ? + " + std::to_string(i) + " AS v", {1})).row(0).integer("v"),
+        i + 1);
+  EXPECT_LE(status("COM_STMT_PREPARE") - prepared_before, 64);
 }
 
 TEST_F(MysqlClient, StatementsOfARequestAreOneTransaction) {

@@ -15,10 +15,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <csignal>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <unordered_map>
 
 #include "base/async.hpp"
 #include "drivers/mysql/conninfo.hpp"
@@ -98,7 +100,16 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<bool> broken{false};
   std::atomic<std::size_t> pending{0};
 
+  // Prepared statements of this connection by their SQL, at most kMaxPrepared (the server
+  // counts them against max_prepared_stmt_count; past the cap, requests go as text).
+  static constexpr std::size_t kMaxPrepared = 64;
+  std::unordered_map<std::string, MYSQL_STMT*> prepared;
+  bool prepare_refused = false;  // the server's limit was reached: text from now on
+
   // The running request.
+  MYSQL_STMT* stmt = nullptr;  // when it runs as a prepared statement
+  std::vector<MYSQL_BIND> binds;
+  std::vector<long long> numbers;  // the integer values binds point to
   std::string text;
   bool wrapped = false;  // in START TRANSACTION … COMMIT of our own
   std::size_t result_index = 0;
@@ -112,6 +123,9 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     socket.close(ignored);  // our duplicate of the connector's descriptor
     if (mysql) mysql_close(mysql);
     mysql = nullptr;
+    // Closed with the connection, the statements are only freed now (no I/O).
+    for (auto& [sql, s] : prepared) mysql_stmt_close(s);
+    prepared.clear();
   }
 
   // Asio watches a duplicate of the connector's descriptor: the connector closes its own when a
@@ -198,10 +212,22 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     }
     running = true;
     auto& req = *queue.front();
-    wrapped = req.statements.size() > 1 && !(mysql->server_status & SERVER_STATUS_IN_TRANS) &&
-              !opens_transaction(req.statements.front());
     result_index = 0;
     refused.reset();
+    deadline.expires_after(req.timeout);
+    deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      // A statement that does not answer in time leaves the connection in an unknown state:
+      // drop the connection, and with it every request queued on it.
+      if (!ec && !self->broken) self->fail_all("query timed out");
+    });
+    if (preparable(req)) return start_prepared();
+    start_text();
+  }
+
+  void start_text() {
+    auto& req = *queue.front();
+    wrapped = req.statements.size() > 1 && !(mysql->server_status & SERVER_STATUS_IN_TRANS) &&
+              !opens_transaction(req.statements.front());
     text.clear();
     const Escape escape = [this](std::string& out, std::string_view value) {
       const auto at = out.size();
@@ -220,17 +246,162 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     } catch (...) {
       return finish(std::current_exception());
     }
-    deadline.expires_after(req.timeout);
-    deadline.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-      // A statement that does not answer in time leaves the connection in an unknown state:
-      // drop the connection, and with it every request queued on it.
-      if (!ec && !self->broken) self->fail_all("query timed out");
-    });
     const int status = mysql_real_query_start(&int_ret, mysql, text.data(),
                                               static_cast<unsigned long>(text.size()));
     drive(
         status, [this](int events) { return mysql_real_query_cont(&int_ret, mysql, events); },
         [this] { int_ret ? on_error() : store(); });
+  }
+
+  // One statement with values: the binary protocol, no value in the statement's text.
+  bool preparable(const Request& req) const {
+    if (req.statements.size() != 1 || prepare_refused) return false;
+    const auto& s = req.statements.front();
+    return s.prepare && !s.params.empty() &&
+           (prepared.contains(s.sql) || prepared.size() < kMaxPrepared);
+  }
+
+  void start_prepared() {
+    const auto& sql = queue.front()->statements.front().sql;
+    if (const auto it = prepared.find(sql); it != prepared.end()) {
+      stmt = it->second;
+      return execute_prepared();
+    }
+    stmt = mysql_stmt_init(mysql);
+    if (!stmt) return finish(std::make_exception_ptr(std::bad_alloc()));
+    const int status = mysql_stmt_prepare_start(&int_ret, stmt, sql.data(),
+                                                static_cast<unsigned long>(sql.size()));
+    drive(
+        status, [this](int events) { return mysql_stmt_prepare_cont(&int_ret, stmt, events); },
+        [this] {
+          if (int_ret) return on_statement_error(true);
+          prepared.emplace(queue.front()->statements.front().sql, stmt);
+          execute_prepared();
+        });
+  }
+
+  void execute_prepared() {
+    const auto& params = queue.front()->statements.front().params;
+    if (mysql_stmt_param_count(stmt) != params.size())
+      return finish_prepared(std::make_exception_ptr(
+          std::logic_error("MySQL statement: placeholders and values differ in number")));
+    binds.assign(params.size(), MYSQL_BIND{});
+    numbers.assign(params.size(), 0);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const auto& value = params[i].value();
+      auto& b = binds[i];
+      const auto* end = value ? value->data() + value->size() : nullptr;
+      if (!value) {
+        b.buffer_type = MYSQL_TYPE_NULL;
+      } else if (params[i].is_number() &&
+                 std::from_chars(value->data(), end, numbers[i]).ptr == end) {
+        b.buffer_type = MYSQL_TYPE_LONGLONG;
+        b.buffer = &numbers[i];
+      } else {  // text, or digits past 64 bits (the server converts them as it would a literal)
+        b.buffer_type = MYSQL_TYPE_STRING;
+        b.buffer = const_cast<char*>(value->data());
+        b.buffer_length = static_cast<unsigned long>(value->size());
+      }
+    }
+    if (mysql_stmt_bind_param(stmt, binds.data())) return on_statement_error(false);
+    const int status = mysql_stmt_execute_start(&int_ret, stmt);
+    drive(
+        status, [this](int events) { return mysql_stmt_execute_cont(&int_ret, stmt, events); },
+        [this] {
+          if (int_ret) return on_statement_error(false);
+          if (mysql_stmt_field_count(stmt) == 0) {
+            Result r;
+            r.affected = static_cast<std::int64_t>(mysql_stmt_affected_rows(stmt));
+            queue.front()->results->push_back(std::move(r));
+            return finish_prepared(nullptr);
+          }
+          const int stored = mysql_stmt_store_result_start(&int_ret, stmt);
+          drive(
+              stored,
+              [this](int events) { return mysql_stmt_store_result_cont(&int_ret, stmt, events); },
+              [this] {
+                if (int_ret) return on_statement_error(false);
+                fetch_prepared();
+              });
+        });
+  }
+
+  // The stored rows, each value as text as the text protocol would give it (the connector
+  // converts integers): the shared SQL code reads one kind of result.
+  void fetch_prepared() {
+    Result r;
+    if (MYSQL_RES* meta = mysql_stmt_result_metadata(stmt)) {
+      const unsigned columns = mysql_num_fields(meta);
+      const MYSQL_FIELD* fields = mysql_fetch_fields(meta);
+      for (unsigned c = 0; c < columns; ++c) r.columns.emplace_back(fields[c].name);
+      mysql_free_result(meta);
+    }
+    const auto n = r.columns.size();
+    std::vector<MYSQL_BIND> out(n, MYSQL_BIND{});
+    std::vector<std::string> buffers(n, std::string(64, '\0'));
+    std::vector<unsigned long> lengths(n);
+    std::vector<my_bool> nulls(n), errors(n);
+    for (std::size_t c = 0; c < n; ++c) {
+      out[c].buffer_type = MYSQL_TYPE_STRING;
+      out[c].buffer = buffers[c].data();
+      out[c].buffer_length = static_cast<unsigned long>(buffers[c].size());
+      out[c].length = &lengths[c];
+      out[c].is_null = &nulls[c];
+      out[c].error = &errors[c];
+    }
+    if (mysql_stmt_bind_result(stmt, out.data())) return on_statement_error(false);
+    r.rows.reserve(mysql_stmt_num_rows(stmt));
+    for (;;) {
+      const int rc = mysql_stmt_fetch(stmt);
+      if (rc == MYSQL_NO_DATA) break;
+      if (rc == 1) return on_statement_error(false);
+      std::vector<std::optional<std::string>> row;
+      row.reserve(n);
+      for (std::size_t c = 0; c < n; ++c) {
+        if (nulls[c]) {
+          row.emplace_back(std::nullopt);
+        } else if (lengths[c] <= buffers[c].size()) {
+          row.emplace_back(std::string(buffers[c].data(), lengths[c]));
+        } else {  // longer than the first buffer: fetched again whole
+          std::string whole(lengths[c], '\0');
+          MYSQL_BIND b{};
+          b.buffer_type = MYSQL_TYPE_STRING;
+          b.buffer = whole.data();
+          b.buffer_length = static_cast<unsigned long>(whole.size());
+          if (mysql_stmt_fetch_column(stmt, &b, static_cast<unsigned>(c), 0))
+            return on_statement_error(false);
+          row.emplace_back(std::move(whole));
+        }
+      }
+      r.rows.push_back(std::move(row));
+    }
+    queue.front()->results->push_back(std::move(r));
+    finish_prepared(nullptr);
+  }
+
+  void finish_prepared(std::exception_ptr error) {
+    if (stmt) mysql_stmt_free_result(stmt);  // stored rows only: no I/O
+    stmt = nullptr;
+    finish(error);
+  }
+
+  // `unprepared`: the statement failed to prepare and is freed (it holds nothing on the server).
+  void on_statement_error(bool unprepared) {
+    const unsigned code = mysql_stmt_errno(stmt);
+    const std::string message = mysql_stmt_error(stmt);
+    const std::string sqlstate = mysql_stmt_sqlstate(stmt);
+    if (unprepared) {
+      mysql_stmt_close(stmt);
+      stmt = nullptr;
+    }
+    if (connection_lost(code)) return fail_all(message);
+    if (code == 1461) {  // max_prepared_stmt_count reached on the server: as text, from now on
+      prepare_refused = true;
+      if (stmt) mysql_stmt_free_result(stmt);
+      stmt = nullptr;
+      return start_text();
+    }
+    finish_prepared(std::make_exception_ptr(QueryError(code, sqlstate, message)));
   }
 
   void store() {

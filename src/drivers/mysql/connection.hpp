@@ -48,7 +48,7 @@ class Connection {
   using Params = mysql::Params;
   using Error = ConnectionError;
   using QueryError = mysql::QueryError;
-  static Statement control(std::string sql) { return {std::move(sql), {}}; }
+  static Statement control(std::string sql) { return {std::move(sql), {}, false}; }
   // A deadlock victim (1213) or a lock wait that timed out (1205): InnoDB rolled the
   // statement or the transaction back.
   static bool retryable(const QueryError& e) { return e.code() == 1213 || e.code() == 1205; }
@@ -59,12 +59,13 @@ class Connection {
       boost::asio::any_io_executor executor, std::string url, std::chrono::milliseconds timeout);
   ~Connection();
 
-  // Runs the statements as one text query: one round trip. Several statements run in one
-  // transaction, all of them or none, unless one is open already on this connection or the
-  // first statement opens one ("START TRANSACTION": a transaction over several requests on a
-  // lease, whose owner commits or rolls back). Requests
-  // wait for the ones before them; results come back in order, one per statement. A refused
-  // statement throws QueryError, a lost connection ConnectionError.
+  // Runs the statements in one round trip: one statement with values as a prepared statement
+  // (prepared on its first use on this connection), others as one text query. Several
+  // statements run in one transaction, all of them or none, unless one is open already on this
+  // connection or the first statement opens one ("START TRANSACTION": a transaction over
+  // several requests on a lease, whose owner commits or rolls back). Requests wait for the ones
+  // before them; results come back in order, one per statement. A refused statement throws
+  // QueryError, a lost connection ConnectionError.
   boost::asio::awaitable<std::vector<Result>> execute(std::vector<Statement> statements,
                                                       std::chrono::milliseconds timeout);
 

@@ -1,9 +1,10 @@
 #pragma once
-// What goes to MySQL: statements with `?` placeholders and their values. The values are put
-// into the statement's text by the client, each text quoted and escaped by the connector for
-// the connection's character set (mysql_real_escape_string), so that a request of several
-// statements goes as one text query: one round trip, where server-side prepared statements
-// would take one per statement (docs/architecture.md).
+// What goes to MySQL: statements with `?` placeholders and their values. A request of one
+// statement with values runs as a server-side prepared statement. In a request of several, the
+// values are put into the statements' text by the client, each text quoted and escaped by the
+// connector for the connection's character set (mysql_real_escape_string), so that the request
+// goes as one text query: one round trip, where prepared statements would take one per
+// statement (docs/architecture.md).
 #include <concepts>
 #include <cstdint>
 #include <functional>
@@ -41,6 +42,9 @@ using Params = std::vector<Param>;
 struct Statement {
   std::string sql;
   Params params;
+  // A request of this one statement, with values, runs as a server-side prepared statement
+  // (binary protocol, prepared once per connection); false for transaction control.
+  bool prepare = true;
 };
 
 // Appends `text` escaped for the inside of a quoted literal.
