@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "app/config_values.hpp"
+#include "base/percent.hpp"
 #include "drivers/mysql/conninfo.hpp"
 #include "http/client_address.hpp"
 
@@ -37,22 +38,6 @@ bool Config::mysql() const {
 
 namespace {
 
-// user:password as a URL's userinfo: every byte but unreserved ones percent-encoded.
-std::string url_encoded(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char ch : text) {
-    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    }
-  }
-  return out;
-}
-
 // DB_HOST, DB_PORT (3306), DB_USER, DB_PASSWORD (or DB_PASSWORD_FILE), DB_NAME (orderflow).
 template <typename WithSecret>
 std::string mysql_url_from_parts(const EnvLookup& env, const WithSecret& with_secret) {
@@ -62,10 +47,10 @@ std::string mysql_url_from_parts(const EnvLookup& env, const WithSecret& with_se
   if (port.empty() ||
       !std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
     throw ConfigError("DB_PORT must be a port number");
-  std::string userinfo = url_encoded(env("DB_USER").value_or("root"));
-  if (!password.empty()) userinfo += ":" + url_encoded(password);
+  std::string userinfo = percent_encode(env("DB_USER").value_or("root"));
+  if (!password.empty()) userinfo += ":" + percent_encode(password);
   return "mysql://" + userinfo + "@" + *env("DB_HOST") + ":" + port + "/" +
-         url_encoded(env("DB_NAME").value_or("orderflow"));
+         percent_encode(env("DB_NAME").value_or("orderflow"));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // canonical request and signature.
 #include <gtest/gtest.h>
 
+#include "base/percent.hpp"
 #include "drivers/aws/sigv4.hpp"
 
 namespace orderflow {
@@ -106,9 +107,9 @@ TEST(SigV4, TheBodyIsSignedByItsHash) {
   EXPECT_EQ(s.signature, "d3875051da38690788ef43de4db0d8f280229d82040bfac253562e56c3f20e0b");
 }
 
-TEST(SigV4, UriEncodingKeepsOnlyUnreservedCharacters) {
-  EXPECT_EQ(aws::uri_encode("aZ09-_.~ /+=&"), "aZ09-_.~%20%2F%2B%3D%26");
-  EXPECT_EQ(aws::uri_encode("/a b/", true), "/a%20b/");
+TEST(SigV4, PercentEncodingKeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(percent_encode("aZ09-_.~ /+=&\xE1"), "aZ09-_.~%20%2F%2B%3D%26%E1");
+  EXPECT_EQ(percent_encode("/a b/", "/"), "/a%20b/");
   EXPECT_EQ(aws::amz_date_now().size(), 16u);
 }
 

@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "base/ids.hpp"
+#include "base/percent.hpp"
 
 namespace orderflow::aws {
 
@@ -83,7 +84,7 @@ std::string canonical_query(std::string_view query) {
     const auto eq = param.find('=');
     const auto key = param.substr(0, eq);
     const auto value = eq == std::string_view::npos ? std::string_view() : param.substr(eq + 1);
-    params.emplace_back(uri_encode(uri_decode(key)), uri_encode(uri_decode(value)));
+    params.emplace_back(percent_encode(uri_decode(key)), percent_encode(uri_decode(value)));
   }
   std::sort(params.begin(), params.end());
   std::string out;
@@ -95,23 +96,6 @@ std::string canonical_query(std::string_view query) {
 }
 
 }  // namespace
-
-std::string uri_encode(std::string_view text, bool keep_slash) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : text) {
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
-    if (unreserved || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kDigits[c >> 4];
-      out += kDigits[c & 15];
-    }
-  }
-  return out;
-}
 
 Signature sign_v4(const RequestToSign& request, const Credentials& credentials,
                   std::string_view region, std::string_view service, std::string_view amz_date) {
@@ -139,7 +123,7 @@ Signature sign_v4(const RequestToSign& request, const Credentials& credentials,
     signed_headers += headers[i].first;
   }
 
-  const auto path = request.path.empty() ? std::string("/") : uri_encode(request.path, true);
+  const auto path = request.path.empty() ? std::string("/") : percent_encode(request.path, "/");
   out.canonical_request = request.method + '\n' + path + '\n' + canonical_query(request.query) +
                           '\n' + canonical_headers + '\n' + signed_headers + '\n' +
                           sha256_hex(request.body);

@@ -38,8 +38,4 @@ Signature sign_v4(const RequestToSign& request, const Credentials& credentials,
 // The current time as X-Amz-Date wants it.
 std::string amz_date_now();
 
-// Percent-encodes all but RFC 3986's unreserved characters, as SigV4 wants ("/" too unless
-// `keep_slash`).
-std::string uri_encode(std::string_view text, bool keep_slash = false);
-
 }  // namespace orderflow::aws
