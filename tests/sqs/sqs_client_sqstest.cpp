@@ -18,7 +18,8 @@ class SqsClientTest : public ::testing::Test {
     aws::SqsOptions o;
     o.endpoint = service_url("SQS_ENDPOINT_URL");
     o.region = "us-east-1";
-    o.credentials = {"AKIDEXAMPLE", "test-secret", ""};
+    // The emulator checks signatures against this secret (scripts/services).
+    o.credentials = {"AKIDEXAMPLE", service_url("SQS_TEST_SECRET_ACCESS_KEY"), ""};
     o.max_connections = connections;
     return o;
   }
@@ -85,6 +86,26 @@ TEST_F(SqsClientTest, ARefusedRequestIsAnSqsErrorWithItsCode) {
     EXPECT_EQ(e.status(), 400u);
   }
   EXPECT_EQ(client.stats().retries, 0u);  // a client error is not retried
+}
+
+TEST_F(SqsClientTest, SignaturesAreCheckedByTheAwsSdksSigner) {
+  // The emulator verifies each request with @smithy/signature-v4: the right secret passes (every
+  // other test here), a wrong one is refused as AWS refuses it, and so is a session token that
+  // was not the one signed.
+  auto o = options();
+  o.credentials.secret_access_key = "not-the-secret";
+  aws::SqsClient wrong(io_.get_executor(), o);
+  try {
+    call(wrong, "ListQueues", {});
+    ADD_FAILURE() << "a wrong signature was accepted";
+  } catch (const aws::SqsError& e) {
+    EXPECT_EQ(e.code(), "SignatureDoesNotMatch");
+    EXPECT_EQ(e.status(), 403u);
+  }
+  auto temporary = options();
+  temporary.credentials.session_token = "a-session-token";
+  aws::SqsClient with_token(io_.get_executor(), temporary);
+  EXPECT_NO_THROW(call(with_token, "ListQueues", {}));
 }
 
 TEST_F(SqsClientTest, AnUnreachableEndpointIsUnavailableAfterTheRetries) {
