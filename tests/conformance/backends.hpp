@@ -1,5 +1,7 @@
 #pragma once
 // The backends every conformance suite runs against. A backend is done when it passes.
+#include <boost/json/serialize.hpp>
+
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -10,6 +12,7 @@
 #include "backends/redis/redis_carts.hpp"
 #include "backends/redis/redis_queue.hpp"
 #include "backends/sqlite/sqlite_schema.hpp"
+#include "backends/sqs/sqs_queue.hpp"
 #include "base/ids.hpp"
 #include "drivers/mysql/pool.hpp"
 #include "drivers/pg/pool.hpp"
@@ -18,6 +21,8 @@
 #include "harness.hpp"
 
 namespace orderflow::testing {
+
+namespace json = boost::json;
 
 // A SQLite file at `path`, migrated to the current schema when opened.
 inline sqlite::Database::Options migrated_file(std::string path, int readers = 2) {
@@ -204,6 +209,87 @@ class RedisQueueBackend {
   std::string prefix_;
   std::unique_ptr<redis::Client> client_;
   std::unique_ptr<backends::RedisQueue> queue_;
+};
+
+// How a queue backend departs from the port's contract where its system does (SQS: see
+// backends/sqs/sqs_queue.hpp); the suite checks what the backend promises.
+struct QueueDeviations {
+  bool reports_deduplication = true;  // SendResult::deduplicated and the counter
+  bool dedup_window_configurable = true;
+  bool reports_stale_deletes = true;  // remove() with a stale receipt says false
+  bool counters_survive_restart = true;
+  bool retry_wait_is_delayed = true;  // a failed message waiting counts as delayed
+};
+template <class Backend>
+constexpr QueueDeviations deviations_of() {
+  if constexpr (requires { Backend::kDeviations; })
+    return Backend::kDeviations;
+  else
+    return {};
+}
+
+// The queue on a FIFO queue of the SQS emulator (SQS_ENDPOINT_URL), created for each test with
+// a FIFO dead-letter queue after the options' deliveries (maxReceiveCount = max_retries + 1).
+// reopen() makes a new client and queue on the same SQS queue (a restart).
+class SqsQueueBackend {
+ public:
+  static constexpr const char* kName = "sqs";
+  static constexpr QueueDeviations kDeviations{false, false, false, false, false};
+  SqsQueueBackend(queue::QueueOptions options, asio::io_context& io)
+      : io_(io), options_(std::move(options)) {
+    open();
+    const auto name = "test-" + uuid_v7();
+    const auto dlq = create(name + "-dlq.fifo", {});
+    json::object arn_request{{"QueueUrl", dlq}, {"AttributeNames", {"QueueArn"}}};
+    const auto arn = run(io_, client_->call("GetQueueAttributes", std::move(arn_request)))
+                         .at("Attributes")
+                         .at("QueueArn");
+    json::object policy{{"deadLetterTargetArn", arn},
+                        {"maxReceiveCount", options_.max_retries + 1}};
+    url_ = create(name + ".fifo", {{"RedrivePolicy", json::serialize(policy)}});
+    queues_ = {url_, dlq};
+    open();
+  }
+  ~SqsQueueBackend() {
+    try {
+      for (const auto& url : queues_) {
+        json::object request{{"QueueUrl", url}};
+        run(io_, client_->call("DeleteQueue", std::move(request)));
+      }
+    } catch (...) {
+    }
+  }
+  queue::Queue& queue() { return *queue_; }
+  void reopen() { open(); }
+  // The emulator as orderflow is configured for it (scripts/services).
+  static aws::SqsOptions client_options() {
+    aws::SqsOptions o;
+    o.endpoint = service_url("SQS_ENDPOINT_URL");
+    o.region = "us-east-1";
+    o.credentials = {"AKIDEXAMPLE", service_url("SQS_TEST_SECRET_ACCESS_KEY"), ""};
+    return o;
+  }
+
+ private:
+  std::string create(const std::string& name, json::object attributes) {
+    attributes["FifoQueue"] = "true";
+    json::object request{{"QueueName", name}, {"Attributes", std::move(attributes)}};
+    return std::string(
+        run(io_, client_->call("CreateQueue", std::move(request))).at("QueueUrl").as_string());
+  }
+  void open() {
+    queue_.reset();
+    client_ = std::make_unique<aws::SqsClient>(io_.get_executor(), client_options());
+    if (url_.empty()) return;
+    queue_ = std::make_unique<backends::SqsQueue>(*client_, url_, options_);
+    run(io_, queue_->ready());
+  }
+  asio::io_context& io_;
+  queue::QueueOptions options_;
+  std::string url_;
+  std::vector<std::string> queues_;
+  std::unique_ptr<aws::SqsClient> client_;
+  std::unique_ptr<backends::SqsQueue> queue_;
 };
 
 // QUEUE_BACKEND=redis in front of a database place: orders and catalog in its fresh database,

@@ -55,6 +55,11 @@ class QueueConformance : public ::testing::Test {
     std::sort(out.begin(), out.end());
     return out;
   }
+  // Longer than the queue's visibility timeout (which it may have rounded up) by `margin`.
+  void outwait_visibility(std::chrono::milliseconds margin) {
+    std::this_thread::sleep_for(q().options().visibility_timeout + margin);
+  }
+  static constexpr QueueDeviations kDeviates = deviations_of<Backend>();
   void remove_all(const std::vector<Message>& ms) {
     for (const auto& m : ms) EXPECT_TRUE(await(q().remove(m)));
   }
@@ -63,7 +68,8 @@ class QueueConformance : public ::testing::Test {
   std::unique_ptr<Backend> backend_;
 };
 
-using QueueBackends = ::testing::Types<SqliteBackend, PgBackend, MysqlBackend, RedisQueueBackend>;
+using QueueBackends =
+    ::testing::Types<SqliteBackend, PgBackend, MysqlBackend, RedisQueueBackend, SqsQueueBackend>;
 TYPED_TEST_SUITE(QueueConformance, QueueBackends, BackendNames);
 
 TYPED_TEST(QueueConformance, SendReceiveDelete) {
@@ -119,7 +125,7 @@ TYPED_TEST(QueueConformance, BatchReceiveAcrossGroups) {
 TYPED_TEST(QueueConformance, DeduplicatesWithinTheWindow) {
   const auto first = this->send("g", "body-1", "key-1");
   const auto again = this->await(this->q().send({{"g", "key-1", "body-2"}}));
-  EXPECT_TRUE(again.at(0).deduplicated);
+  if (this->kDeviates.reports_deduplication) EXPECT_TRUE(again.at(0).deduplicated);
   EXPECT_EQ(again.at(0).message_id, first);
   // Without a deduplication id, the body's SHA-256 is the id.
   const auto x = this->send("h", "same body");
@@ -127,10 +133,13 @@ TYPED_TEST(QueueConformance, DeduplicatesWithinTheWindow) {
   EXPECT_NE(this->send("h", "other body"), x);
   auto got = this->receive();
   EXPECT_EQ(this->bodies(got), (std::vector<std::string>{"body-1", "same body"}));
-  EXPECT_EQ(this->await(this->q().stats()).deduplicated, 2);
+  if (this->kDeviates.reports_deduplication)
+    EXPECT_EQ(this->await(this->q().stats()).deduplicated, 2);
 }
 
 TYPED_TEST(QueueConformance, DeduplicationWindowExpires) {
+  if (!this->kDeviates.dedup_window_configurable)
+    GTEST_SKIP() << "this queue's deduplication window is fixed (SQS: 5 minutes)";
   auto o = fast_options();
   o.dedup_window = 200ms;
   this->make(o);
@@ -145,13 +154,14 @@ TYPED_TEST(QueueConformance, VisibilityTimeoutRedelivers) {
   ASSERT_EQ(first.size(), 1u);
   EXPECT_TRUE(this->receive().empty()) << "in flight: invisible";
   EXPECT_EQ(this->await(this->q().stats()).in_flight, 1);
-  sleep_ms(700);
+  this->outwait_visibility(200ms);
   auto second = this->receive();
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].message_id, id);
   EXPECT_EQ(second[0].receive_count, 2);
   EXPECT_NE(second[0].receipt, first[0].receipt);
-  EXPECT_FALSE(this->await(this->q().remove(first[0]))) << "a stale receipt deletes nothing";
+  if (this->kDeviates.reports_stale_deletes)
+    EXPECT_FALSE(this->await(this->q().remove(first[0]))) << "a stale receipt deletes nothing";
   EXPECT_FALSE(this->await(this->q().fail(first[0], "late")));
   EXPECT_TRUE(this->await(this->q().remove(second[0])));
 }
@@ -165,7 +175,8 @@ TYPED_TEST(QueueConformance, RetriesAfterTheBackoffDelay) {
   ASSERT_EQ(got.size(), 1u);
   const auto failed_at = std::chrono::steady_clock::now();
   EXPECT_TRUE(this->await(this->q().fail(got[0], "boom")));
-  EXPECT_EQ(this->await(this->q().stats()).delayed, 1);
+  const auto waiting = this->await(this->q().stats());
+  EXPECT_EQ(this->kDeviates.retry_wait_is_delayed ? waiting.delayed : waiting.in_flight, 1);
   sleep_ms(300);  // well inside 1000 ms − 10 % jitter
   EXPECT_TRUE(this->receive().empty());
   auto again = this->receive(10, 3000ms);
@@ -185,7 +196,7 @@ TYPED_TEST(QueueConformance, DeadLettersAfterTheLastRetry) {
   const auto id = this->send("g", "poison");
   this->send("g", "next");
   for (int attempt = 1; attempt <= 3; ++attempt) {
-    auto got = this->receive(10, 1000ms);
+    auto got = this->receive(10, 2000ms);
     ASSERT_EQ(got.size(), 1u) << "attempt " << attempt;
     EXPECT_EQ(got[0].body, "poison");
     EXPECT_EQ(got[0].receive_count, attempt);
@@ -213,7 +224,7 @@ TYPED_TEST(QueueConformance, ExpiredVisibilityCountsAsAFailedDelivery) {
   this->send("g", "m");
   for (int i = 0; i < 2; ++i) {
     ASSERT_EQ(this->receive().size(), 1u);
-    sleep_ms(150);
+    this->outwait_visibility(50ms);
   }
   EXPECT_TRUE(this->receive().empty());
   EXPECT_EQ(this->await(this->q().dead_letters(10)).size(), 1u);
@@ -311,12 +322,12 @@ TYPED_TEST(QueueConformance, SurvivesReopen) {
   this->backend_->reopen();
   auto s = this->await(this->q().stats());
   EXPECT_EQ(s.in_flight, 1);
-  EXPECT_EQ(s.sent, 3);
+  if (this->kDeviates.counters_survive_restart) EXPECT_EQ(s.sent, 3);
   EXPECT_EQ(this->send("b", "b1-again", "dedup-b"), b1) << "deduplication state is durable too";
   auto b = this->receive();
   EXPECT_EQ(this->bodies(b), (std::vector<std::string>{"b1"}));
   this->remove_all(b);
-  sleep_ms(700);
+  this->outwait_visibility(200ms);
   auto again = this->receive();
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].message_id, in_flight) << "the in-flight message comes back after a restart";
