@@ -6,6 +6,7 @@
 
 #include "app/config_values.hpp"
 #include "base/percent.hpp"
+#include "drivers/aws/settings.hpp"
 #include "drivers/mysql/conninfo.hpp"
 #include "http/client_address.hpp"
 
@@ -51,6 +52,39 @@ std::string mysql_url_from_parts(const EnvLookup& env, const WithSecret& with_se
   if (!password.empty()) userinfo += ":" + percent_encode(password);
   return "mysql://" + userinfo + "@" + *env("DB_HOST") + ":" + port + "/" +
          percent_encode(env("DB_NAME").value_or("orderflow"));
+}
+
+// QUEUE_BACKEND=sqs: SQS_QUEUE_URL, and AWS's own variables and files as the SDKs read them;
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN also as NAME_FILE.
+Config::Sqs sqs_settings(const EnvLookup& env) {
+  const auto url = env("SQS_QUEUE_URL");
+  if (!url)
+    throw ConfigError(
+        "QUEUE_BACKEND=sqs needs SQS_QUEUE_URL (a FIFO queue's URL, ending in .fifo)");
+  if (!url->ends_with(".fifo"))
+    throw ConfigError("SQS_QUEUE_URL must name a FIFO queue (its name ends in .fifo)");
+  const aws::Lookup lookup = [&env](const std::string& name) -> std::optional<std::string> {
+    if (name != "AWS_ACCESS_KEY_ID" && name != "AWS_SECRET_ACCESS_KEY" &&
+        name != "AWS_SESSION_TOKEN")
+      return env(name);
+    const auto file_var = name + "_FILE";
+    const auto direct = env(name), file = env(file_var);
+    if (direct && file) throw ConfigError(file_var + " and " + name + " are both set: set one");
+    if (file) return read_secret_file(file_var, *file);
+    return direct;
+  };
+  Config::Sqs s;
+  s.queue_url = *url;
+  try {
+    s.client.credentials = aws::find_credentials(lookup);
+    s.client.region = aws::find_region(lookup, *url);
+    if (s.client.region.empty())
+      throw ConfigError("QUEUE_BACKEND=sqs needs AWS_REGION (SQS_QUEUE_URL does not say it)");
+    s.client.endpoint = aws::sqs_endpoint(lookup, s.client.region);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
+  return s;
 }
 
 }  // namespace
@@ -196,7 +230,15 @@ Config load_config(const EnvLookup& env) {
     throw ConfigError("DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are of a primary");
   with_secret("QUEUE_REDIS_URL", [&](auto n, auto v) { c.queue_redis = redis_url(n, v); });
   with("QUEUE_BACKEND", [&](auto n, auto v) {
-    if (v != "database" && v != "redis") throw ConfigError(n + " must be database or redis");
+    if (v != "database" && v != "redis" && v != "sqs")
+      throw ConfigError(n + " must be database, redis or sqs");
+    // The intake records are in the database: PostgreSQL or MySQL, as the workers' orders.
+    if (v == "sqs" && !c.database_url) throw ConfigError(n + "=sqs needs DATABASE_URL");
+    if (v == "sqs") {
+      c.sqs = sqs_settings(env);
+      // Each receiver takes at most ten messages a call: more of them keep a worker busy.
+      if (!env("WORKER_CONCURRENCY")) c.worker_concurrency = 8;
+    }
     if (v == "redis" && !c.redis && !c.queue_redis)
       throw ConfigError(n + "=redis needs QUEUE_REDIS_URL, REDIS_URL or REDIS_HOST");
     // The Redis queue is for several processes; the embedded SQLite file serves only one.

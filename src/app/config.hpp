@@ -10,6 +10,7 @@
 
 #include "core/domain/money.hpp"
 #include "core/ports/queue.hpp"
+#include "drivers/aws/sqs_client.hpp"
 #include "drivers/redis/client.hpp"
 
 namespace orderflow::app {
@@ -63,6 +64,13 @@ struct Config {
   // appendfsync always, which a cache would pay for on every write.
   std::optional<redis::Options> queue_redis;
   const redis::Options& queue_redis_options() const { return queue_redis ? *queue_redis : *redis; }
+  // QUEUE_BACKEND=sqs: the queue on this SQS FIFO queue (SQS_QUEUE_URL), the intake records in
+  // the database; the client's region, endpoint and credentials found as the AWS SDKs find them.
+  struct Sqs {
+    std::string queue_url;
+    aws::SqsOptions client;
+  };
+  std::optional<Sqs> sqs;
   std::size_t worker_batch_size = 256;
   int worker_concurrency = 2;
   int sqlite_readers = 2;

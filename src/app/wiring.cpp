@@ -19,6 +19,7 @@
 #include "backends/sqlite/sqlite_catalog.hpp"
 #include "backends/sqlite/sqlite_orders.hpp"
 #include "backends/sqlite/sqlite_schema.hpp"
+#include "backends/sqs/sqs_batch_applier.hpp"
 #include "drivers/mysql/conninfo.hpp"
 #include "drivers/pg/conninfo.hpp"
 
@@ -56,6 +57,34 @@ struct RedisQueueFront {
   RedisIntake intake;
   RedisQueuedOrders queued_orders;
   RedisBatchApplier applier;
+};
+
+// QUEUE_BACKEND=sqs in front of a database: the queue on SQS, the intake records in the
+// database (stored before SQS takes the messages), batches applied through its inbox.
+struct SqsQueueFront {
+  using MakeIntake = std::function<std::unique_ptr<ports::Intake>(queue::Queue&)>;
+  SqsQueueFront(const Config& c, asio::io_context& io, MakeIntake make_intake,
+                std::unique_ptr<ports::BatchApplier> database_inbox)
+      : client(io.get_executor(), c.sqs->client),
+        queue(client, c.sqs->queue_url, c.queue),
+        inbox(std::move(database_inbox)),
+        intake(make_intake(queue)),
+        applier(queue, *inbox) {
+    // The queue's dead-letter queue and deliveries, from SQS before serving: a queue orderflow
+    // cannot use stops the start with what is wrong.
+    run_on(io, queue.ready());
+  }
+  void serve(Ports& p) {
+    p.intake = intake.get();
+    p.batch_applier = &applier;
+    p.queue = &queue;
+  }
+
+  aws::SqsClient client;
+  SqsQueue queue;
+  std::unique_ptr<ports::BatchApplier> inbox;
+  std::unique_ptr<ports::Intake> intake;
+  SqsBatchApplier applier;
 };
 
 // The embedded default: one SQLite file.
@@ -97,6 +126,7 @@ struct PostgresStack {
   static constexpr auto make_catalog = make_pg_catalog;
   static constexpr auto make_carts = make_pg_carts;
   static constexpr auto make_intake = make_pg_intake;
+  static constexpr auto make_intake_before_queue = make_pg_intake_before_queue;
   static constexpr auto make_batch_applier = make_pg_batch_applier;
   static constexpr auto make_inbox_applier = make_pg_inbox_applier;
   static std::string describe(const std::string& url) {
@@ -114,6 +144,7 @@ struct MysqlStack {
   static constexpr auto make_catalog = make_mysql_catalog;
   static constexpr auto make_carts = make_mysql_carts;
   static constexpr auto make_intake = make_mysql_intake;
+  static constexpr auto make_intake_before_queue = make_mysql_intake_before_queue;
   static constexpr auto make_batch_applier = make_mysql_batch_applier;
   static constexpr auto make_inbox_applier = make_mysql_inbox_applier;
   static std::string describe(const std::string& url) {
@@ -123,8 +154,8 @@ struct MysqlStack {
 
 // PostgreSQL (DATABASE_URL=postgresql://…) or MySQL/MariaDB (mysql://…), with read replicas
 // (DATABASE_REPLICA_URLS): migrated at start, safe when several processes start at once. With
-// QUEUE_BACKEND=redis, the queue and the orders' intake are in Redis, and batches are applied
-// through the database's inbox.
+// QUEUE_BACKEND=redis, the queue and the orders' intake are in Redis; with QUEUE_BACKEND=sqs, the
+// queue is on SQS; either way batches are applied through the database's inbox.
 template <class Stack>
 class ServerBackends final : public Backends {
  public:
@@ -141,7 +172,14 @@ class ServerBackends final : public Backends {
     run_on(io, reads_.note_write());
     ports_ = {nullptr, &orders_, nullptr, catalog_.get(), carts_.get(), &orders_, nullptr};
     if (c.redis_queue) {
-      redis_front_.emplace(c, io, *queue_redis, orders_, Stack::make_inbox_applier(database_))
+      redis_front_
+          .emplace(c, io, *queue_redis, orders_, Stack::make_inbox_applier(database_, false))
+          .serve(ports_);
+    } else if (c.sqs) {
+      auto make_intake = [this](queue::Queue& q) {
+        return Stack::make_intake_before_queue(pool_, q);
+      };
+      sqs_front_.emplace(c, io, make_intake, Stack::make_inbox_applier(database_, true))
           .serve(ports_);
     } else {
       auto& queue = queue_.emplace(pool_, c.queue);
@@ -182,8 +220,10 @@ class ServerBackends final : public Backends {
   std::optional<typename Stack::Queue> queue_;
   std::unique_ptr<ports::Intake> intake_;
   std::unique_ptr<ports::BatchApplier> applier_;
-  // …or in Redis.
+  // …or in Redis…
   std::optional<RedisQueueFront> redis_front_;
+  // …or on SQS.
+  std::optional<SqsQueueFront> sqs_front_;
 };
 
 }  // namespace

@@ -17,6 +17,8 @@ import time
 import unittest
 import urllib.parse
 
+import sqs
+
 BIN = os.environ.get("ORDERFLOW_BIN", os.path.join(os.path.dirname(__file__), "../../build/debug/orderflow"))
 # "postgres": every server runs on a database of its own (one per data directory) on the
 # PostgreSQL server of DATABASE_URL; "mysql": the same on the MariaDB server of MYSQL_URL; else
@@ -30,6 +32,9 @@ ON_REDIS = os.environ.get("ORDERFLOW_E2E_REDIS") == "1"
 CACHE_BACKEND = "redis" if ON_REDIS else "memory"
 # With ORDERFLOW_E2E_QUEUE=redis as well, the queue and the orders' intake are in that Redis.
 ON_REDIS_QUEUE = ON_REDIS and os.environ.get("ORDERFLOW_E2E_QUEUE") == "redis"
+# With ORDERFLOW_E2E_QUEUE=sqs, the queue is a FIFO queue of its own (one per data directory) on
+# the SQS emulator of SQS_ENDPOINT_URL, with its dead-letter queue.
+ON_SQS_QUEUE = ON_SERVER_DATABASE and os.environ.get("ORDERFLOW_E2E_QUEUE") == "sqs"
 
 
 def psql(url, sql):
@@ -240,6 +245,17 @@ class Server:
                 self.env["QUEUE_BACKEND"] = "redis"
                 # The queue's own connection setting (the same Redis here).
                 self.env["QUEUE_REDIS_URL"] = os.environ["REDIS_URL"]
+        self.sqs_queue_url = None
+        if ON_SQS_QUEUE:
+            # A queue of its own, unless given one (another process's, to share).
+            queue_url = (env or {}).get("SQS_QUEUE_URL")
+            if not queue_url:
+                queue_url = self.sqs_queue_url = sqs.fifo_queue_with_dlq(
+                    "e2e-" + hashlib.sha1(self.data_dir.encode()).hexdigest()[:16])
+            self.env.update({"QUEUE_BACKEND": "sqs", "SQS_QUEUE_URL": queue_url,
+                             "AWS_ENDPOINT_URL_SQS": os.environ["SQS_ENDPOINT_URL"],
+                             "AWS_REGION": sqs.REGION, "AWS_ACCESS_KEY_ID": sqs.ACCESS_KEY_ID,
+                             "AWS_SECRET_ACCESS_KEY": os.environ["SQS_TEST_SECRET_ACCESS_KEY"]})
         self.env.update(env or {})
         self.args = list(args)
         self.proc = None
@@ -322,6 +338,8 @@ class Server:
             shutil.rmtree(self.data_dir, ignore_errors=True)
             if self.database_url:
                 drop_database(self.database_url)
+            if self.sqs_queue_url:
+                sqs.delete_queues(self.sqs_queue_url)
         if running and code != 0:
             raise AssertionError(f"server exited with {code} on SIGTERM:\n{log}")
         # Exited by itself before the end (a crash, a sanitizer report), not killed by the test.

@@ -1,5 +1,5 @@
-"""Two worker processes of the binary share one queue (in PostgreSQL, or in Redis with
-QUEUE_BACKEND=redis) behind an API process: thousands of orders, each with a create, a ship
+"""Two worker processes of the binary share one queue (in the database, in Redis with
+QUEUE_BACKEND=redis, on SQS with QUEUE_BACKEND=sqs) behind an API process: thousands of orders, each with a create, a ship
 request and a cancel request sent back to back, are each applied once, and every order's events
 come out in the order they were sent."""
 import concurrent.futures
@@ -25,7 +25,7 @@ class TwoWorkerProcessesTest(unittest.TestCase):
         self.addCleanup(self.api.cleanup)
         shared = {k: self.api.env[k] for k in ("DATABASE_URL", "DATABASE_REPLICA_URLS", "REDIS_URL",
                                                 "REDIS_KEY_PREFIX", "QUEUE_BACKEND",
-                                                "QUEUE_REDIS_URL")
+                                                "QUEUE_REDIS_URL", "SQS_QUEUE_URL")
                   if k in self.api.env}
         self.workers = []
         for _ in range(2):

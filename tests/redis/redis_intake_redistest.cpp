@@ -38,7 +38,7 @@ TEST(RedisIntake, MessageRedeliveredAfterALostDeletionIsAppliedOnce) {
   // (The database's inbox applier, which the Redis applier applies batches with.)
   const auto pool = backend.place().database.migrated_pool();
   backends::PgDatabase database(*pool, nullptr);
-  const auto inbox = backends::make_pg_inbox_applier(database);
+  const auto inbox = backends::make_pg_inbox_applier(database, false);
   const auto committed = run(io, inbox->apply_batch(first, rules));
   EXPECT_EQ(committed.applied.size(), 1u);
 

@@ -162,6 +162,52 @@ TEST(Config, TheQueueMayHaveARedisOfItsOwn) {
   EXPECT_THROW(app::load_config(fixed_env({{"QUEUE_REDIS_URL", "http://x"}})), app::ConfigError);
 }
 
+TEST(Config, SqsQueueTheAwsWay) {
+  const std::string url = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders.fifo";
+  const auto dir = std::filesystem::temp_directory_path();
+  std::ofstream(dir / "orderflow-test-aws-secret") << "s3cret\n";
+  const std::map<std::string, std::string> base{{"QUEUE_BACKEND", "sqs"},
+                                                {"DATABASE_URL", "postgresql://db/shop"},
+                                                {"SQS_QUEUE_URL", url},
+                                                {"AWS_ACCESS_KEY_ID", "AKID"},
+                                                {"HOME", "/nonexistent"}};
+  auto env = base;
+  env["AWS_SECRET_ACCESS_KEY_FILE"] = (dir / "orderflow-test-aws-secret").string();
+  auto c = app::load_config(fixed_env(env));
+  ASSERT_TRUE(c.sqs);
+  EXPECT_EQ(c.sqs->queue_url, url);
+  EXPECT_EQ(c.sqs->client.region, "eu-west-1") << "from the queue URL";
+  EXPECT_EQ(c.sqs->client.endpoint, "https://sqs.eu-west-1.amazonaws.com");
+  EXPECT_EQ(c.sqs->client.credentials.access_key_id, "AKID");
+  EXPECT_EQ(c.sqs->client.credentials.secret_access_key, "s3cret");
+  EXPECT_EQ(c.worker_concurrency, 8) << "receivers take ten messages each";
+  env["AWS_REGION"] = "us-east-2";
+  env["AWS_ENDPOINT_URL_SQS"] = "http://127.0.0.1:9324";
+  env["WORKER_CONCURRENCY"] = "3";
+  c = app::load_config(fixed_env(env));
+  EXPECT_EQ(c.sqs->client.region, "us-east-2");
+  EXPECT_EQ(c.sqs->client.endpoint, "http://127.0.0.1:9324");
+  EXPECT_EQ(c.worker_concurrency, 3);
+
+  const auto refused = [&](std::map<std::string, std::string> changes) {
+    auto e = base;
+    e["AWS_SECRET_ACCESS_KEY"] = "s3cret";
+    for (const auto& [k, v] : changes) {
+      if (v.empty())
+        e.erase(k);
+      else
+        e[k] = v;
+    }
+    EXPECT_THROW(app::load_config(fixed_env(e)), app::ConfigError) << changes.begin()->first;
+  };
+  refused({{"DATABASE_URL", ""}});
+  refused({{"SQS_QUEUE_URL", ""}});
+  refused({{"SQS_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/orders"}});
+  refused({{"AWS_ACCESS_KEY_ID", ""}});  // and no shared credentials file
+  refused({{"AWS_SECRET_ACCESS_KEY_FILE", "/nonexistent/secret"}});                // both set
+  refused({{"SQS_QUEUE_URL", "http://127.0.0.1:9324/000000000000/orders.fifo"}});  // no region
+}
+
 TEST(Config, MysqlFromTheUsualNodeVariables) {
   const auto dir = std::filesystem::temp_directory_path();
   std::ofstream(dir / "orderflow-test-db-password") << "p@ss word:/\n";

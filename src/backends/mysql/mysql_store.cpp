@@ -83,6 +83,7 @@ class MysqlQueueTableClaim final : public QueueTableClaim<Statement> {
 // (INSERT IGNORE skips the ids already there) and reads back the ones under that name.
 class MysqlInboxClaim final : public InboxClaim<Statement> {
  public:
+  using InboxClaim::InboxClaim;
   std::vector<Statement> claim(const std::vector<std::string>& ids,
                                std::int64_t now) const override {
     const auto batch = uuid_v7();
@@ -162,7 +163,38 @@ class MysqlBatchStatements final : public BatchStatements<Statement> {
   }
 };
 
+class MysqlPendingIntake final : public PendingIntakeStatements<Statement> {
+ public:
+  Statement reserve(const std::vector<const ports::AcceptRequest*>& group) const override {
+    Statement s{
+        with_slot(sql["reserve_intake"], "rows", repeated("(?, ?, ?, ?, '', ?)", group.size())),
+        {}};
+    for (const auto* req : group)
+      s.params.insert(s.params.end(), {req->order_id, req->idempotency_key, req->request_hash,
+                                       req->request_json, req->accepted_at});
+    return s;
+  }
+  Statement confirm(const std::vector<std::string>& order_ids,
+                    const std::vector<std::string>& message_ids) const override {
+    mysql::Params cases;
+    for (std::size_t i = 0; i < order_ids.size(); ++i)
+      cases.insert(cases.end(), {order_ids[i], message_ids.at(i)});
+    return with_ids(
+        with_slot(sql["confirm_intake"], "cases", repeated("WHEN ? THEN ?", order_ids.size(), " ")),
+        order_ids, std::move(cases));
+  }
+  Statement withdraw(const std::vector<std::string>& order_ids) const override {
+    return with_ids(sql["withdraw_intake"], order_ids);
+  }
+};
+
 }  // namespace
+
+std::unique_ptr<ports::Intake> make_mysql_intake_before_queue(mysql::Pool& pool,
+                                                              queue::Queue& queue) {
+  return make_intake_before_queue<mysql::Pool, MysqlDialect>(
+      pool, queue, std::make_shared<MysqlPendingIntake>());
+}
 
 std::unique_ptr<ports::Catalog> make_mysql_catalog(MysqlDatabase& db) {
   return make_sql_catalog<MysqlDialect>(db);
@@ -179,9 +211,9 @@ std::unique_ptr<ports::BatchApplier> make_mysql_batch_applier(MysqlDatabase& db,
       db, std::make_unique<MysqlBatchStatements>(), std::make_unique<MysqlQueueTableClaim>(queue));
 }
 
-std::unique_ptr<ports::BatchApplier> make_mysql_inbox_applier(MysqlDatabase& db) {
+std::unique_ptr<ports::BatchApplier> make_mysql_inbox_applier(MysqlDatabase& db, bool intake_here) {
   return std::make_unique<SqlBatchApplier<MysqlDatabase>>(
-      db, std::make_unique<MysqlBatchStatements>(), std::make_unique<MysqlInboxClaim>());
+      db, std::make_unique<MysqlBatchStatements>(), std::make_unique<MysqlInboxClaim>(intake_here));
 }
 
 }  // namespace orderflow::backends

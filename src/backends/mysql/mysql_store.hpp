@@ -20,10 +20,14 @@ std::unique_ptr<ports::Catalog> make_mysql_catalog(MysqlDatabase& db);
 // The intake when the queue is MysqlQueue in the same database: a group of concurrent accepts,
 // their messages and intake records, in one transaction.
 std::unique_ptr<ports::Intake> make_mysql_intake(mysql::Pool& pool, MysqlQueue& queue);
+// The intake when the queue is in another system (SQS): the intake records here, stored before
+// the queue takes the messages (backends/sql/sql_intake.hpp, IntakeBeforeQueue).
+std::unique_ptr<ports::Intake> make_mysql_intake_before_queue(mysql::Pool& pool,
+                                                              queue::Queue& queue);
 
 // Batches applied in one transaction that also deletes their messages (the queue in this
 // database), or records them in the inbox table (the queue elsewhere).
 std::unique_ptr<ports::BatchApplier> make_mysql_batch_applier(MysqlDatabase& db, MysqlQueue& queue);
-std::unique_ptr<ports::BatchApplier> make_mysql_inbox_applier(MysqlDatabase& db);
+std::unique_ptr<ports::BatchApplier> make_mysql_inbox_applier(MysqlDatabase& db, bool intake_here);
 
 }  // namespace orderflow::backends

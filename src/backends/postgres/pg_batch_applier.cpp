@@ -45,6 +45,7 @@ class PgQueueTableClaim final : public QueueTableClaim<Statement> {
 // The queue is elsewhere: claims by INSERT … ON CONFLICT DO NOTHING RETURNING.
 class PgInboxClaim final : public InboxClaim<Statement> {
  public:
+  using InboxClaim::InboxClaim;
   std::vector<Statement> claim(const std::vector<std::string>& ids,
                                std::int64_t now) const override {
     return {{sql["claim_inbox"], {pg::text_array(ids), text_of(now)}}};
@@ -112,9 +113,9 @@ std::unique_ptr<ports::BatchApplier> make_pg_batch_applier(PgDatabase& db, PgQue
                                                        std::make_unique<PgQueueTableClaim>(queue));
 }
 
-std::unique_ptr<ports::BatchApplier> make_pg_inbox_applier(PgDatabase& db) {
+std::unique_ptr<ports::BatchApplier> make_pg_inbox_applier(PgDatabase& db, bool intake_here) {
   return std::make_unique<SqlBatchApplier<PgDatabase>>(db, std::make_unique<PgBatchStatements>(),
-                                                       std::make_unique<PgInboxClaim>());
+                                                       std::make_unique<PgInboxClaim>(intake_here));
 }
 
 }  // namespace orderflow::backends

@@ -12,6 +12,6 @@ namespace orderflow::backends {
 // effects); with the queue elsewhere their ids are recorded in the inbox table, and a message
 // found there is reported as already_applied.
 std::unique_ptr<ports::BatchApplier> make_pg_batch_applier(PgDatabase& db, PgQueue& queue);
-std::unique_ptr<ports::BatchApplier> make_pg_inbox_applier(PgDatabase& db);
+std::unique_ptr<ports::BatchApplier> make_pg_inbox_applier(PgDatabase& db, bool intake_here);
 
 }  // namespace orderflow::backends

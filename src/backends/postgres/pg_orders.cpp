@@ -45,7 +45,36 @@ asio::awaitable<std::vector<std::string>> create(
   co_return message_ids;
 }
 
+class PgPendingIntake final : public PendingIntakeStatements<Statement> {
+ public:
+  Statement reserve(const std::vector<const ports::AcceptRequest*>& group) const override {
+    pg::ArrayLiteral order_ids, keys, hashes, requests, times;
+    for (const auto* req : group) {
+      order_ids.add(req->order_id);
+      keys.add(req->idempotency_key);
+      hashes.add(req->request_hash);
+      requests.add(req->request_json);
+      times.add(text_of(req->accepted_at));
+    }
+    return {sql["reserve_intake"],
+            {std::move(order_ids).done(), std::move(keys).done(), std::move(hashes).done(),
+             std::move(requests).done(), std::move(times).done()}};
+  }
+  Statement confirm(const std::vector<std::string>& order_ids,
+                    const std::vector<std::string>& message_ids) const override {
+    return {sql["confirm_intake"], {pg::text_array(order_ids), pg::text_array(message_ids)}};
+  }
+  Statement withdraw(const std::vector<std::string>& order_ids) const override {
+    return {sql["withdraw_intake"], {pg::text_array(order_ids)}};
+  }
+};
+
 }  // namespace
+
+std::unique_ptr<ports::Intake> make_pg_intake_before_queue(pg::Pool& pool, queue::Queue& queue) {
+  return make_intake_before_queue<pg::Pool, PgDialect>(pool, queue,
+                                                       std::make_shared<PgPendingIntake>());
+}
 
 std::unique_ptr<ports::Intake> make_pg_intake(pg::Pool& pool, PgQueue& queue) {
   return std::make_unique<SqlIntake<pg::Pool, PgDialect>>(

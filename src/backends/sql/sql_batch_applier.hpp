@@ -110,11 +110,14 @@ class QueueTableClaim : public MessageClaim<Statement> {
 template <class Statement>
 class InboxClaim : public MessageClaim<Statement> {
  public:
+  // `intake_here`: the intake records are in this database too (SQS), not in the queue's
+  // system (Redis).
+  explicit InboxClaim(bool intake_here) : intake_here_(intake_here) {}
   void not_claimed(ports::BatchResult& result, const std::string& id) const override {
     result.already_applied.push_back(id);
   }
   bool owns(const queue::Message&, const std::string&) const override { return true; }
-  bool keeps_intake() const override { return false; }
+  bool keeps_intake() const override { return intake_here_; }
   void settle(std::vector<Statement>& writes, const std::vector<const queue::Message*>&,
               const std::vector<std::pair<const queue::Message*, std::string>>& failed,
               std::int64_t) const override {
@@ -140,6 +143,7 @@ class InboxClaim : public MessageClaim<Statement> {
   virtual Statement release(const std::vector<std::string>& ids) const = 0;
 
  private:
+  bool intake_here_;
   std::atomic<std::int64_t> swept_at_{0};
 };
 

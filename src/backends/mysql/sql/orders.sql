@@ -33,6 +33,22 @@ WHERE key_hash = UNHEX(SHA2(?, 256)) AND created_at <= ?
 INSERT INTO order_intake(order_id, idempotency_key, request_hash, request, message_id, created_at)
 VALUES {rows}
 
+-- Intake records whose messages a queue in another system takes next (QUEUE_BACKEND=sqs): the
+-- message id is '' until that queue has the message. Rows as in insert_intake, message id ''.
+-- name: reserve_intake
+INSERT INTO order_intake(order_id, idempotency_key, request_hash, request, message_id, created_at)
+VALUES {rows}
+
+-- {cases}: "WHEN ? THEN ?" per order (order id, the message id the queue gave it).
+-- name: confirm_intake
+UPDATE order_intake
+  SET message_id = CASE order_id {cases} END
+WHERE order_id IN ({ids}) AND message_id = ''
+
+-- name: withdraw_intake
+DELETE FROM order_intake
+WHERE order_id IN ({ids}) AND message_id = ''
+
 -- name: key_binding
 SELECT order_id, message_id, created_at, request
 FROM order_intake

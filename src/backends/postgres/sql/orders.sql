@@ -41,6 +41,24 @@ SELECT i.order_id, i.idempotency_key, i.request_hash, i.request,
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $7::text[])
   AS i(order_id, idempotency_key, request_hash, request, created_at, dedup_id)
 
+-- Intake records whose messages a queue in another system takes next (QUEUE_BACKEND=sqs): the
+-- message id is '' until that queue has the message. Arrays as in insert_intake.
+-- name: reserve_intake
+INSERT INTO order_intake(order_id, idempotency_key, request_hash, request, message_id, created_at)
+SELECT i.order_id, i.idempotency_key, i.request_hash, i.request, '', i.created_at
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+  AS i(order_id, idempotency_key, request_hash, request, created_at)
+
+-- $1 order ids, $2 the message ids the queue gave them.
+-- name: confirm_intake
+UPDATE order_intake
+  SET message_id = ($2::text[])[array_position($1::text[], order_id)]
+WHERE order_id = ANY($1::text[]) AND message_id = ''
+
+-- name: withdraw_intake
+DELETE FROM order_intake
+WHERE order_id = ANY($1::text[]) AND message_id = ''
+
 -- name: key_binding
 SELECT order_id, message_id, created_at, request
 FROM order_intake
