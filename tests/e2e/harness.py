@@ -252,10 +252,7 @@ class Server:
             if not queue_url:
                 queue_url = self.sqs_queue_url = sqs.fifo_queue_with_dlq(
                     "e2e-" + hashlib.sha1(self.data_dir.encode()).hexdigest()[:16])
-            self.env.update({"QUEUE_BACKEND": "sqs", "SQS_QUEUE_URL": queue_url,
-                             "AWS_ENDPOINT_URL_SQS": os.environ["SQS_ENDPOINT_URL"],
-                             "AWS_REGION": sqs.REGION, "AWS_ACCESS_KEY_ID": sqs.ACCESS_KEY_ID,
-                             "AWS_SECRET_ACCESS_KEY": os.environ["SQS_TEST_SECRET_ACCESS_KEY"]})
+            self.env.update(sqs.server_env(queue_url))
         self.env.update(env or {})
         self.args = list(args)
         self.proc = None

@@ -17,10 +17,12 @@ def _hmac(key, text):
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
 
-def call(action, request):
-    """Calls SQS's `action` with `request` (a dict) and returns its answer (a dict)."""
-    endpoint = urllib.parse.urlsplit(os.environ["SQS_ENDPOINT_URL"])
-    secret = os.environ["SQS_TEST_SECRET_ACCESS_KEY"]
+def call(action, request, services=None):
+    """Calls SQS's `action` with `request` (a dict) and returns its answer (a dict), on the
+    emulator of `services` (a services env file's variables), else of this process's env."""
+    services = services or os.environ
+    endpoint = urllib.parse.urlsplit(services["SQS_ENDPOINT_URL"])
+    secret = services["SQS_TEST_SECRET_ACCESS_KEY"]
     body = json.dumps(request).encode()
     amz_date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     day = amz_date[:8]
@@ -48,16 +50,26 @@ def call(action, request):
     return answer
 
 
-def fifo_queue_with_dlq(name, max_receive_count=4):
+def fifo_queue_with_dlq(name, max_receive_count=4, services=None):
     """The URL of the FIFO queue `name`.fifo, whose messages go to `name`-dlq.fifo after
     `max_receive_count` deliveries (created when missing, as docs/operations.md creates them)."""
     dlq = call("CreateQueue", {"QueueName": name + "-dlq.fifo",
-                               "Attributes": {"FifoQueue": "true"}})["QueueUrl"]
-    arn = call("GetQueueAttributes", {"QueueUrl": dlq,
-                                      "AttributeNames": ["QueueArn"]})["Attributes"]["QueueArn"]
+                               "Attributes": {"FifoQueue": "true"}}, services)["QueueUrl"]
+    arn = call("GetQueueAttributes", {"QueueUrl": dlq, "AttributeNames": ["QueueArn"]},
+               services)["Attributes"]["QueueArn"]
     policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": max_receive_count})
     return call("CreateQueue", {"QueueName": name + ".fifo",
-                                "Attributes": {"FifoQueue": "true", "RedrivePolicy": policy}})["QueueUrl"]
+                                "Attributes": {"FifoQueue": "true", "RedrivePolicy": policy}},
+                services)["QueueUrl"]
+
+
+def server_env(queue_url, services=None):
+    """What a server needs to use the queue `queue_url` on the emulator (of `services`)."""
+    services = services or os.environ
+    return {"QUEUE_BACKEND": "sqs", "SQS_QUEUE_URL": queue_url,
+            "AWS_ENDPOINT_URL_SQS": services["SQS_ENDPOINT_URL"], "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": services["SQS_TEST_SECRET_ACCESS_KEY"]}
 
 
 def delete_queues(url):

@@ -1,7 +1,7 @@
 """Dependency outages under load, on servers of this test's own (scripts/services): the
 PostgreSQL primary, the MariaDB primary (with the queue in it or in Redis), or with
 QUEUE_BACKEND=redis the Redis holding the queue, is killed as in a crash while clients send
-orders. Writes must answer 503 `unavailable` with Retry-After, promptly (no hang), unless the
+orders; with QUEUE_BACKEND=sqs, the SQS emulator stops answering. Writes must answer 503 `unavailable` with Retry-After, promptly (no hang), unless the
 queue is elsewhere and takes them; the process must not crash, what does not need the lost
 server keeps answering, and once the server is back the service resumes by itself and every
 accepted order is processed exactly once."""
@@ -9,6 +9,7 @@ import time
 import unittest
 import uuid
 
+import sqs
 from harness import Client, ClientThreads, Server, Services, can_start_services, wait_until
 
 CLIENTS = 8
@@ -48,10 +49,12 @@ AS_DATABASE = {"MYSQL_URL": "DATABASE_URL", "MYSQL_REPLICA_URLS": "DATABASE_REPL
 def start_on_own_services(test, urls, env=None):
     """Starts services of the test's own, and a server on the services named by `urls`
     (variables of the services' env file, MariaDB's as the server's DATABASE_URL and
-    DATABASE_REPLICA_URLS), with `env` on top."""
+    DATABASE_REPLICA_URLS), with `env` on top (a function: of the services' env file)."""
     test.services = Services()
     test.addCleanup(test.services.stop)
     server_env = {AS_DATABASE.get(name, name): test.services.env[name] for name in urls}
+    if callable(env):
+        env = env(test.services.env)
     server_env.update({"VISIBILITY_TIMEOUT": "3s", **(env or {})})
     test.server = Server(env=server_env).start()
     test.addCleanup(test.server.cleanup)
@@ -200,6 +203,28 @@ class RedisQueueOutageTest(unittest.TestCase):
             self.assertEqual(c.get("/api/products/p-mouse").status, 200)
 
         outage_under_load(self, "redis-crash", "redis-start", "Redis", "queue", while_down)
+
+
+
+@unittest.skipUnless(can_start_services(), "starts the SQS emulator and PostgreSQL as their own users")
+class SqsOutageTest(unittest.TestCase):
+    """QUEUE_BACKEND=sqs: the SQS emulator is frozen (SIGSTOP) under load, so that requests
+    reach it and no answer comes back, as when SQS cannot be reached; then it is thawed. Its
+    queues are in its memory: frozen, it keeps them, as SQS keeps its messages."""
+
+    def setUp(self):
+        def queue_on(services):
+            return sqs.server_env(sqs.fifo_queue_with_dlq("outage", services=services), services)
+
+        start_on_own_services(self, ("DATABASE_URL",), queue_on)
+
+    def test_writes_answer_503_while_sqs_does_not_answer_and_service_resumes(self):
+        def while_down(c, load):
+            # Orders and the catalog are in PostgreSQL: still served.
+            self.assertEqual(c.get(f"/api/orders/{load.accepted[0]}").status, 200)
+            self.assertEqual(c.get("/api/products/p-mouse").status, 200)
+
+        outage_under_load(self, "sqs-pause", "sqs-resume", "SQS", "queue", while_down)
 
 
 if __name__ == "__main__":

@@ -203,7 +203,44 @@ struct SqsClient::Impl {
   std::mutex mutex;
   std::vector<std::unique_ptr<Connection>> idle;
   std::atomic<std::uint64_t> requests{0}, retries{0}, connects{0};
+  // Once a call has found SQS unreachable, calls fail at once for a moment rather than each
+  // waiting out its own attempts (clients get their 503s promptly); then one call at a time
+  // tries SQS again. Long polls wait anyway, so they pass.
+  std::atomic<std::int64_t> unreachable_until{0};  // steady clock ms; 0: reachable
+  std::atomic<bool> probing{false};
 };
+
+namespace {
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// A call's passage through SqsClient::Impl's breaker: whether SQS answered decides its state.
+class Passage {
+ public:
+  static constexpr std::int64_t kPauseMs = 1000;
+  Passage(SqsClient::Impl& impl, const std::string& action, bool long_poll) : impl_(impl) {
+    const auto until = impl.unreachable_until.load();
+    if (long_poll || until == 0) return;
+    if (steady_ms() < until || impl.probing.exchange(true))
+      throw SqsUnavailable(action + ": SQS did not answer just now");
+    probe_ = true;
+  }
+  ~Passage() {
+    impl_.unreachable_until = answered_ ? 0 : steady_ms() + kPauseMs;
+    if (probe_) impl_.probing = false;
+  }
+  void answered() { answered_ = true; }
+
+ private:
+  SqsClient::Impl& impl_;
+  bool probe_ = false, answered_ = false;
+};
+
+}  // namespace
 
 SqsClient::SqsClient(asio::any_io_executor executor, SqsOptions options)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
@@ -214,6 +251,7 @@ asio::awaitable<json::object> SqsClient::call(std::string action, json::object r
                                               std::chrono::milliseconds wait) {
   const auto impl = impl_;  // the coroutine keeps the client's state alive
   const auto body = json::serialize(request);
+  Passage passage(*impl, action, wait.count() > 0);
   ++impl->requests;
   std::string last;
   bool stale_retried = false;
@@ -236,6 +274,7 @@ asio::awaitable<json::object> SqsClient::call(std::string action, json::object r
       if (a.status == 200) {
         if (ec || !parsed.is_object())
           throw SqsUnavailable(action + ": SQS answered with what is not JSON");
+        passage.answered();
         co_return answer;
       }
       // {"__type": "com.amazonaws.sqs#QueueDoesNotExist", "message": "…"}
@@ -248,7 +287,10 @@ asio::awaitable<json::object> SqsClient::call(std::string action, json::object r
         if (answer.contains(key) && answer.at(key).is_string())
           message = std::string(answer.at(key).as_string());
       retryable = a.status >= 500 || a.status == 429 || throttling(code);
-      if (!retryable) throw SqsError(code, a.status, message);
+      if (!retryable) {
+        passage.answered();
+        throw SqsError(code, a.status, message);
+      }
       last = action + ": " + code + ": " + message;
     }
     if (attempt >= impl->options.max_attempts) throw SqsUnavailable(last);

@@ -4,7 +4,8 @@
 // store and host name verification, or plain HTTP to a loopback endpoint (an emulator). Keeps
 // up to `max_connections` keep-alive connections, one request in flight on each (HTTP/1.1), and
 // retries as the AWS SDKs' standard mode does: throttling, 5xx answers and lost connections, up
-// to `max_attempts` in all, with exponential backoff and full jitter.
+// to `max_attempts` in all, with exponential backoff and full jitter. After a call found SQS
+// unreachable, other calls fail at once (SqsUnavailable) for a second, then one tries again.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
@@ -27,7 +28,9 @@ struct SqsOptions {
   std::string region;
   Credentials credentials;
   std::size_t max_connections = 32;
-  std::chrono::milliseconds timeout{10'000};  // an attempt's, beyond a long poll's own wait
+  // An attempt's, beyond a long poll's own wait: SQS answers in milliseconds, and a client's
+  // order waits for the send.
+  std::chrono::milliseconds timeout{3'000};
   int max_attempts = 3;
   std::chrono::milliseconds base_backoff{50}, max_backoff{20'000};
 };
