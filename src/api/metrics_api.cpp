@@ -132,9 +132,11 @@ std::string prometheus_text(OperationsArea& ctx, const Readings& r) {
       t.sample("orderflow_queue_operations_total", {{"operation", std::string(operation)}},
                as_sample(q.*field));
     t.family("orderflow_queue_oldest_message_age_seconds", "gauge",
-             "Age of the oldest message in the main queue (0 when empty).");
-    t.sample("orderflow_queue_oldest_message_age_seconds", {},
-             as_sample(q.oldest_age_ms.value_or(0)) / 1000.0);
+             "Age of the oldest message in the main queue (0 when empty; no sample when the "
+             "queue does not know it: SQS).");
+    if (q.oldest_age_ms || q.visible == 0)
+      t.sample("orderflow_queue_oldest_message_age_seconds", {},
+               as_sample(q.oldest_age_ms.value_or(0)) / 1000.0);
   }
 
   const auto w = ctx.handler_stats.totals();
