@@ -139,6 +139,21 @@ TEST_F(PgClient, ReconnectsAfterItsBackendIsKilled) {
   EXPECT_TRUE(recovered);
 }
 
+TEST_F(PgClient, AConnectionTheServerClosesWhileIdleIsReplacedBeforeTheNextRequest) {
+  pg::Pool pool(io_.get_executor(), pg::PoolOptions{database_url(), 1});
+  const auto first = *run(io_, pool.query("SELECT pg_backend_pid()::text AS pid")).at(0, "pid");
+  pg::Pool killer(io_.get_executor(), pg::PoolOptions{database_url(), 1});
+  run(io_, killer.query("SELECT pg_terminate_backend($1::int)", {first}));
+  // The idle connection notices by itself: running `io` lets it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  io_.restart();
+  while (pool.stats().connected > 0 && std::chrono::steady_clock::now() < deadline)
+    io_.run_one_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(pool.stats().connected, 0u);
+  // The next request gets a new connection instead of failing on the dead one.
+  EXPECT_NE(*run(io_, pool.query("SELECT pg_backend_pid()::text AS pid")).at(0, "pid"), first);
+}
+
 // Host names are looked up by Asio's resolver off the I/O threads (libpq would block the thread
 // that polls it) and handed to libpq as addresses; these check that the names still work.
 std::string with_host(const std::string& url, const std::string& host) {

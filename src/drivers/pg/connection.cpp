@@ -144,8 +144,10 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
       when_ready(asio::posix::stream_descriptor::wait_write, &Impl::writing, &Impl::flush);
   }
 
+  // Always reading, also while idle: a connection the server closes (a restart, a terminated
+  // backend) is noticed at once and replaced by the pool, rather than failing the next request.
   void read() {
-    if (!conn || reading || (inflight.empty() && !notification_handler)) return;
+    if (!conn || reading) return;
     when_ready(asio::posix::stream_descriptor::wait_read, &Impl::reading, &Impl::on_readable);
   }
 
