@@ -46,6 +46,12 @@ std::size_t connection_cap(const Config& c) {
   return fds > own + 16 ? fds - own : 16;
 }
 
+// How long a worker's receive waits for messages. On SQS each wait is a billed request, so a
+// long poll there is SQS's longest (the worker interrupts it when stopping).
+std::chrono::milliseconds worker_poll_wait(const Config& c) {
+  return c.sqs ? std::chrono::seconds(20) : std::chrono::seconds(1);
+}
+
 }  // namespace
 
 int serve(Config cfg) {
@@ -86,7 +92,7 @@ int serve(Config cfg) {
     worker.emplace(*wired.queue, *wired.batch_applier,
                    domain::simulated_payment_rules(cfg.tax_rate, cfg.payment_failure_rate),
                    service::WorkerOptions{cfg.worker_batch_size, cfg.worker_concurrency,
-                                          std::chrono::milliseconds(1000)},
+                                          worker_poll_wait(cfg)},
                    handler_stats, after_commit);
   obs::HealthMonitor health(*wired.database, *wired.queue,
                             cfg.cache_backend == "off" ? nullptr : cache.get());

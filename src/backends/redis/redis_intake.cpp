@@ -2,7 +2,6 @@
 
 #include <boost/json/parse.hpp>
 
-#include <map>
 #include <variant>
 
 #include "backends/redis/redis_lua.hpp"
@@ -143,20 +142,11 @@ asio::awaitable<ports::BatchResult> RedisBatchApplier::apply_batch(
   auto result = co_await inbox_.apply_batch(ours, rules);
   result.stale.insert(result.stale.end(), stale.begin(), stale.end());
 
-  std::map<std::string, const queue::Message*> by_id;
-  for (const auto& m : ours) by_id[m.message_id] = &m;
-  std::vector<queue::Message> done;
+  auto settlement = ports::settlement_of(ours, result);
   std::vector<std::string> applied_intakes;
-  for (const auto* ids : {&result.applied, &result.already_applied}) {
-    for (const auto& id : *ids) {
-      const auto& m = *by_id.at(id);
-      done.push_back(m);
-      if (const auto create = created_order(m.body))
-        applied_intakes.push_back(intake_key(queue_, *create));
-    }
-  }
-  std::vector<std::pair<queue::Message, std::string>> failed;
-  for (const auto& [id, error] : result.failed) failed.emplace_back(*by_id.at(id), error);
+  for (const auto& m : settlement.done)
+    if (const auto create = created_order(m.body))
+      applied_intakes.push_back(intake_key(queue_, *create));
   // The batch is committed whatever happens now. Should Redis not take the deletions, the
   // messages come back after their visibility timeout and the inbox skips them.
   // The intake records first: once a message has left the queue, reads of its order go to the
@@ -166,7 +156,7 @@ asio::awaitable<ports::BatchResult> RedisBatchApplier::apply_batch(
       std::vector<std::string> ttl{std::to_string(idempotency_window_.count())};
       co_await kMarkApplied.run(queue_.client(), std::move(applied_intakes), std::move(ttl));
     }
-    co_await queue_.settle(std::move(done), std::move(failed));
+    co_await queue_.settle(std::move(settlement.done), std::move(settlement.failed));
   } catch (const std::exception& e) {
     log::warn("applied batch not yet deleted from the queue: it is redelivered and skipped",
               {{"error", e.what()}});

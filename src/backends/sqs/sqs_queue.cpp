@@ -1,5 +1,6 @@
 #include "backends/sqs/sqs_queue.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -9,6 +10,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "base/async.hpp"
 #include "base/ids.hpp"
 #include "base/log.hpp"
 #include "base/parallel.hpp"
@@ -249,6 +251,37 @@ asio::awaitable<std::vector<std::string>> SqsQueue::send_chunk(std::string url,
   co_return ids;
 }
 
+// A receive's long poll, which the call's answer or interrupt() ends, whichever comes first.
+struct SqsQueue::LongPoll {
+  std::mutex mutex;
+  Completion done;
+  bool ended = false;
+  std::optional<json::object> answer;
+  std::exception_ptr error;
+
+  void start(Completion completion) {
+    std::unique_lock lock(mutex);
+    if (!ended) {
+      done = std::move(completion);
+      return;
+    }
+    lock.unlock();  // interrupted before it began
+    completion(nullptr);
+  }
+  // No answer (`a` empty, `e` null, from interrupt()) ends the wait with nothing received.
+  void finish(std::exception_ptr e, std::optional<json::object> a) {
+    std::unique_lock lock(mutex);
+    if (ended) return;
+    ended = true;
+    error = e;
+    answer = std::move(a);
+    if (!done) return;  // start() completes it
+    auto completion = std::move(done);
+    lock.unlock();
+    completion(nullptr);
+  }
+};
+
 std::vector<Message> SqsQueue::take_held(std::size_t max) {
   std::vector<Message> out;
   std::lock_guard lock(mutex_);
@@ -281,8 +314,31 @@ asio::awaitable<std::vector<Message>> SqsQueue::receive(std::size_t max, queue::
                        {"AttributeNames", {"All"}},
                        {"MessageAttributeNames", {"All"}}};
   const auto received_at = Clock::now();
-  const auto answer = co_await call("ReceiveMessage", std::move(request), wait);
-  const auto* messages = answer.if_contains("Messages");
+  auto poll = std::make_shared<LongPoll>();
+  {
+    std::lock_guard lock(mutex_);
+    if (interrupted_) co_return out;
+    polling_.insert(poll);
+  }
+  const auto executor = co_await asio::this_coro::executor;
+  std::string action("ReceiveMessage");
+  // The call runs on its own, so that interrupt() can end the wait before SQS answers.
+  auto call = client_.call(std::move(action), std::move(request), wait);
+  co_await await_completion([&](Completion done) {
+    // Copies: once `done` has run, this coroutine (and its frame) may be gone.
+    const auto waiting = poll;
+    waiting->start(std::move(done));
+    asio::co_spawn(executor, std::move(call), [waiting](std::exception_ptr e, json::object a) {
+      waiting->finish(e, std::move(a));
+    });
+  });
+  {
+    std::lock_guard lock(mutex_);
+    polling_.erase(poll);
+  }
+  if (poll->error) std::rethrow_exception(poll->error);
+  if (!poll->answer) co_return out;  // interrupted
+  const auto* messages = poll->answer->if_contains("Messages");
   if (!messages) co_return out;
   const auto until = received_at + std::chrono::seconds(visibility);
   std::lock_guard lock(mutex_);
@@ -298,6 +354,16 @@ asio::awaitable<std::vector<Message>> SqsQueue::receive(std::size_t max, queue::
     }
   }
   co_return out;
+}
+
+void SqsQueue::interrupt() {
+  std::set<std::shared_ptr<LongPoll>> polls;
+  {
+    std::lock_guard lock(mutex_);
+    interrupted_ = true;
+    polls.swap(polling_);
+  }
+  for (const auto& p : polls) p->finish(nullptr, std::nullopt);
 }
 
 void SqsQueue::settled(const std::string& group) {

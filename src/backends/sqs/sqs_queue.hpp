@@ -5,8 +5,10 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "core/ports/queue.hpp"
 #include "drivers/aws/sqs_client.hpp"
@@ -43,6 +45,9 @@ class SqsQueue final : public queue::Queue {
   boost::asio::awaitable<queue::QueueStats> stats() override;
   // Valid once ready() has returned.
   const queue::QueueOptions& options() const override { return options_; }
+  // Ends the long polls waiting now (their answers, if any, come back after the visibility
+  // timeout) and makes later receives return at once.
+  void interrupt() override;
 
   // Reads the queue's attributes (once): that it is FIFO, its DLQ and maxReceiveCount. Throws
   // std::invalid_argument for a queue orderflow cannot use, aws::SqsUnavailable while SQS does
@@ -54,6 +59,7 @@ class SqsQueue final : public queue::Queue {
                                       std::vector<std::pair<queue::Message, std::string>> failed);
 
  private:
+  struct LongPoll;
   struct Held {
     queue::Message message;
     std::chrono::steady_clock::time_point until;  // its visibility runs out
@@ -91,6 +97,8 @@ class SqsQueue final : public queue::Queue {
   // the messages received behind it.
   std::map<std::string, std::chrono::steady_clock::time_point> busy_;
   std::map<std::string, std::deque<Held>> held_;
+  std::set<std::shared_ptr<LongPoll>> polling_;
+  bool interrupted_ = false;
   std::atomic<std::int64_t> sent_{0}, received_{0}, deleted_{0}, retried_{0}, dead_lettered_{0};
 };
 

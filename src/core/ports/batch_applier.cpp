@@ -16,4 +16,14 @@ void record_outcome(BatchResult& result, const domain::BatchState& state,
   for (const auto& e : state.events) ++result.events_by_type[e.type];
 }
 
+Settlement settlement_of(const std::vector<queue::Message>& batch, const BatchResult& result) {
+  std::map<std::string, const queue::Message*> by_id;
+  for (const auto& m : batch) by_id[m.message_id] = &m;
+  Settlement out;
+  for (const auto* ids : {&result.applied, &result.already_applied})
+    for (const auto& id : *ids) out.done.push_back(*by_id.at(id));
+  for (const auto& [id, error] : result.failed) out.failed.emplace_back(*by_id.at(id), error);
+  return out;
+}
+
 }  // namespace orderflow::ports

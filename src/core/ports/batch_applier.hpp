@@ -32,6 +32,14 @@ void record_outcome(BatchResult& result, const domain::BatchState& state,
                     const std::vector<domain::OrderMessage>& messages,
                     const std::vector<bool>& applied);
 
+// What a queue in another system is told after an inbox applier's commit: the messages to
+// delete (applied now or before) and those that failed, with their errors.
+struct Settlement {
+  std::vector<queue::Message> done;
+  std::vector<std::pair<queue::Message, std::string>> failed;
+};
+Settlement settlement_of(const std::vector<queue::Message>& batch, const BatchResult& result);
+
 // Applies a batch of delivered order messages exactly once: in one transaction that also
 // deletes them (queue in the same database), or records them in an inbox (queue elsewhere).
 // Messages that fail are retried or dead-lettered.

@@ -105,6 +105,9 @@ class Queue {
   virtual boost::asio::awaitable<std::int64_t> redrive(std::vector<std::string> ids) = 0;
   virtual boost::asio::awaitable<QueueStats> stats() = 0;
   virtual const QueueOptions& options() const = 0;
+  // The consumer is stopping: receives waiting now return at once, empty, and so do later ones
+  // (a queue whose long polls are long need not have them waited out).
+  virtual void interrupt() {}
 };
 
 }  // namespace orderflow::queue

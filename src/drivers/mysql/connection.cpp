@@ -397,7 +397,6 @@ struct Connection::Impl : std::enable_shared_from_this<Impl> {
     if (connection_lost(code)) return fail_all(message);
     if (code == 1461) {  // max_prepared_stmt_count reached on the server: as text, from now on
       prepare_refused = true;
-      if (stmt) mysql_stmt_free_result(stmt);
       stmt = nullptr;
       return start_text();
     }

@@ -103,7 +103,7 @@ class ReadRouter final : public ReplicaSet {
 
   // Runs a read-only request on a healthy, caught-up replica, else on the primary.
   boost::asio::awaitable<std::vector<Result>> read(std::vector<Statement> statements) {
-    const auto floor = floor_text();
+    const auto floor = has_replicas() ? floor_text() : std::string();  // the common case: none
     const bool stay_on_primary = primary_only();
     // A replica's answer that is behind this process's writes: used only if the primary fails,
     // since during a primary outage a slightly stale list beats a 503.
