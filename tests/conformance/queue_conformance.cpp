@@ -122,6 +122,22 @@ TYPED_TEST(QueueConformance, BatchReceiveAcrossGroups) {
   EXPECT_TRUE(this->receive(10).empty());
 }
 
+// Ten orders of the largest kind in one send: 3 MB, more than SQS takes in one batch call.
+TYPED_TEST(QueueConformance, ABatchOfLargeMessagesIsSent) {
+  std::vector<OutgoingMessage> batch;
+  for (int i = 0; i < 10; ++i)
+    batch.push_back(
+        {"g" + std::to_string(i), std::nullopt, std::string(300'000, static_cast<char>('a' + i))});
+  const auto sent = this->await(this->q().send(batch));
+  ASSERT_EQ(sent.size(), 10u);
+  std::vector<std::string> bodies;
+  for (int round = 0; round < 10 && bodies.size() < 10; ++round)
+    for (const auto& m : this->receive(10)) bodies.push_back(m.body);
+  std::sort(bodies.begin(), bodies.end());
+  ASSERT_EQ(bodies.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(bodies[i], batch[i].body);
+}
+
 TYPED_TEST(QueueConformance, DeduplicatesWithinTheWindow) {
   const auto first = this->send("g", "body-1", "key-1");
   const auto again = this->await(this->q().send({{"g", "key-1", "body-2"}}));

@@ -27,7 +27,11 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t kBatch = 10;            // SQS's most entries in a batch, messages a receive
+constexpr std::size_t kBatch = 10;  // SQS's most entries in a batch, messages a receive
+// SQS refuses a batch whose messages add up to more than 1 MiB (BatchRequestTooLong): this
+// leaves room for the attributes. (One order's message is at most about half of it: the
+// request's fields are bounded.)
+constexpr std::size_t kBatchBytes = 1'000'000;
 constexpr std::int64_t kMaxWaitSeconds = 20;  // SQS's longest long poll
 constexpr std::size_t kMaxErrorChars = 1000;
 // The message attributes a message moved by orderflow carries.
@@ -193,12 +197,19 @@ asio::awaitable<std::vector<queue::SendResult>> SqsQueue::send(
 asio::awaitable<std::vector<std::string>> SqsQueue::send_entries(
     std::string url, std::vector<json::object> entries) {
   std::vector<asio::awaitable<std::vector<std::string>>> calls;
-  for (std::size_t at = 0; at < entries.size(); at += kBatch) {
-    const auto end = std::min(entries.size(), at + kBatch);
-    std::vector<json::object> chunk(std::make_move_iterator(entries.begin() + at),
-                                    std::make_move_iterator(entries.begin() + end));
-    calls.push_back(send_chunk(url, std::move(chunk)));
+  std::vector<json::object> chunk;
+  std::size_t chunk_bytes = 0;
+  for (auto& entry : entries) {
+    const auto bytes = entry.at("MessageBody").as_string().size();
+    if (!chunk.empty() && (chunk.size() == kBatch || chunk_bytes + bytes > kBatchBytes)) {
+      calls.push_back(send_chunk(url, std::move(chunk)));
+      chunk = {};
+      chunk_bytes = 0;
+    }
+    chunk.push_back(std::move(entry));
+    chunk_bytes += bytes;
   }
+  if (!chunk.empty()) calls.push_back(send_chunk(url, std::move(chunk)));
   auto chunks = co_await all_of(std::move(calls));
   std::vector<std::string> ids;
   for (auto& chunk : chunks)
