@@ -26,7 +26,7 @@ void Worker::start(asio::io_context& io) {
 
 asio::awaitable<void> Worker::stop() {
   stopping_ = true;
-  queue_.interrupt();
+  co_await queue_.interrupt();
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (running_ > 0) {
     timer.expires_after(std::chrono::milliseconds(10));

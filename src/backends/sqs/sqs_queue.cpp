@@ -280,16 +280,18 @@ struct SqsQueue::LongPoll {
     completion(nullptr);
   }
   // No answer (`a` empty, `e` null, from interrupt()) ends the wait with nothing received.
-  void finish(std::exception_ptr e, std::optional<json::object> a) {
+  // False when the wait had already ended (interrupted): the answer is not taken.
+  bool finish(std::exception_ptr e, std::optional<json::object> a) {
     std::unique_lock lock(mutex);
-    if (ended) return;
+    if (ended) return false;
     ended = true;
     error = e;
     answer = std::move(a);
-    if (!done) return;  // start() completes it
+    if (!done) return true;  // start() completes it
     auto completion = std::move(done);
     lock.unlock();
     completion(nullptr);
+    return true;
   }
 };
 
@@ -336,12 +338,21 @@ asio::awaitable<std::vector<Message>> SqsQueue::receive(std::size_t max, queue::
   // The call runs on its own, so that interrupt() can end the wait before SQS answers.
   auto call = client_.call(std::move(action), std::move(request), wait);
   co_await await_completion([&](Completion done) {
-    // Copies: once `done` has run, this coroutine (and its frame) may be gone.
+    // Copies, and the call started before the wait: once `done` has run (at once, if
+    // interrupt() came first), this coroutine and its frame may be gone.
     const auto waiting = poll;
-    waiting->start(std::move(done));
-    asio::co_spawn(executor, std::move(call), [waiting](std::exception_ptr e, json::object a) {
-      waiting->finish(e, std::move(a));
+    const auto ex = executor;
+    auto op = std::move(call);
+    ++polls_running_;
+    asio::co_spawn(ex, std::move(op), [this, waiting, ex](std::exception_ptr e, json::object a) {
+      if (waiting->finish(e, a) || e) {
+        --polls_running_;
+        return;
+      }
+      // Cut off by interrupt(): what SQS delivered to it goes back now.
+      asio::co_spawn(ex, release(std::move(a)), [this](std::exception_ptr) { --polls_running_; });
     });
+    waiting->start(std::move(done));
   });
   {
     std::lock_guard lock(mutex_);
@@ -367,7 +378,7 @@ asio::awaitable<std::vector<Message>> SqsQueue::receive(std::size_t max, queue::
   co_return out;
 }
 
-void SqsQueue::interrupt() {
+asio::awaitable<void> SqsQueue::interrupt() {
   std::set<std::shared_ptr<LongPoll>> polls;
   {
     std::lock_guard lock(mutex_);
@@ -375,6 +386,33 @@ void SqsQueue::interrupt() {
     polls.swap(polling_);
   }
   for (const auto& p : polls) p->finish(nullptr, std::nullopt);
+  // A poll SQS has just answered is cut off as well: its answer, on the wire, gets a moment to
+  // arrive, so that the messages in it go back at once rather than after the visibility
+  // timeout. Polls still waiting after that are left (they hold nothing yet).
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  for (int i = 0; i < 50 && polls_running_ > 0; ++i) {
+    pause.expires_after(std::chrono::milliseconds(10));
+    co_await pause.async_wait(asio::use_awaitable);
+  }
+}
+
+asio::awaitable<void> SqsQueue::release(json::object answer) {
+  const auto* messages = answer.if_contains("Messages");
+  if (!messages || messages->as_array().empty()) co_return;
+  std::vector<std::string> receipts;
+  for (const auto& m : messages->as_array())
+    receipts.push_back(message_from(m.as_object()).receipt);
+  json::array entries;
+  for (auto& e : receipt_entries(receipts)) {
+    e.as_object()["VisibilityTimeout"] = 0;
+    entries.push_back(std::move(e));
+  }
+  json::object request{{"QueueUrl", url_}, {"Entries", std::move(entries)}};
+  try {
+    co_await call("ChangeMessageVisibilityBatch", std::move(request));
+  } catch (const std::exception& e) {
+    log::warn("messages received while stopping not released early", {{"error", e.what()}});
+  }
 }
 
 void SqsQueue::settled(const std::string& group) {

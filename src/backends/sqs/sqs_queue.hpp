@@ -45,9 +45,9 @@ class SqsQueue final : public queue::Queue {
   boost::asio::awaitable<queue::QueueStats> stats() override;
   // Valid once ready() has returned.
   const queue::QueueOptions& options() const override { return options_; }
-  // Ends the long polls waiting now (their answers, if any, come back after the visibility
-  // timeout) and makes later receives return at once.
-  void interrupt() override;
+  // Ends the long polls waiting now and makes later receives return at once. What SQS
+  // delivers to a poll so ended is let go at once (if it comes within half a second).
+  boost::asio::awaitable<void> interrupt() override;
 
   // Reads the queue's attributes (once): that it is FIFO, its DLQ and maxReceiveCount. Throws
   // std::invalid_argument for a queue orderflow cannot use, aws::SqsUnavailable while SQS does
@@ -81,6 +81,8 @@ class SqsQueue final : public queue::Queue {
   // Changes a delivery's visibility; false when its receipt is stale.
   boost::asio::awaitable<bool> change_visibility(const queue::Message& m, std::int64_t seconds);
   boost::asio::awaitable<void> move_to_dlq(const queue::Message& m, const std::string& error);
+  // Lets the messages of a receive's answer go back to SQS (their poll was interrupted).
+  boost::asio::awaitable<void> release(boost::json::object answer);
   // Lets the messages held behind a group's head go back to SQS (the head failed).
   boost::asio::awaitable<void> release_held(const std::string& group);
   // The messages to hand out now from those held, and marks their groups busy.
@@ -99,6 +101,7 @@ class SqsQueue final : public queue::Queue {
   std::map<std::string, std::deque<Held>> held_;
   std::set<std::shared_ptr<LongPoll>> polling_;
   bool interrupted_ = false;
+  std::atomic<int> polls_running_{0};
   std::atomic<std::int64_t> sent_{0}, received_{0}, deleted_{0}, retried_{0}, dead_lettered_{0};
 };
 

@@ -107,7 +107,7 @@ class Queue {
   virtual const QueueOptions& options() const = 0;
   // The consumer is stopping: receives waiting now return at once, empty, and so do later ones
   // (a queue whose long polls are long need not have them waited out).
-  virtual void interrupt() {}
+  virtual boost::asio::awaitable<void> interrupt() { co_return; }
 };
 
 }  // namespace orderflow::queue

@@ -234,6 +234,8 @@ class Passage {
     if (probe_) impl_.probing = false;
   }
   void answered() { answered_ = true; }
+  // The probe after a pause tries once: while SQS stays away, its caller fails soon too.
+  bool probe() const { return probe_; }
 
  private:
   SqsClient::Impl& impl_;
@@ -293,7 +295,7 @@ asio::awaitable<json::object> SqsClient::call(std::string action, json::object r
       }
       last = action + ": " + code + ": " + message;
     }
-    if (attempt >= impl->options.max_attempts) throw SqsUnavailable(last);
+    if (attempt >= (passage.probe() ? 1 : impl->options.max_attempts)) throw SqsUnavailable(last);
     // Exponential backoff with full jitter, as the SDKs' standard retry mode.
     const auto cap = std::min<std::int64_t>(impl->options.max_backoff.count(),
                                             impl->options.base_backoff.count() << (attempt - 1));

@@ -5,7 +5,8 @@
 // up to `max_connections` keep-alive connections, one request in flight on each (HTTP/1.1), and
 // retries as the AWS SDKs' standard mode does: throttling, 5xx answers and lost connections, up
 // to `max_attempts` in all, with exponential backoff and full jitter. After a call found SQS
-// unreachable, other calls fail at once (SqsUnavailable) for a second, then one tries again.
+// unreachable, other calls fail at once (SqsUnavailable) for a second, then one tries again,
+// once.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
@@ -30,7 +31,7 @@ struct SqsOptions {
   std::size_t max_connections = 32;
   // An attempt's, beyond a long poll's own wait: SQS answers in milliseconds, and a client's
   // order waits for the send.
-  std::chrono::milliseconds timeout{3'000};
+  std::chrono::milliseconds timeout{2'000};
   int max_attempts = 3;
   std::chrono::milliseconds base_backoff{50}, max_backoff{20'000};
 };
