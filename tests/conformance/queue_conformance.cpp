@@ -141,7 +141,9 @@ TYPED_TEST(QueueConformance, ABatchOfLargeMessagesIsSent) {
 TYPED_TEST(QueueConformance, DeduplicatesWithinTheWindow) {
   const auto first = this->send("g", "body-1", "key-1");
   const auto again = this->await(this->q().send({{"g", "key-1", "body-2"}}));
-  if (this->kDeviates.reports_deduplication) EXPECT_TRUE(again.at(0).deduplicated);
+  if (this->kDeviates.reports_deduplication) {
+    EXPECT_TRUE(again.at(0).deduplicated);
+  }
   EXPECT_EQ(again.at(0).message_id, first);
   // Without a deduplication id, the body's SHA-256 is the id.
   const auto x = this->send("h", "same body");
@@ -149,8 +151,9 @@ TYPED_TEST(QueueConformance, DeduplicatesWithinTheWindow) {
   EXPECT_NE(this->send("h", "other body"), x);
   auto got = this->receive();
   EXPECT_EQ(this->bodies(got), (std::vector<std::string>{"body-1", "same body"}));
-  if (this->kDeviates.reports_deduplication)
+  if (this->kDeviates.reports_deduplication) {
     EXPECT_EQ(this->await(this->q().stats()).deduplicated, 2);
+  }
 }
 
 TYPED_TEST(QueueConformance, DeduplicationWindowExpires) {
@@ -176,8 +179,9 @@ TYPED_TEST(QueueConformance, VisibilityTimeoutRedelivers) {
   EXPECT_EQ(second[0].message_id, id);
   EXPECT_EQ(second[0].receive_count, 2);
   EXPECT_NE(second[0].receipt, first[0].receipt);
-  if (this->kDeviates.reports_stale_deletes)
+  if (this->kDeviates.reports_stale_deletes) {
     EXPECT_FALSE(this->await(this->q().remove(first[0]))) << "a stale receipt deletes nothing";
+  }
   EXPECT_FALSE(this->await(this->q().fail(first[0], "late")));
   EXPECT_TRUE(this->await(this->q().remove(second[0])));
 }
@@ -338,7 +342,9 @@ TYPED_TEST(QueueConformance, SurvivesReopen) {
   this->backend_->reopen();
   auto s = this->await(this->q().stats());
   EXPECT_EQ(s.in_flight, 1);
-  if (this->kDeviates.counters_survive_restart) EXPECT_EQ(s.sent, 3);
+  if (this->kDeviates.counters_survive_restart) {
+    EXPECT_EQ(s.sent, 3);
+  }
   EXPECT_EQ(this->send("b", "b1-again", "dedup-b"), b1) << "deduplication state is durable too";
   auto b = this->receive();
   EXPECT_EQ(this->bodies(b), (std::vector<std::string>{"b1"}));

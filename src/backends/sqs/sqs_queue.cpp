@@ -402,16 +402,24 @@ asio::awaitable<void> SqsQueue::release(json::object answer) {
   std::vector<std::string> receipts;
   for (const auto& m : messages->as_array())
     receipts.push_back(message_from(m.as_object()).receipt);
-  json::array entries;
-  for (auto& e : receipt_entries(receipts)) {
-    e.as_object()["VisibilityTimeout"] = 0;
-    entries.push_back(std::move(e));
-  }
-  json::object request{{"QueueUrl", url_}, {"Entries", std::move(entries)}};
+  co_await let_go(url_, std::move(receipts), "messages received while stopping not let go early");
+}
+
+asio::awaitable<void> SqsQueue::let_go(std::string url, std::vector<std::string> receipts,
+                                       const char* what) {
+  // Only sooner than their visibility would run out anyway: a failure here loses nothing.
   try {
-    co_await call("ChangeMessageVisibilityBatch", std::move(request));
+    for (std::size_t at = 0; at < receipts.size(); at += kBatch) {
+      const std::vector<std::string> chunk(
+          receipts.begin() + static_cast<std::ptrdiff_t>(at),
+          receipts.begin() + static_cast<std::ptrdiff_t>(std::min(receipts.size(), at + kBatch)));
+      json::array entries = receipt_entries(chunk);
+      for (auto& e : entries) e.as_object()["VisibilityTimeout"] = 0;
+      json::object request{{"QueueUrl", url}, {"Entries", std::move(entries)}};
+      co_await call("ChangeMessageVisibilityBatch", std::move(request));
+    }
   } catch (const std::exception& e) {
-    log::warn("messages received while stopping not released early", {{"error", e.what()}});
+    log::warn(what, {{"error", e.what()}});
   }
 }
 
@@ -495,18 +503,7 @@ asio::awaitable<void> SqsQueue::release_held(const std::string& group) {
   }
   std::vector<std::string> receipts;
   for (const auto& h : waiting) receipts.push_back(h.message.receipt);
-  json::array entries;
-  for (auto& e : receipt_entries(receipts)) {
-    e.as_object()["VisibilityTimeout"] = 0;
-    entries.push_back(std::move(e));
-  }
-  json::object request{{"QueueUrl", url_}, {"Entries", std::move(entries)}};
-  // Only sooner than their visibility would run out anyway: a failure here loses nothing.
-  try {
-    co_await call("ChangeMessageVisibilityBatch", std::move(request));
-  } catch (const std::exception& e) {
-    log::warn("messages held behind a failed one not released early", {{"error", e.what()}});
-  }
+  co_await let_go(url_, std::move(receipts), "messages held behind a failed one not let go early");
 }
 
 asio::awaitable<void> SqsQueue::settle(std::vector<Message> done,
@@ -662,15 +659,8 @@ asio::awaitable<std::int64_t> SqsQueue::redrive(std::vector<std::string> ids) {
       co_await delete_batch(dlq_url_, taken);
       moved += static_cast<std::int64_t>(taken.size());
     }
-    if (!passed.empty()) {
-      json::array back;
-      for (auto& e : receipt_entries(passed)) {
-        e.as_object()["VisibilityTimeout"] = 0;
-        back.push_back(std::move(e));
-      }
-      json::object request{{"QueueUrl", dlq_url_}, {"Entries", std::move(back)}};
-      co_await call("ChangeMessageVisibilityBatch", std::move(request));
-    }
+    if (!passed.empty())
+      co_await let_go(dlq_url_, std::move(passed), "dead letters passed over not let go early");
     if (!new_ones || (!wanted.empty() && moved >= static_cast<std::int64_t>(wanted.size()))) break;
   }
   sent_ += moved;

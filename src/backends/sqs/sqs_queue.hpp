@@ -85,6 +85,9 @@ class SqsQueue final : public queue::Queue {
   boost::asio::awaitable<void> release(boost::json::object answer);
   // Lets the messages held behind a group's head go back to SQS (the head failed).
   boost::asio::awaitable<void> release_held(const std::string& group);
+  // Makes deliveries visible again at once (visibility 0); logs `what` when SQS refuses.
+  boost::asio::awaitable<void> let_go(std::string url, std::vector<std::string> receipts,
+                                      const char* what);
   // The messages to hand out now from those held, and marks their groups busy.
   std::vector<queue::Message> take_held(std::size_t max);
   boost::asio::awaitable<std::map<std::string, std::int64_t>> attributes(
