@@ -198,6 +198,9 @@ class Client:
 class Server:
     """An orderflow process with its own data directory."""
 
+    # The latest ones started, whose logs a timed-out wait shows.
+    recent = []
+
     def __init__(self, env=None, args=(), data_dir=None):
         self.port = free_port()
         self.own_dir = data_dir is None
@@ -263,6 +266,7 @@ class Server:
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([BIN, *self.args], env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                      preexec_fn=self.preexec_fn)
+        Server.recent = [s for s in Server.recent if s is not self][-2:] + [self]
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -439,12 +443,20 @@ def order_status(c, order_id):
 
 
 def wait_processed(c, order_id, status=None):
+    seen = []
+
     def done():
         s = order_status(c, order_id)
+        seen[:] = [s]
         if status is None:
             return s if s not in ("queued", "pending") else None
         return s if s == status else None
-    return wait_until(done, what=f"order {order_id} to be processed")
+    try:
+        return wait_until(done, what=f"order {order_id} to be processed")
+    except AssertionError as e:
+        # What the servers logged meanwhile is what tells why.
+        logs = "".join(f"\n--- log of the server on :{s.port}:\n{s.read_log()}" for s in Server.recent)
+        raise AssertionError(f"{e}; its status: {seen[-1] if seen else None!r}{logs}") from None
 
 
 class Shared(unittest.TestCase):
