@@ -89,6 +89,12 @@ Config::Sqs sqs_settings(const EnvLookup& env) {
 
 }  // namespace
 
+std::string cache_backend_of(const Config& c) {
+  if (c.cache_backend) return *c.cache_backend;
+  if (c.redis) return "redis";
+  return c.role == Role::all ? "memory" : "off";
+}
+
 Config load_config(const EnvLookup& env) {
   Config c;
   const auto with = [&](const char* name, auto apply) {
@@ -206,7 +212,6 @@ Config load_config(const EnvLookup& env) {
   with_secret("REDIS_PASSWORD", [&](auto, auto v) { redis_part().password = v; });
   with("REDIS_DB", [&](auto n, auto v) { redis_part().db = number<int>(n, v, 0, 10'000); });
   with("REDIS_KEY_PREFIX", [&](auto, auto v) { c.redis_key_prefix = v; });
-  if (c.redis) c.cache_backend = "redis";
   with("CACHE_BACKEND", [&](auto n, auto v) {
     if (v != "memory" && v != "redis" && v != "off")
       throw ConfigError(n + " must be memory, redis or off");

@@ -78,7 +78,7 @@ struct Config {
   // shared by every process using it, under REDIS_KEY_PREFIX.
   std::optional<redis::Options> redis;
   std::string redis_key_prefix = "orderflow:";
-  std::string cache_backend = "memory";  // memory | redis | off; redis when Redis is configured
+  std::optional<std::string> cache_backend;  // memory | redis | off; unset: cache_backend_of()
   std::size_t cache_max_bytes = 64 * 1024 * 1024;
   std::chrono::milliseconds cache_ttl_product{3'600'000}, cache_ttl_listing{1'800'000},
       cache_ttl_categories{3'600'000}, cache_ttl_order{3'600'000};
@@ -95,6 +95,12 @@ EnvLookup fixed_env(std::map<std::string, std::string> vars);
 
 // Reads the environment into a Config; throws ConfigError naming the bad variable.
 Config load_config(const EnvLookup& env);
+
+// The cache a process uses: CACHE_BACKEND; else Redis when it is configured (shared by every
+// process); else the in-process cache for a process with every role, and none for an API or a
+// worker process. The other role then runs in other processes, whose writes an in-process cache
+// never hears of: an order cached as queued by an API process would stay so for its TTL.
+std::string cache_backend_of(const Config& c);
 
 // "250ms", "30s", "5m", "24h"; a bare number means seconds.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);

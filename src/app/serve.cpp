@@ -95,7 +95,7 @@ int serve(Config cfg) {
                                           worker_poll_wait(cfg)},
                    handler_stats, after_commit);
   obs::HealthMonitor health(*wired.database, *wired.queue,
-                            cfg.cache_backend == "off" ? nullptr : cache.get());
+                            cache_backend_of(cfg) == "off" ? nullptr : cache.get());
   if (auto* reads = backends.replicas(); reads && reads->has_replicas())
     health.watch_replicas([reads]() -> asio::awaitable<std::vector<obs::ReplicaCheck>> {
       std::vector<obs::ReplicaCheck> out;
@@ -128,6 +128,10 @@ int serve(Config cfg) {
       {[&](http::Request& r) { return pipeline.handle(r); },
        [&](http::Request& r, const http::ApiError& e) { return pipeline.reject(r, e); }});
 
+  if (cfg.role != Role::all && cache_backend_of(cfg) == "memory")
+    log::warn(
+        "CACHE_BACKEND=memory in a process without every role: the other processes' "
+        "writes do not reach its cache, which serves what it holds until its TTLs end");
   if (!cfg.admin_token)
     log::warn("ADMIN_TOKEN is not set: admin endpoints are served to loopback clients only");
   const auto port = server.start();
@@ -141,7 +145,7 @@ int serve(Config cfg) {
                           {"role", to_string(cfg.role)},
                           {"database", backends.describe()},
                           {"queue", cfg.redis_queue ? "redis" : "database"},
-                          {"cache", cfg.cache_backend},
+                          {"cache", cache_backend_of(cfg)},
                           {"carts", redis_carts ? "redis" : "database"},
                           {"max_connections", max_connections},
                           {"rate_limit_rps", cfg.rate_limit_rps},

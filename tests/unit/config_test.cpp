@@ -102,7 +102,7 @@ TEST(Config, RedisFromAUrlOrTheSeedsVariables) {
   EXPECT_EQ(c.redis->password, "s3cret");
   EXPECT_FALSE(c.redis->username);
   EXPECT_EQ(c.redis->db, 2);
-  EXPECT_EQ(c.cache_backend, "redis");  // the default once Redis is configured
+  EXPECT_EQ(app::cache_backend_of(c), "redis");  // the default once Redis is configured
 
   c = app::load_config(fixed_env({{"REDIS_HOST", "cache"},
                                   {"REDIS_PORT", "6390"},
@@ -116,10 +116,18 @@ TEST(Config, RedisFromAUrlOrTheSeedsVariables) {
   EXPECT_EQ(c.redis->password, "pw");
   EXPECT_EQ(c.redis->db, 3);
   EXPECT_EQ(c.redis_key_prefix, "shop1:");
-  EXPECT_EQ(c.cache_backend, "memory");
+  EXPECT_EQ(app::cache_backend_of(c), "memory");
 
   EXPECT_FALSE(app::load_config(fixed_env({})).redis);
-  EXPECT_EQ(app::load_config(fixed_env({})).cache_backend, "memory");
+  c = app::load_config(fixed_env({}));
+  EXPECT_EQ(app::cache_backend_of(c), "memory");
+  // An API or worker process of its own: the other role's writes would not reach its memory.
+  c.role = app::Role::api;
+  EXPECT_EQ(app::cache_backend_of(c), "off");
+  c.role = app::Role::worker;
+  EXPECT_EQ(app::cache_backend_of(c), "off");
+  c.cache_backend = "memory";  // chosen: kept
+  EXPECT_EQ(app::cache_backend_of(c), "memory");
   EXPECT_THROW(app::load_config(fixed_env({{"CACHE_BACKEND", "redis"}})), app::ConfigError);
   EXPECT_THROW(app::load_config(fixed_env({{"REDIS_URL", "http://x"}})), app::ConfigError);
   EXPECT_THROW(app::load_config(fixed_env({{"REDIS_URL", "redis://h/x"}})), app::ConfigError);
@@ -153,7 +161,7 @@ TEST(Config, TheQueueMayHaveARedisOfItsOwn) {
                                   {"QUEUE_REDIS_URL", "redis://queue:6380"},
                                   {"DATABASE_URL", "postgresql://db/shop"}}));
   EXPECT_FALSE(c.redis) << "the cache and carts stay out of Redis";
-  EXPECT_EQ(c.cache_backend, "memory");
+  EXPECT_EQ(app::cache_backend_of(c), "memory");
   EXPECT_EQ(c.queue_redis_options().port, 6380);
   c = app::load_config(fixed_env({{"QUEUE_BACKEND", "redis"},
                                   {"REDIS_URL", "redis://shared:6379"},
