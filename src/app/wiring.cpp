@@ -236,8 +236,9 @@ std::unique_ptr<Backends> open_backends(const Config& c, asio::io_context& io,
 }
 
 std::unique_ptr<cache::Cache> make_cache(const Config& c, redis::Client* redis) {
-  if (cache_backend_of(c) == "off") return std::make_unique<backends::NullCache>();
-  if (cache_backend_of(c) == "redis") return backends::make_redis_cache(*redis, c.redis_key_prefix);
+  const auto backend = cache_backend_of(c);
+  if (backend == "off") return std::make_unique<backends::NullCache>();
+  if (backend == "redis") return backends::make_redis_cache(*redis, c.redis_key_prefix);
   return std::make_unique<backends::MemoryCache>(c.cache_max_bytes);
 }
 

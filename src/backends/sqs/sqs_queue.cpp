@@ -280,18 +280,18 @@ struct SqsQueue::LongPoll {
     completion(nullptr);
   }
   // No answer (`a` empty, `e` null, from interrupt()) ends the wait with nothing received.
-  // False when the wait had already ended (interrupted): the answer is not taken.
-  bool finish(std::exception_ptr e, std::optional<json::object> a) {
+  // When the wait had already ended (interrupted), the answer is not taken: it is returned.
+  std::optional<json::object> finish(std::exception_ptr e, std::optional<json::object> a) {
     std::unique_lock lock(mutex);
-    if (ended) return false;
+    if (ended) return a;
     ended = true;
     error = e;
     answer = std::move(a);
-    if (!done) return true;  // start() completes it
+    if (!done) return std::nullopt;  // start() completes it
     auto completion = std::move(done);
     lock.unlock();
     completion(nullptr);
-    return true;
+    return std::nullopt;
   }
 };
 
@@ -345,12 +345,14 @@ asio::awaitable<std::vector<Message>> SqsQueue::receive(std::size_t max, queue::
     auto op = std::move(call);
     ++polls_running_;
     asio::co_spawn(ex, std::move(op), [this, waiting, ex](std::exception_ptr e, json::object a) {
-      if (waiting->finish(e, a) || e) {
+      auto cut_off = waiting->finish(e, std::move(a));
+      if (!cut_off || e) {
         --polls_running_;
         return;
       }
       // Cut off by interrupt(): what SQS delivered to it goes back now.
-      asio::co_spawn(ex, release(std::move(a)), [this](std::exception_ptr) { --polls_running_; });
+      asio::co_spawn(ex, release(std::move(*cut_off)),
+                     [this](std::exception_ptr) { --polls_running_; });
     });
     waiting->start(std::move(done));
   });
